@@ -1,0 +1,672 @@
+// api.go owns the HTTP side: the server type, routes() listing every
+// endpoint, the JSON handlers, security headers and the embedded web client.
+// The WebSocket handshake lives in conn.go.
+
+package main
+
+import (
+	"crypto/rand"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+//go:embed assets
+var assetsFS embed.FS
+
+const (
+	// maxRequestBody caps every JSON request body.
+	maxRequestBody = 64 << 10
+	// History page sizes.
+	defaultPageSize = 50
+	maxPageSize     = 200
+	// Invite limits an admin can choose.
+	defaultInviteHours = 72
+	maxInviteHours     = 30 * 24
+	maxInviteUses      = 100
+)
+
+// contentSecurityPolicy allows only the app's own scripts, styles and
+// sockets: no inline script, no framing, nothing from other hosts.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// server answers HTTP and WebSocket requests.
+type server struct {
+	cfg      config
+	st       *store
+	hub      *hub
+	com      *committer
+	sessions *sessionManager
+	logins   *loginGuard
+	setup    *setupToken // nil when the database already had users
+	upgrader websocket.Upgrader
+	mux      *http.ServeMux
+	handler  http.Handler // mux wrapped in cross-origin protection and headers
+}
+
+func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionManager, setup *setupToken) *server {
+	s := &server{
+		cfg:      cfg,
+		st:       st,
+		hub:      h,
+		com:      com,
+		sessions: sessions,
+		logins: &loginGuard{
+			byAddr: newLimiterSet(cfg.LoginRate, cfg.LoginBurst),
+			byUser: newLimiterSet(cfg.LoginRate, cfg.LoginBurst),
+		},
+		setup: setup,
+		upgrader: websocket.Upgrader{
+			ReadBufferSize:  1024,
+			WriteBufferSize: 1024,
+			CheckOrigin:     sameOrigin, // checked before Upgrade too; kept as a second lock
+		},
+		mux: http.NewServeMux(),
+	}
+	s.routes()
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "cross-origin request refused")
+	}))
+	s.handler = securityHeaders(csrf.Handler(s.mux))
+	return s
+}
+
+// routes lists every endpoint.
+func (s *server) routes() {
+	s.mux.HandleFunc("POST /api/login", s.handleLogin)
+	s.mux.HandleFunc("POST /api/logout", s.handleLogout)
+	s.mux.HandleFunc("GET /api/me", s.withUser(s.handleMe))
+	s.mux.HandleFunc("GET /api/setup", s.handleSetupStatus)
+	s.mux.HandleFunc("POST /api/setup", s.handleSetup)
+	s.mux.HandleFunc("GET /api/join/{code}", s.handleInviteStatus)
+	s.mux.HandleFunc("POST /api/join", s.handleJoin)
+	s.mux.HandleFunc("GET /api/invites", s.withAdmin(s.handleListInvites))
+	s.mux.HandleFunc("POST /api/invites", s.withAdmin(s.handleCreateInvite))
+	s.mux.HandleFunc("DELETE /api/invites/{code}", s.withAdmin(s.handleDeleteInvite))
+	s.mux.HandleFunc("GET /api/rooms", s.withUser(s.handleListRooms))
+	s.mux.HandleFunc("POST /api/rooms", s.withUser(s.handleCreateRoom))
+	s.mux.HandleFunc("GET /api/rooms/{room}/messages", s.withUser(s.handleMessages))
+	s.mux.HandleFunc("GET /api/sessions", s.withUser(s.handleListSessions))
+	s.mux.HandleFunc("DELETE /api/sessions/{id}", s.withUser(s.handleRevokeSession))
+	s.mux.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint")
+	})
+	s.mux.HandleFunc("GET /ws", s.handleWS)
+
+	assets, err := fs.Sub(assetsFS, "assets")
+	if err != nil {
+		panic(err) // the embed directive guarantees the directory
+	}
+	app := s.serveFile(assets, "index.html")
+	s.mux.Handle("GET /{$}", app)
+	s.mux.Handle("GET /setup", app)
+	s.mux.Handle("GET /join", app)
+	s.mux.Handle("GET /", noDirectories(http.FileServerFS(assets)))
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// serveFile answers with one embedded file, whatever the path.
+func (s *server) serveFile(fsys fs.FS, name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			slog.Error("read embedded asset", "name", name, "err", err)
+			writeError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(data)
+	})
+}
+
+// noDirectories hides directory listings: a path ending in / is not found.
+func noDirectories(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// --- authentication wrappers ---
+
+// authenticate finds the request's live session and its user, answering 401
+// (or 500 when the store fails) and returning ok=false otherwise.
+func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (session, user, bool) {
+	sess, err := s.sessions.fromRequest(r)
+	if err != nil {
+		if errors.Is(err, errNoSession) || errors.Is(err, errBadCookie) ||
+			errors.Is(err, errSessionNotFound) || errors.Is(err, errSessionExpired) {
+			writeError(w, http.StatusUnauthorized, "not logged in")
+		} else {
+			slog.Error("load session", "err", err)
+			writeError(w, http.StatusInternalServerError, "internal error")
+		}
+		return session{}, user{}, false
+	}
+	u, err := s.st.getUser(sess.User)
+	if err != nil {
+		if errors.Is(err, errUserNotFound) {
+			writeError(w, http.StatusUnauthorized, "not logged in")
+		} else {
+			slog.Error("load user", "user", sess.User, "err", err)
+			writeError(w, http.StatusInternalServerError, "internal error")
+		}
+		return session{}, user{}, false
+	}
+	return sess, u, true
+}
+
+// userHandler is a handler that needs a logged-in user.
+type userHandler func(w http.ResponseWriter, r *http.Request, sess session, u user)
+
+// withUser runs h for requests with a live session and extends the session.
+func (s *server) withUser(h userHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, u, ok := s.authenticate(w, r)
+		if !ok {
+			return
+		}
+		s.sessions.touch(w, r, &sess)
+		h(w, r, sess, u)
+	}
+}
+
+// withAdmin is withUser for admins only.
+func (s *server) withAdmin(h userHandler) http.HandlerFunc {
+	return s.withUser(func(w http.ResponseWriter, r *http.Request, sess session, u user) {
+		if !u.Admin {
+			writeError(w, http.StatusForbidden, "admins only")
+			return
+		}
+		h(w, r, sess, u)
+	})
+}
+
+// --- account handlers ---
+
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type meResponse struct {
+	Username string `json:"username"`
+	Admin    bool   `json:"admin"`
+}
+
+func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var req credentials
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	done, ok := s.beginAttempt(w, r, truncate(req.Username, 64))
+	if !ok {
+		return
+	}
+	u, err := s.st.getUser(req.Username)
+	if err != nil && !errors.Is(err, errUserNotFound) {
+		done(true) // not the client's fault
+		slog.Error("login: load user", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if !checkPassword(u.Hash, req.Password) {
+		done(false)
+		slog.Info("failed login", "user", truncate(req.Username, 64), "addr", clientAddr(r))
+		writeError(w, http.StatusUnauthorized, "wrong username or password")
+		return
+	}
+	done(true)
+	s.startSession(w, r, u, http.StatusOK)
+}
+
+// beginAttempt takes one try from the failed-login limits of the client's
+// address and of name ("" for attempts that name no user), answering 429 if
+// either is used up. The caller reports the outcome through done.
+func (s *server) beginAttempt(w http.ResponseWriter, r *http.Request, name string) (done func(success bool), ok bool) {
+	done, wait, ok := s.logins.attempt(clientAddr(r), name)
+	if !ok {
+		secs := int(wait/time.Second) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many failed attempts; try again in %d seconds", secs))
+	}
+	return done, ok
+}
+
+// startSession logs u in on this browser and answers with who they are.
+func (s *server) startSession(w http.ResponseWriter, r *http.Request, u user, status int) {
+	if _, err := s.sessions.create(w, r, u.Name); err != nil {
+		slog.Error("create session", "user", u.Name, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	writeJSON(w, status, meResponse{Username: u.Name, Admin: u.Admin})
+}
+
+func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if sess, err := s.sessions.fromRequest(r); err == nil {
+		if err := s.st.deleteSession(sess.Key); err != nil && !errors.Is(err, errSessionNotFound) {
+			slog.Error("logout: delete session", "err", err)
+			writeError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		s.hub.closeSessions(sess.Key)
+	}
+	s.sessions.clearCookie(w, r)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *server) handleMe(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	writeJSON(w, http.StatusOK, meResponse{Username: u.Name, Admin: u.Admin})
+}
+
+// handleSetupStatus tells the setup page whether its link still works.
+func (s *server) handleSetupStatus(w http.ResponseWriter, r *http.Request) {
+	valid := s.setup != nil && s.setup.matches(r.URL.Query().Get("token"))
+	writeJSON(w, http.StatusOK, map[string]bool{"valid": valid})
+}
+
+// handleSetup creates the first account, the admin, with the one-time token.
+func (s *server) handleSetup(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token string `json:"token"`
+		credentials
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	done, ok := s.beginAttempt(w, r, "")
+	if !ok {
+		return
+	}
+	if s.setup == nil || !s.setup.matches(req.Token) {
+		done(false)
+		writeError(w, http.StatusForbidden, "this setup link is invalid or was already used")
+		return
+	}
+	done(true)
+	u, err := newUser(req.Username, req.Password, true)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	switch err := s.st.createFirstAdmin(u); {
+	case errors.Is(err, errSetupDone):
+		s.setup.consume()
+		writeError(w, http.StatusForbidden, "this setup link is invalid or was already used")
+		return
+	case err != nil:
+		slog.Error("setup: create admin", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.setup.consume()
+	slog.Info("setup done", "admin", u.Name)
+	s.startSession(w, r, u, http.StatusCreated)
+}
+
+// handleInviteStatus tells the join page whether its invite still works.
+func (s *server) handleInviteStatus(w http.ResponseWriter, r *http.Request) {
+	inv, err := s.st.getInvite(r.PathValue("code"))
+	if err != nil || !inv.usable(time.Now()) {
+		if err != nil && !errors.Is(err, errInviteInvalid) {
+			slog.Error("load invite", "err", err)
+		}
+		writeError(w, http.StatusNotFound, "this invite link is invalid, expired or used up")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"created_by": inv.CreatedBy, "expires": inv.Expires})
+}
+
+// handleJoin creates an account through an invite and logs it in.
+func (s *server) handleJoin(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Code string `json:"code"`
+		credentials
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	done, ok := s.beginAttempt(w, r, "")
+	if !ok {
+		return
+	}
+	if _, err := s.st.getInvite(req.Code); err != nil {
+		done(false) // a guessed code
+		writeError(w, http.StatusNotFound, "this invite link is invalid, expired or used up")
+		return
+	}
+	done(true)
+	u, err := newUser(req.Username, req.Password, false)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	switch err := s.st.redeemInvite(req.Code, u, time.Now()); {
+	case errors.Is(err, errInviteInvalid):
+		writeError(w, http.StatusNotFound, "this invite link is invalid, expired or used up")
+		return
+	case errors.Is(err, errUserExists):
+		writeError(w, http.StatusConflict, "that username is taken")
+		return
+	case err != nil:
+		slog.Error("join: redeem invite", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	slog.Info("user joined by invite", "user", u.Name)
+	s.startSession(w, r, u, http.StatusCreated)
+}
+
+// --- invites ---
+
+type inviteResponse struct {
+	invite
+	URL    string `json:"url"`
+	Usable bool   `json:"usable"`
+}
+
+func (s *server) inviteResponse(r *http.Request, inv invite) inviteResponse {
+	return inviteResponse{invite: inv, URL: baseURL(r) + "/join?code=" + url.QueryEscape(inv.Code), Usable: inv.usable(time.Now())}
+}
+
+func (s *server) handleListInvites(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	invites, err := s.st.listInvites()
+	if err != nil {
+		slog.Error("list invites", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	out := make([]inviteResponse, 0, len(invites))
+	for _, inv := range invites {
+		out = append(out, s.inviteResponse(r, inv))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"invites": out})
+}
+
+func (s *server) handleCreateInvite(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	var req struct {
+		Hours   int `json:"hours"`
+		MaxUses int `json:"max_uses"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if req.Hours == 0 {
+		req.Hours = defaultInviteHours
+	}
+	if req.MaxUses == 0 {
+		req.MaxUses = 1
+	}
+	if req.Hours < 1 || req.Hours > maxInviteHours {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("hours must be 1-%d", maxInviteHours))
+		return
+	}
+	if req.MaxUses < 1 || req.MaxUses > maxInviteUses {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("max_uses must be 1-%d", maxInviteUses))
+		return
+	}
+	now := time.Now().UTC()
+	inv := invite{
+		Code:      newInviteCode(),
+		CreatedBy: u.Name,
+		Created:   now,
+		Expires:   now.Add(time.Duration(req.Hours) * time.Hour),
+		MaxUses:   req.MaxUses,
+	}
+	if err := s.st.putInvite(inv); err != nil {
+		slog.Error("create invite", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.inviteResponse(r, inv))
+}
+
+func (s *server) handleDeleteInvite(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	if err := s.st.deleteInvite(r.PathValue("code")); err != nil {
+		slog.Error("delete invite", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// --- rooms and history ---
+
+func (s *server) handleListRooms(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	rooms, err := s.st.listRooms()
+	if err != nil {
+		slog.Error("list rooms", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rooms": rooms})
+}
+
+func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if err := validRoomName(req.Name); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rm := room{Name: req.Name, Created: time.Now().UTC(), CreatedBy: u.Name}
+	switch err := s.st.createRoom(rm); {
+	case errors.Is(err, errRoomExists):
+		writeError(w, http.StatusConflict, "a room with that name exists")
+		return
+	case err != nil:
+		slog.Error("create room", "room", rm.Name, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.roomCreated(rm.Name)
+	writeJSON(w, http.StatusCreated, rm)
+}
+
+func (s *server) handleMessages(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	q, err := parseHistoryQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	msgs, err := s.st.history(r.PathValue("room"), q)
+	switch {
+	case errors.Is(err, errRoomNotFound):
+		writeError(w, http.StatusNotFound, "no such room")
+		return
+	case err != nil:
+		slog.Error("read history", "room", r.PathValue("room"), "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+}
+
+// parseHistoryQuery reads before, after and limit. At most one of before
+// and after may be given.
+func parseHistoryQuery(v url.Values) (historyQuery, error) {
+	q := historyQuery{Limit: defaultPageSize}
+	parseID := func(name string) (uint64, error) {
+		n, err := strconv.ParseUint(v.Get(name), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s must be a message id", name)
+		}
+		return n, nil
+	}
+	var err error
+	switch {
+	case v.Has("before") && v.Has("after"):
+		return q, errors.New("give before or after, not both")
+	case v.Has("before"):
+		if q.Before, err = parseID("before"); err != nil {
+			return q, err
+		}
+		if q.Before == 0 {
+			return q, errors.New("before must be a message id")
+		}
+	case v.Has("after"):
+		if q.After, err = parseID("after"); err != nil {
+			return q, err
+		}
+		q.Forward = true
+	}
+	if v.Has("limit") {
+		n, err := strconv.Atoi(v.Get("limit"))
+		if err != nil || n < 1 || n > maxPageSize {
+			return q, fmt.Errorf("limit must be 1-%d", maxPageSize)
+		}
+		q.Limit = n
+	}
+	return q, nil
+}
+
+// --- sessions ---
+
+type sessionResponse struct {
+	ID         string    `json:"id"`
+	UserAgent  string    `json:"user_agent"`
+	RemoteAddr string    `json:"remote_addr"`
+	Created    time.Time `json:"created"`
+	LastSeen   time.Time `json:"last_seen"`
+	Expires    time.Time `json:"expires"`
+	Current    bool      `json:"current"`
+}
+
+func (s *server) handleListSessions(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	list, err := s.st.listSessions(u.Name)
+	if err != nil {
+		slog.Error("list sessions", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	out := make([]sessionResponse, 0, len(list))
+	now := time.Now()
+	for _, x := range list {
+		if !now.Before(x.Expires) {
+			continue // expired, waiting for the reaper
+		}
+		out = append(out, sessionResponse{
+			ID: x.Key, UserAgent: x.UserAgent, RemoteAddr: x.RemoteAddr,
+			Created: x.Created, LastSeen: x.LastSeen, Expires: x.Expires, Current: x.Key == sess.Key,
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+}
+
+// handleRevokeSession ends one of the user's own sessions and its sockets.
+func (s *server) handleRevokeSession(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	id := r.PathValue("id")
+	target, err := s.st.getSession(id)
+	if err != nil || target.User != u.Name {
+		if err != nil && !errors.Is(err, errSessionNotFound) {
+			slog.Error("load session", "err", err)
+		}
+		writeError(w, http.StatusNotFound, "no such session")
+		return
+	}
+	if err := s.st.deleteSession(id); err != nil && !errors.Is(err, errSessionNotFound) {
+		slog.Error("revoke session", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.closeSessions(id)
+	if id == sess.Key {
+		s.sessions.clearCookie(w, r)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// --- JSON helpers ---
+
+// decodeJSON reads a capped JSON body into v, answering 400 or 413 and
+// returning false if it cannot.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	body := http.MaxBytesReader(w, r.Body, maxRequestBody)
+	dec := json.NewDecoder(body)
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("unexpected data after the JSON object")
+	}
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %s", byteSize(maxRequestBody)))
+		} else {
+			writeError(w, http.StatusBadRequest, "request body must be a JSON object: "+err.Error())
+		}
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		slog.Debug("write response", "err", err)
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// baseURL is the scheme and host the client used to reach us.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// newInviteCode returns an unguessable invite code.
+func newInviteCode() string { return rand.Text() }
+
+// byteSize formats n bytes for people.
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

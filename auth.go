@@ -1,0 +1,221 @@
+// auth.go owns who may have an account and how they prove it: name and
+// password rules, password hashing, the one-time setup token, invite codes
+// and the limits on failed logins. It stores nothing itself.
+
+package main
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
+)
+
+const (
+	minPasswordLen = 8
+	// maxPasswordLen is bcrypt's limit: it ignores bytes past 72.
+	maxPasswordLen = 72
+)
+
+// bcryptCost is the work factor for new password hashes. Tests lower it.
+var bcryptCost = bcrypt.DefaultCost
+
+var (
+	usernamePattern = regexp.MustCompile(`^[a-z0-9_.-]{1,32}$`)
+	roomNamePattern = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+)
+
+// validUsername explains what is wrong with name, or returns nil.
+func validUsername(name string) error {
+	if !usernamePattern.MatchString(name) {
+		return errors.New("username must be 1-32 characters of a-z, 0-9, '_', '.' or '-'")
+	}
+	return nil
+}
+
+// validRoomName explains what is wrong with name, or returns nil.
+func validRoomName(name string) error {
+	if !roomNamePattern.MatchString(name) {
+		return errors.New("room name must be 1-32 characters of a-z, 0-9 or '-'")
+	}
+	return nil
+}
+
+// validPassword explains what is wrong with pw, or returns nil.
+func validPassword(pw string) error {
+	switch {
+	case utf8.RuneCountInString(pw) < minPasswordLen:
+		return fmt.Errorf("password must be at least %d characters", minPasswordLen)
+	case len(pw) > maxPasswordLen:
+		return fmt.Errorf("password must be at most %d bytes", maxPasswordLen)
+	}
+	return nil
+}
+
+// hashPassword returns a salted bcrypt hash of pw.
+func hashPassword(pw string) ([]byte, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	return h, nil
+}
+
+// dummyHash is compared against when a login names an unknown user, so the
+// answer takes as long as for a known one and does not reveal which names
+// exist.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), bcryptCost)
+	return h
+})
+
+// checkPassword reports whether pw matches hash; a nil hash never matches but
+// costs the same time.
+func checkPassword(hash []byte, pw string) bool {
+	if hash == nil {
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(pw))
+		return false
+	}
+	return bcrypt.CompareHashAndPassword(hash, []byte(pw)) == nil
+}
+
+// newUser validates name and password and returns a user ready to store.
+func newUser(name, password string, admin bool) (user, error) {
+	if err := validUsername(name); err != nil {
+		return user{}, err
+	}
+	if err := validPassword(password); err != nil {
+		return user{}, err
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return user{}, err
+	}
+	return user{Name: name, Hash: hash, Admin: admin, Created: time.Now().UTC()}, nil
+}
+
+// setupToken guards the creation of the first (admin) account. It exists
+// only while the database has no users and dies once used.
+type setupToken struct {
+	mu    sync.Mutex
+	token string // empty once setup is done
+}
+
+// newSetupToken returns a guard holding a fresh random token.
+func newSetupToken() *setupToken { return &setupToken{token: rand.Text()} }
+
+// value returns the current token, or "" when setup is done.
+func (t *setupToken) value() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.token
+}
+
+// matches reports whether candidate is the live token, in constant time.
+func (t *setupToken) matches(candidate string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.token != "" && subtle.ConstantTimeCompare([]byte(t.token), []byte(candidate)) == 1
+}
+
+// consume kills the token: setup is done.
+func (t *setupToken) consume() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.token = ""
+}
+
+// limiterSet hands out one token-bucket limiter per key (a username, an
+// address). Limiters that have refilled completely are forgotten by prune,
+// so the set stays as small as the number of recent offenders.
+type limiterSet struct {
+	every rate.Limit
+	burst int
+
+	mu sync.Mutex
+	m  map[string]*rate.Limiter // guarded by mu
+}
+
+func newLimiterSet(every rate.Limit, burst int) *limiterSet {
+	return &limiterSet{every: every, burst: burst, m: make(map[string]*rate.Limiter)}
+}
+
+// get returns the limiter for key, creating it full.
+func (ls *limiterSet) get(key string) *rate.Limiter {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	l, ok := ls.m[key]
+	if !ok {
+		l = rate.NewLimiter(ls.every, ls.burst)
+		ls.m[key] = l
+	}
+	return l
+}
+
+// prune forgets limiters that are full again.
+func (ls *limiterSet) prune() {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	for k, l := range ls.m {
+		if l.Tokens() >= float64(ls.burst) {
+			delete(ls.m, k)
+		}
+	}
+}
+
+// loginGuard limits password guessing per address and per username. Each
+// attempt takes a token from both buckets; a successful one gives them back,
+// so only failures count.
+type loginGuard struct {
+	byAddr, byUser *limiterSet
+}
+
+// attempt reserves a try for addr and, unless name is "", for name. It
+// returns ok=false and how long to wait when a bucket is empty; otherwise
+// done must be called with the outcome.
+func (g *loginGuard) attempt(addr, name string) (done func(success bool), wait time.Duration, ok bool) {
+	reservations := []*rate.Reservation{g.byAddr.get(addr).Reserve()}
+	if name != "" {
+		reservations = append(reservations, g.byUser.get(name).Reserve())
+	}
+	giveBack := func() {
+		for _, r := range reservations {
+			r.Cancel()
+		}
+	}
+	for _, r := range reservations {
+		wait = max(wait, r.Delay())
+	}
+	if wait > 0 {
+		giveBack()
+		return nil, wait, false
+	}
+	return func(success bool) {
+		if success {
+			giveBack()
+		}
+	}, 0, true
+}
+
+func (g *loginGuard) prune() {
+	g.byAddr.prune()
+	g.byUser.prune()
+}
+
+// clientAddr is the client's IP address, without the port.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

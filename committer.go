@@ -1,0 +1,113 @@
+// committer.go owns group commit. One goroutine drains the sends waiting in
+// its queue, stores them in one bbolt transaction (one fsync for the whole
+// batch) and only then hands the batch, in id order, to the hub. Nobody sees
+// a message before it is on disk, and delivery order is commit order.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+const (
+	// commitQueueSize bounds the sends waiting for the committer; readers
+	// block (and stop reading their sockets) when it is full.
+	commitQueueSize = 1024
+	// maxBatch bounds one transaction, so one huge batch cannot delay the
+	// acknowledgement of everything behind it.
+	maxBatch = 512
+)
+
+// errCommitFailed is what a sender hears when its batch could not be stored.
+var errCommitFailed = errors.New("message could not be saved")
+
+// messageAppender is the part of the store the committer needs; tests
+// replace it to make writes fail.
+type messageAppender interface {
+	appendMessages(reqs []*appendRequest, now time.Time) error
+}
+
+// pendingSend is one message on its way from a connection to the store and
+// the hub.
+type pendingSend struct {
+	from *conn // acknowledged or told of failure; nil for server-made messages
+	req  appendRequest
+	err  error // errCommitFailed when the batch's transaction failed
+}
+
+// committer turns queued sends into committed, delivered messages.
+type committer struct {
+	st    messageAppender
+	hub   *hub
+	queue chan *pendingSend
+	done  chan struct{} // closed when run returns
+}
+
+func newCommitter(st messageAppender, h *hub) *committer {
+	return &committer{st: st, hub: h, queue: make(chan *pendingSend, commitQueueSize), done: make(chan struct{})}
+}
+
+// submit queues p for the next commit, waiting while the queue is full. It
+// returns false if the committer has stopped.
+func (cm *committer) submit(p *pendingSend) bool {
+	select {
+	case cm.queue <- p:
+		return true
+	case <-cm.done:
+		return false
+	}
+}
+
+// run is the committer's goroutine; it returns when ctx is done. Sends still
+// queued then were never acknowledged, so their clients will resend them.
+func (cm *committer) run(ctx context.Context) {
+	defer close(cm.done)
+	batch := make([]*pendingSend, 0, maxBatch)
+	reqs := make([]*appendRequest, 0, maxBatch)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case p := <-cm.queue:
+			batch = append(batch[:0], p)
+		}
+		// Everything that queued up during the previous fsync rides along.
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case p := <-cm.queue:
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		reqs = reqs[:0]
+		for _, p := range batch {
+			reqs = append(reqs, &p.req)
+		}
+		if err := cm.st.appendMessages(reqs, time.Now()); err != nil {
+			slog.Error("commit messages", "count", len(batch), "err", err)
+			for _, p := range batch {
+				p.err = errCommitFailed
+			}
+		}
+		// The hub gets its own slice: batch is reused for the next round.
+		select {
+		case cm.hub.deliver <- append([]*pendingSend(nil), batch...):
+		case <-cm.hub.done:
+		}
+	}
+}
+
+// errorFrameFor explains why p was not stored.
+func errorFrameFor(p *pendingSend) errorFrame {
+	switch {
+	case errors.Is(p.req.Err, errRoomNotFound):
+		return newErrorFrame("unknown_room", "no such room: "+p.req.Msg.Room, p.req.Msg.ClientID)
+	default:
+		return newErrorFrame("store_failed", "the message could not be saved; try again", p.req.Msg.ClientID)
+	}
+}

@@ -1,0 +1,244 @@
+// conn.go owns one WebSocket connection: the checks made before the upgrade,
+// its only reader (readPump) and its only writer (writePump).
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+)
+
+const (
+	// writeWait is how long one frame may take to write.
+	writeWait = 10 * time.Second
+	// pongWait is how long the peer may stay silent, pongs included.
+	pongWait = 60 * time.Second
+	// pingPeriod must be shorter than pongWait.
+	pingPeriod = (pongWait * 9) / 10
+	// sendQueueSize bounds the frames waiting for a slow peer; when full, the
+	// peer is disconnected rather than waited for.
+	sendQueueSize = 256
+	// maxClientIDLen bounds the client's idempotency key.
+	maxClientIDLen = 64
+)
+
+// maxFrameSize is the largest frame read from a client: a body of maxBody
+// bytes may grow sixfold through JSON escapes (\u0001), plus the envelope.
+// Anything larger closes the socket with 1009.
+func maxFrameSize(maxBody int) int64 { return int64(maxBody)*6 + 1024 }
+
+// conn is one authenticated WebSocket.
+type conn struct {
+	ws  *websocket.Conn
+	hub *hub
+	com *committer
+
+	// Set before the pumps start; read-only afterwards.
+	user       string
+	admin      bool
+	sessionKey string
+	firstTime  bool // the user had never connected before
+	maxBody    int
+
+	limiter *rate.Limiter // used by readPump only
+
+	// send holds frames for writePump. Only the hub sends on it and closes
+	// it; it sets closeCode and closeReason first, for writePump to read
+	// once send is closed.
+	send        chan *websocket.PreparedMessage
+	closeCode   int
+	closeReason string
+}
+
+// clientFrame is what a client may send.
+type clientFrame struct {
+	Type     string `json:"type"`
+	Room     string `json:"room"`
+	Body     string `json:"body"`
+	ClientID string `json:"client_id"`
+}
+
+// sameOrigin reports whether the request's Origin, if any, names the host it
+// was sent to. Browsers always send Origin on WebSocket handshakes, so a
+// page on another site cannot open a socket with our cookie.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true // not a browser
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// handleWS checks origin and session, and only then upgrades.
+func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
+	if !sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "cross-origin WebSocket refused")
+		return
+	}
+	sess, u, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	s.sessions.touch(nil, r, &sess)
+	firstTime := u.FirstConnected.IsZero()
+	if firstTime {
+		if err := s.st.updateUser(u.Name, func(u *user) { u.FirstConnected = time.Now().UTC() }); err != nil {
+			slog.Warn("record first connection", "user", u.Name, "err", err)
+		}
+	}
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade has answered the client.
+	}
+	c := &conn{
+		ws:         ws,
+		hub:        s.hub,
+		com:        s.com,
+		user:       u.Name,
+		admin:      u.Admin,
+		sessionKey: sess.Key,
+		firstTime:  firstTime,
+		maxBody:    s.cfg.MaxBody,
+		limiter:    rate.NewLimiter(s.cfg.MsgRate, s.cfg.MsgBurst),
+		send:       make(chan *websocket.PreparedMessage, sendQueueSize),
+	}
+	s.hub.pumps.Add(2)
+	if !s.hub.join(c) {
+		s.hub.pumps.Add(-2)
+		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(writeWait))
+		ws.Close()
+		return
+	}
+	go c.writePump()
+	go c.readPump()
+}
+
+// readPump reads frames until the socket fails or closes. It is the only
+// reader of c.ws.
+func (c *conn) readPump() {
+	defer func() {
+		c.hub.leave(c)
+		c.hub.pumps.Done()
+	}()
+	c.ws.SetReadLimit(maxFrameSize(c.maxBody))
+	c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		kind, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if websocket.IsUnexpectedCloseError(err, websocket.CloseGoingAway, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived, websocket.CloseAbnormalClosure) {
+				slog.Debug("socket read", "user", c.user, "err", err)
+			}
+			return
+		}
+		if kind != websocket.TextMessage {
+			c.reply(newErrorFrame("bad_frame", "frames must be text", ""))
+			continue
+		}
+		c.handle(data)
+	}
+}
+
+// handle acts on one client frame.
+func (c *conn) handle(data []byte) {
+	var f clientFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		c.reply(newErrorFrame("bad_json", "frame is not valid JSON: "+err.Error(), ""))
+		return
+	}
+	switch f.Type {
+	case "send":
+		c.handleSend(f)
+	default:
+		c.reply(newErrorFrame("unknown_type", "unknown frame type "+quote(f.Type), f.ClientID))
+	}
+}
+
+func (c *conn) handleSend(f clientFrame) {
+	if err := checkSend(f, c.maxBody); err != nil {
+		var e sendError
+		errors.As(err, &e)
+		c.reply(newErrorFrame(e.code, e.msg, truncate(f.ClientID, maxClientIDLen)))
+		return
+	}
+	// Counted after validation: a malformed frame stores nothing either, and
+	// is answered without eating the sender's allowance.
+	if !c.limiter.Allow() {
+		c.reply(newErrorFrame("rate_limited", "slow down: too many messages", f.ClientID))
+		return
+	}
+	c.com.submit(&pendingSend{from: c, req: appendRequest{Msg: message{
+		Room: f.Room, User: c.user, Body: f.Body, ClientID: f.ClientID,
+	}}})
+}
+
+// sendError is a refusal of a "send" frame, with its wire code.
+type sendError struct{ code, msg string }
+
+func (e sendError) Error() string { return e.code + ": " + e.msg }
+
+// checkSend validates a send frame before anything is stored.
+func checkSend(f clientFrame, maxBody int) error {
+	switch {
+	case validRoomName(f.Room) != nil:
+		return sendError{"unknown_room", "no such room: " + quote(f.Room)}
+	case strings.TrimSpace(f.Body) == "":
+		return sendError{"empty", "message is empty"}
+	case len(f.Body) > maxBody:
+		return sendError{"too_long", "message is longer than " + byteSize(maxBody)}
+	case len(f.ClientID) > maxClientIDLen:
+		return sendError{"bad_client_id", "client_id is longer than 64 bytes"}
+	}
+	return nil
+}
+
+// reply sends one frame to this connection alone, through the hub (the hub
+// owns c.send).
+func (c *conn) reply(f errorFrame) {
+	c.hub.send(c, prepare(f))
+}
+
+// writePump writes queued frames and pings until the hub closes c.send or a
+// write fails. It is the only writer of c.ws and closes it when done.
+func (c *conn) writePump() {
+	ticker := time.NewTicker(pingPeriod)
+	defer func() {
+		ticker.Stop()
+		c.ws.Close()
+		c.hub.pumps.Done()
+	}()
+	for {
+		select {
+		case frame, ok := <-c.send:
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if !ok {
+				c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeReason))
+				return
+			}
+			if err := c.ws.WritePreparedMessage(frame); err != nil {
+				return
+			}
+		case <-ticker.C:
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// quote shows client-chosen text in an error message, bounded.
+func quote(s string) string {
+	return `"` + truncate(s, 40) + `"`
+}

@@ -1,0 +1,297 @@
+// hub.go owns rooms, live connections, presence and fan-out. One goroutine
+// (run) holds every map; everyone else talks to it over channels. It never
+// touches disk: messages reach it only after the committer has stored them.
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/gorilla/websocket"
+)
+
+// Close codes Hearth sends besides the standard ones.
+const (
+	// closeSessionEnded tells the client its session was logged out, revoked
+	// or expired: show the login form, do not reconnect.
+	closeSessionEnded = 4001
+)
+
+// hub routes frames between connections. Create it with newHub, start run,
+// and stop it by cancelling run's context.
+type hub struct {
+	register   chan *conn
+	unregister chan *conn
+	deliver    chan []*pendingSend // committed batches, in commit order
+	direct     chan directFrame
+	kick       chan kickRequest
+	addRoom    chan string
+	done       chan struct{} // closed when run returns
+
+	// pumps counts the read and write goroutines of every connection, so
+	// shutdown can wait for them. Add is called by handleWS, Done by the pumps.
+	pumps sync.WaitGroup
+
+	// Owned by run.
+	conns  map[*conn]struct{}
+	online map[string]int // user name → open connections
+	rooms  []string       // sorted; every room is public, so every connection hears every room
+}
+
+// directFrame is one frame for one connection.
+type directFrame struct {
+	to    *conn
+	frame *websocket.PreparedMessage
+}
+
+// kickRequest closes every connection of the listed sessions, or of user.
+type kickRequest struct {
+	sessions []string
+	user     string
+}
+
+func newHub(rooms []string) *hub {
+	slices.Sort(rooms)
+	return &hub{
+		register:   make(chan *conn),
+		unregister: make(chan *conn),
+		deliver:    make(chan []*pendingSend, 64),
+		direct:     make(chan directFrame, 256),
+		kick:       make(chan kickRequest),
+		addRoom:    make(chan string),
+		done:       make(chan struct{}),
+		conns:      make(map[*conn]struct{}),
+		online:     make(map[string]int),
+		rooms:      rooms,
+	}
+}
+
+// run is the hub's goroutine. When ctx is done it closes every connection
+// with 1001 (going away) and returns; senders then see done closed.
+func (h *hub) run(ctx context.Context) {
+	defer close(h.done)
+	for {
+		select {
+		case <-ctx.Done():
+			for c := range h.conns {
+				// No "left" announcements: everyone is leaving at once.
+				delete(h.conns, c)
+				c.closeCode, c.closeReason = websocket.CloseGoingAway, "server shutting down"
+				close(c.send)
+			}
+			return
+		case c := <-h.register:
+			h.add(c)
+		case c := <-h.unregister:
+			h.drop(c, websocket.CloseNormalClosure, "")
+		case batch := <-h.deliver:
+			h.fanOut(batch)
+		case d := <-h.direct:
+			if _, ok := h.conns[d.to]; ok {
+				h.push(d.to, d.frame)
+			}
+		case k := <-h.kick:
+			for c := range h.conns {
+				if c.user == k.user || slices.Contains(k.sessions, c.sessionKey) {
+					h.drop(c, closeSessionEnded, "session ended")
+				}
+			}
+		case name := <-h.addRoom:
+			if !slices.Contains(h.rooms, name) {
+				h.rooms = append(h.rooms, name)
+				slices.Sort(h.rooms)
+				h.broadcast(prepare(roomFrame{Type: "room", Room: name}))
+			}
+		}
+	}
+}
+
+// --- calls from other goroutines; each gives up once the hub has stopped ---
+
+// join registers c. It returns false if the hub has stopped.
+func (h *hub) join(c *conn) bool {
+	select {
+	case h.register <- c:
+		return true
+	case <-h.done:
+		return false
+	}
+}
+
+// leave unregisters c; called by c's readPump when it returns.
+func (h *hub) leave(c *conn) {
+	select {
+	case h.unregister <- c:
+	case <-h.done:
+	}
+}
+
+// send queues one frame for c alone.
+func (h *hub) send(c *conn, frame *websocket.PreparedMessage) {
+	select {
+	case h.direct <- directFrame{c, frame}:
+	case <-h.done:
+	}
+}
+
+// closeSessions closes every connection opened with one of the sessions.
+func (h *hub) closeSessions(keys ...string) {
+	select {
+	case h.kick <- kickRequest{sessions: keys}:
+	case <-h.done:
+	}
+}
+
+// roomCreated tells every connection about a new room.
+func (h *hub) roomCreated(name string) {
+	select {
+	case h.addRoom <- name:
+	case <-h.done:
+	}
+}
+
+// --- run's helpers: only run calls these ---
+
+func (h *hub) add(c *conn) {
+	h.conns[c] = struct{}{}
+	h.online[c.user]++
+	first := h.online[c.user] == 1
+	// hello is the client's signal that it is registered: anything committed
+	// from now on reaches it live, so history it fetches after this has no gap.
+	h.push(c, prepare(helloFrame{Type: "hello", User: c.user, Admin: c.admin, Rooms: h.rooms, Online: h.onlineNames(), MaxBody: c.maxBody}))
+	if first {
+		event := "back"
+		if c.firstTime {
+			event = "joined"
+		}
+		h.announce(c.user, event)
+	}
+}
+
+// drop closes c's queue with the given close code, if c is still registered,
+// and announces "left" when it was the user's last connection.
+func (h *hub) drop(c *conn, code int, reason string) {
+	if _, ok := h.conns[c]; !ok {
+		return
+	}
+	delete(h.conns, c)
+	c.closeCode, c.closeReason = code, reason
+	close(c.send)
+	h.online[c.user]--
+	if h.online[c.user] == 0 {
+		delete(h.online, c.user)
+		h.announce(c.user, "left")
+	}
+}
+
+// push queues frame for c, dropping c if its queue is full: a peer that does
+// not read must not hold up anyone else.
+func (h *hub) push(c *conn, frame *websocket.PreparedMessage) {
+	if frame == nil {
+		return
+	}
+	select {
+	case c.send <- frame:
+	default:
+		slog.Warn("dropping slow connection", "user", c.user)
+		h.drop(c, websocket.ClosePolicyViolation, "too slow: send queue full")
+	}
+}
+
+// broadcast queues frame for every connection.
+func (h *hub) broadcast(frame *websocket.PreparedMessage) {
+	for c := range h.conns {
+		h.push(c, frame) // drop during range is safe: Go allows delete while iterating.
+	}
+}
+
+// announce sends a presence event about user to every room.
+func (h *hub) announce(user, event string) {
+	online := h.onlineNames()
+	for _, room := range h.rooms {
+		h.broadcast(prepare(presenceFrame{Type: "presence", Room: room, User: user, Event: event, Online: online}))
+	}
+}
+
+// fanOut delivers a committed batch: a new message to everyone, a duplicate
+// back to its sender only (it was acknowledged before), a refusal as an
+// error frame to its sender.
+func (h *hub) fanOut(batch []*pendingSend) {
+	for _, p := range batch {
+		switch {
+		case p.err != nil || p.req.Err != nil:
+			if _, ok := h.conns[p.from]; ok {
+				h.push(p.from, prepare(errorFrameFor(p)))
+			}
+		case p.req.Dup:
+			if _, ok := h.conns[p.from]; ok {
+				h.push(p.from, prepare(p.req.Msg))
+			}
+		default:
+			h.broadcast(prepare(p.req.Msg))
+		}
+	}
+}
+
+func (h *hub) onlineNames() []string {
+	names := make([]string, 0, len(h.online))
+	for name := range h.online {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// --- frames the server sends ---
+
+type helloFrame struct {
+	Type    string   `json:"type"`
+	User    string   `json:"user"`
+	Admin   bool     `json:"admin"`
+	Rooms   []string `json:"rooms"`
+	Online  []string `json:"online"`
+	MaxBody int      `json:"max_body"`
+}
+
+type presenceFrame struct {
+	Type   string   `json:"type"`
+	Room   string   `json:"room"`
+	User   string   `json:"user"`
+	Event  string   `json:"event"`
+	Online []string `json:"online"`
+}
+
+type roomFrame struct {
+	Type string `json:"type"`
+	Room string `json:"room"`
+}
+
+type errorFrame struct {
+	Type     string `json:"type"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+	ClientID string `json:"client_id,omitempty"`
+}
+
+func newErrorFrame(code, msg, clientID string) errorFrame {
+	return errorFrame{Type: "error", Code: code, Message: msg, ClientID: clientID}
+}
+
+// prepare encodes v once, so every recipient shares the same bytes.
+func prepare(v any) *websocket.PreparedMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("encode frame", "err", err)
+		return nil
+	}
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
+	if err != nil {
+		slog.Error("prepare frame", "err", err)
+		return nil
+	}
+	return pm
+}

@@ -1,0 +1,291 @@
+// Hearth serves a household chat from one binary: accounts, sessions that
+// survive restarts, rooms with durable history and a web client, all kept in
+// one bbolt file.
+//
+// main.go owns flags, start-up and shutdown. Subcommands for working on a
+// stopped server's database live in cli.go.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// shutdownTimeout bounds a graceful stop; SIGTERM to exit stays under it.
+const shutdownTimeout = 4 * time.Second
+
+// config holds everything a server needs that a person may choose.
+type config struct {
+	Addr            string
+	DBPath          string
+	SessionLifetime time.Duration // extended on use
+	ReapInterval    time.Duration // how often expired sessions are deleted
+	MaxBody         int           // bytes in one message
+	MsgRate         rate.Limit    // messages per second per connection, after the burst
+	MsgBurst        int
+	LoginRate       rate.Limit // failed logins per second refilled, per address and per name
+	LoginBurst      int
+}
+
+func defaultConfig() config {
+	return config{
+		Addr:            ":8080",
+		DBPath:          "hearth.db",
+		SessionLifetime: 30 * 24 * time.Hour,
+		ReapInterval:    10 * time.Minute,
+		MaxBody:         4 << 10,
+		MsgRate:         5,
+		MsgBurst:        20,
+		LoginRate:       rate.Every(time.Minute / 5),
+		LoginBurst:      10,
+	}
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "hearth:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a command line: no subcommand (or "serve") runs the server.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serveCommand(args, stdout, stderr)
+	case "user":
+		return userCommand(args, stdin, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "hearth", version)
+		return nil
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+const usage = `Usage:
+  hearth [serve] [-addr :8080] [-db hearth.db] [-log-level info]
+  hearth user add -db PATH [-admin] NAME     (password: first line of stdin)
+  hearth user passwd -db PATH NAME           (password: first line of stdin)
+  hearth user list -db PATH
+  hearth version
+`
+
+func serveCommand(args []string, stdout, stderr io.Writer) error {
+	cfg := defaultConfig()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", envOr("HEARTH_ADDR", cfg.Addr), "listen address (env HEARTH_ADDR)")
+	fs.StringVar(&cfg.DBPath, "db", envOr("HEARTH_DB", cfg.DBPath), "database file (env HEARTH_DB)")
+	logLevel := fs.String("log-level", envOr("HEARTH_LOG_LEVEL", "info"), "debug, info, warn or error (env HEARTH_LOG_LEVEL)")
+	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "how long an unused session lasts")
+	fs.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often expired sessions are deleted")
+	fs.IntVar(&cfg.MaxBody, "max-message", cfg.MaxBody, "largest message body in bytes")
+	msgRate := fs.Float64("msg-rate", float64(cfg.MsgRate), "messages per second per connection after the burst")
+	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a connection may send at once")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	cfg.MsgRate = rate.Limit(*msgRate)
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	a, err := startApp(cfg, ln, stdout)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	<-ctx.Done()
+	stop() // a second signal kills at once
+	slog.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	return a.shutdown(sctx)
+}
+
+// app is one running server: its store, goroutines and listener.
+type app struct {
+	st       *store
+	hub      *hub
+	com      *committer
+	srv      *server
+	http     *http.Server
+	stop     context.CancelFunc // stops the hub, committer and reaper
+	bg       sync.WaitGroup     // the hub, committer and reaper goroutines
+	serveErr chan error
+}
+
+// startApp opens the database and serves on ln until shutdown. When the
+// database has no users it prints the one-time setup link to out.
+func startApp(cfg config, ln net.Listener, out io.Writer) (*app, error) {
+	st, err := openStore(cfg.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	a, err := newApp(cfg, st, ln, out)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func newApp(cfg config, st *store, ln net.Listener, out io.Writer) (*app, error) {
+	sessions, err := newSessionManager(st, cfg.SessionLifetime)
+	if err != nil {
+		return nil, err
+	}
+	rooms, err := st.listRooms()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(rooms))
+	for i, r := range rooms {
+		names[i] = r.Name
+	}
+	hasUsers, err := st.hasUsers()
+	if err != nil {
+		return nil, err
+	}
+	var setup *setupToken
+	if !hasUsers {
+		setup = newSetupToken()
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	h := newHub(names)
+	com := newCommitter(st, h)
+	srv := newServer(cfg, st, h, com, sessions, setup)
+	a := &app{
+		st:   st,
+		hub:  h,
+		com:  com,
+		srv:  srv,
+		stop: stop,
+		http: &http.Server{
+			Handler:           srv,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug),
+		},
+		serveErr: make(chan error, 1),
+	}
+	a.bg.Add(3)
+	go func() { defer a.bg.Done(); h.run(ctx) }()
+	go func() { defer a.bg.Done(); com.run(ctx) }()
+	go func() {
+		defer a.bg.Done()
+		sessions.reap(ctx, cfg.ReapInterval, func(keys []string) {
+			h.closeSessions(keys...)
+			srv.logins.prune()
+		})
+	}()
+	go func() { a.serveErr <- a.http.Serve(ln) }()
+
+	base := listenURL(ln.Addr())
+	slog.Info("Hearth is serving", "url", base, "db", cfg.DBPath, "version", version)
+	if setup != nil {
+		fmt.Fprintf(out, "No accounts yet. Open this link to create the admin account: %s/setup?token=%s\n", base, setup.value())
+	} else {
+		fmt.Fprintf(out, "Hearth is running at %s\n", base)
+	}
+	return a, nil
+}
+
+// shutdown stops accepting, closes every socket with 1001, lets the
+// committer finish its transaction and closes the database.
+func (a *app) shutdown(ctx context.Context) error {
+	// Shutdown does not wait for hijacked connections: the hub closes those.
+	if err := a.http.Shutdown(ctx); err != nil {
+		slog.Warn("http shutdown", "err", err)
+	}
+	a.stop()
+	a.bg.Wait()
+	pumpsDone := make(chan struct{})
+	go func() { a.hub.pumps.Wait(); close(pumpsDone) }()
+	select {
+	case <-pumpsDone:
+	case <-ctx.Done():
+		slog.Warn("sockets still closing at shutdown deadline")
+	}
+	if err := a.st.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	if err := <-a.serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// listenURL is the address people should open: a LAN address when
+// listening on all interfaces, since the link is usually opened on another
+// device.
+func listenURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = lanAddress()
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+}
+
+// lanAddress returns the first private IPv4 address of this machine, or
+// "localhost".
+func lanAddress() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return "localhost"
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && ipn.IP.IsPrivate() {
+			return ipn.IP.String()
+		}
+	}
+	return "localhost"
+}
+
+func envOr(key, fallback string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,214 @@
+// session.go owns sessions and their cookies: creating a session at login,
+// finding and checking it on every request and socket handshake, extending
+// it on use, and reaping expired ones. Records live in the store; the cookie
+// carries only the random id, signed and encrypted with securecookie.
+
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+)
+
+const (
+	// sessionCookie is the name of the cookie holding the session id.
+	sessionCookie = "hearth_session"
+	// touchInterval is how stale a session's LastSeen may get before a
+	// request writes the new time (and a later expiry) to the store; it keeps
+	// busy clients from writing on every request.
+	touchInterval = time.Minute
+	// maxUserAgent bounds what is stored of a client's User-Agent header.
+	maxUserAgent = 256
+)
+
+var (
+	errNoSession      = errors.New("no session cookie")
+	errBadCookie      = errors.New("session cookie is invalid")
+	errSessionExpired = errors.New("session expired")
+)
+
+// sessionManager issues and checks sessions. It is safe for concurrent use.
+type sessionManager struct {
+	st       *store
+	codec    *securecookie.SecureCookie
+	lifetime time.Duration
+}
+
+// newSessionManager loads (or creates on first start) the cookie keys from
+// the store, so cookies stay valid across restarts and new binaries.
+func newSessionManager(st *store, lifetime time.Duration) (*sessionManager, error) {
+	hashKey, blockKey, err := st.cookieKeys(securecookie.GenerateRandomKey)
+	if err != nil {
+		return nil, err
+	}
+	codec := securecookie.New(hashKey, blockKey).
+		SetSerializer(securecookie.NopEncoder{}).
+		MaxAge(0) // The stored record's expiry is what counts, and it moves on use.
+	return &sessionManager{st: st, codec: codec, lifetime: lifetime}, nil
+}
+
+// sessionKey is the store key for a raw session id.
+func sessionKey(id []byte) string {
+	sum := sha256.Sum256(id)
+	return hex.EncodeToString(sum[:])
+}
+
+// create stores a fresh session for username and sets its cookie. The id is
+// always new (no fixation); any session the request already carried is
+// deleted, since this one replaces it.
+func (sm *sessionManager) create(w http.ResponseWriter, r *http.Request, username string) (session, error) {
+	if old, err := sm.fromRequest(r); err == nil {
+		if err := sm.st.deleteSession(old.Key); err != nil && !errors.Is(err, errSessionNotFound) {
+			slog.Warn("delete replaced session", "err", err)
+		}
+	}
+	id := make([]byte, 32) // 256 bits
+	rand.Read(id)
+	now := time.Now().UTC()
+	s := session{
+		Key:        sessionKey(id),
+		User:       username,
+		Created:    now,
+		LastSeen:   now,
+		Expires:    now.Add(sm.lifetime),
+		UserAgent:  truncate(r.UserAgent(), maxUserAgent),
+		RemoteAddr: clientAddr(r),
+	}
+	if err := sm.st.putSession(s); err != nil {
+		return session{}, fmt.Errorf("create session for %q: %w", username, err)
+	}
+	if err := sm.setCookie(w, r, id); err != nil {
+		return session{}, err
+	}
+	return s, nil
+}
+
+func (sm *sessionManager) setCookie(w http.ResponseWriter, r *http.Request, id []byte) error {
+	value, err := sm.codec.Encode(sessionCookie, id)
+	if err != nil {
+		return fmt.Errorf("encode session cookie: %w", err)
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   int(sm.lifetime / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	})
+	return nil
+}
+
+// clearCookie tells the browser to forget the session cookie.
+func (sm *sessionManager) clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    "",
+		Path:     "/",
+		MaxAge:   -1,
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// cookieID returns the raw session id from the request's cookie:
+// errNoSession without one, errBadCookie if it does not decode with our keys.
+func (sm *sessionManager) cookieID(r *http.Request) ([]byte, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, errNoSession
+	}
+	var id []byte
+	if err := sm.codec.Decode(sessionCookie, c.Value, &id); err != nil || len(id) != 32 {
+		return nil, errBadCookie
+	}
+	return id, nil
+}
+
+// fromRequest returns the live session named by the request's cookie. It
+// fails with errNoSession, errBadCookie, errSessionNotFound (logged out or
+// revoked) or errSessionExpired; the reaper need not have run for an expired
+// session to be refused.
+func (sm *sessionManager) fromRequest(r *http.Request) (session, error) {
+	id, err := sm.cookieID(r)
+	if err != nil {
+		return session{}, err
+	}
+	s, err := sm.st.getSession(sessionKey(id))
+	if err != nil {
+		return session{}, err
+	}
+	if !time.Now().Before(s.Expires) {
+		return session{}, errSessionExpired
+	}
+	return s, nil
+}
+
+// touch extends a session that was last seen more than touchInterval ago,
+// storing the new last-seen time and expiry. When w is not nil the cookie is
+// re-sent with the new lifetime. A failed write is logged, not fatal: the
+// session is still valid until its old expiry.
+func (sm *sessionManager) touch(w http.ResponseWriter, r *http.Request, s *session) {
+	now := time.Now().UTC()
+	if now.Sub(s.LastSeen) < touchInterval {
+		return
+	}
+	s.LastSeen = now
+	s.Expires = now.Add(sm.lifetime)
+	s.RemoteAddr = clientAddr(r)
+	if err := sm.st.putSession(*s); err != nil {
+		slog.Warn("extend session", "user", s.User, "err", err)
+		return
+	}
+	if w == nil {
+		return
+	}
+	if id, err := sm.cookieID(r); err == nil {
+		if err := sm.setCookie(w, r, id); err != nil {
+			slog.Warn("refresh session cookie", "err", err)
+		}
+	}
+}
+
+// reap deletes expired sessions every interval until ctx is done, passing
+// the deleted keys to closed so their sockets can be shut.
+func (sm *sessionManager) reap(ctx context.Context, interval time.Duration, closed func(keys []string)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			keys, err := sm.st.deleteExpiredSessions(time.Now())
+			if err != nil {
+				slog.Error("reap sessions", "err", err)
+				continue
+			}
+			if len(keys) > 0 {
+				slog.Info("reaped expired sessions", "count", len(keys))
+				closed(keys)
+			}
+		}
+	}
+}
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

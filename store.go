@@ -1,0 +1,617 @@
+// store.go owns the bbolt file: users, sessions, invites, rooms and message
+// history. It is the only file that imports bbolt, and it never talks to the
+// network.
+//
+// Layout (top-level buckets):
+//
+//	meta       key → value          cookie keys
+//	users      name → user JSON
+//	sessions   sha256(id) hex → session JSON
+//	invites    code → invite JSON
+//	rooms      name → room JSON
+//	messages   room → bucket of id (8-byte big endian) → message JSON
+//	clientids  room → bucket of user "\x00" client_id → id (8-byte big endian)
+
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+var (
+	bucketMeta      = []byte("meta")
+	bucketUsers     = []byte("users")
+	bucketSessions  = []byte("sessions")
+	bucketInvites   = []byte("invites")
+	bucketRooms     = []byte("rooms")
+	bucketMessages  = []byte("messages")
+	bucketClientIDs = []byte("clientids")
+
+	keyCookieHash  = []byte("cookie_hash_key")
+	keyCookieBlock = []byte("cookie_block_key")
+)
+
+var (
+	errUserExists      = errors.New("user already exists")
+	errUserNotFound    = errors.New("user not found")
+	errSessionNotFound = errors.New("session not found")
+	errRoomExists      = errors.New("room already exists")
+	errRoomNotFound    = errors.New("room not found")
+	errInviteInvalid   = errors.New("invite is unknown, expired or used up")
+	errSetupDone       = errors.New("setup is already done")
+	errDatabaseInUse   = errors.New("database is in use by another process (is a Hearth server running on it?)")
+)
+
+// openTimeout bounds how long opening a database waits for another process
+// (a running server, say) to release its lock.
+const openTimeout = 2 * time.Second
+
+// defaultRoom exists in every database from the start.
+const defaultRoom = "general"
+
+// user is a stored account.
+type user struct {
+	Name    string    `json:"name"`
+	Hash    []byte    `json:"hash"` // bcrypt hash of the password
+	Admin   bool      `json:"admin"`
+	Created time.Time `json:"created"`
+	// FirstConnected is when the user first opened a socket; zero until then.
+	// It decides between the "joined" and "back" presence events.
+	FirstConnected time.Time `json:"first_connected,omitzero"`
+}
+
+// session is the server-side record behind a session cookie. The cookie holds
+// the random id; the store keys the record by the id's SHA-256 (Key), so a
+// copy of the database does not hand out live cookies.
+type session struct {
+	Key        string    `json:"key"`
+	User       string    `json:"user"`
+	Created    time.Time `json:"created"`
+	LastSeen   time.Time `json:"last_seen"`
+	Expires    time.Time `json:"expires"`
+	UserAgent  string    `json:"user_agent"`
+	RemoteAddr string    `json:"remote_addr"`
+}
+
+// invite lets people create accounts through /join?code=….
+type invite struct {
+	Code      string    `json:"code"`
+	CreatedBy string    `json:"created_by"`
+	Created   time.Time `json:"created"`
+	Expires   time.Time `json:"expires"`
+	MaxUses   int       `json:"max_uses"`
+	Uses      int       `json:"uses"`
+}
+
+// usable reports whether the invite can still create an account at now.
+func (inv invite) usable(now time.Time) bool {
+	return now.Before(inv.Expires) && inv.Uses < inv.MaxUses
+}
+
+// room is a stored room.
+type room struct {
+	Name      string    `json:"name"`
+	Created   time.Time `json:"created"`
+	CreatedBy string    `json:"created_by,omitempty"`
+}
+
+// message is one stored chat message. Its JSON form is the wire form of the
+// "message" frame and of the history API.
+type message struct {
+	Type     string    `json:"type"` // always "message"
+	Room     string    `json:"room"`
+	ID       uint64    `json:"id"`
+	User     string    `json:"user"`
+	Body     string    `json:"body"`
+	TS       time.Time `json:"ts"`
+	ClientID string    `json:"client_id,omitempty"`
+}
+
+// storedMessage is the value kept in bbolt; room and id live in the bucket
+// name and key.
+type storedMessage struct {
+	User     string    `json:"u"`
+	Body     string    `json:"b"`
+	TS       time.Time `json:"t"`
+	ClientID string    `json:"c,omitempty"`
+}
+
+// appendRequest is one message waiting to be committed. The caller fills Msg's
+// Room, User, Body and ClientID; appendMessages fills the rest.
+type appendRequest struct {
+	Msg message
+	// Dup is set when Msg.ClientID was already stored for this user and room:
+	// Msg then holds the stored message and nothing new was written.
+	Dup bool
+	// Err is set when this request alone was refused (errRoomNotFound).
+	Err error
+}
+
+// store is the bbolt database. Its methods are safe for concurrent use.
+type store struct {
+	db   *bbolt.DB
+	path string
+}
+
+// openStore opens (creating if needed) the database at path and makes sure
+// every bucket and the default room exist. It fails with errDatabaseInUse
+// after openTimeout if another process holds the file.
+func openStore(path string) (*store, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("store: open %s: %w", path, errDatabaseInUse)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	st := &store{db: db, path: path}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		if tx.Bucket(bucketRooms).Get([]byte(defaultRoom)) == nil {
+			return createRoomTx(tx, room{Name: defaultRoom, Created: time.Now().UTC()})
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: initialise %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// Close closes the database; pending writes were committed by their
+// transactions already.
+func (st *store) Close() error { return st.db.Close() }
+
+// cookieKeys returns the securecookie hash and block keys, generating and
+// storing them on first use so cookies outlive restarts.
+func (st *store) cookieKeys(generate func(n int) []byte) (hashKey, blockKey []byte, err error) {
+	err = st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		if h, k := b.Get(keyCookieHash), b.Get(keyCookieBlock); h != nil && k != nil {
+			hashKey, blockKey = bytes.Clone(h), bytes.Clone(k)
+			return nil
+		}
+		hashKey, blockKey = generate(64), generate(32)
+		if err := b.Put(keyCookieHash, hashKey); err != nil {
+			return err
+		}
+		return b.Put(keyCookieBlock, blockKey)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: cookie keys: %w", err)
+	}
+	return hashKey, blockKey, nil
+}
+
+// --- users ---
+
+// createUser stores a new user. It returns errUserExists if the name is taken.
+func (st *store) createUser(u user) error {
+	return st.db.Update(func(tx *bbolt.Tx) error { return createUserTx(tx, u) })
+}
+
+func createUserTx(tx *bbolt.Tx, u user) error {
+	b := tx.Bucket(bucketUsers)
+	if b.Get([]byte(u.Name)) != nil {
+		return errUserExists
+	}
+	return putJSON(b, []byte(u.Name), u)
+}
+
+// createFirstAdmin stores u as an admin, but only if no user exists yet. It
+// returns errSetupDone otherwise.
+func (st *store) createFirstAdmin(u user) error {
+	u.Admin = true
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
+			return errSetupDone
+		}
+		return createUserTx(tx, u)
+	})
+}
+
+// getUser returns the named user, or errUserNotFound.
+func (st *store) getUser(name string) (user, error) {
+	var u user
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(tx.Bucket(bucketUsers), []byte(name), &u, errUserNotFound)
+	})
+	return u, err
+}
+
+// updateUser applies fn to the stored user and saves the result, atomically.
+// It returns errUserNotFound if there is no such user.
+func (st *store) updateUser(name string, fn func(*user)) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		var u user
+		if err := getJSON(b, []byte(name), &u, errUserNotFound); err != nil {
+			return err
+		}
+		fn(&u)
+		return putJSON(b, []byte(name), u)
+	})
+}
+
+// listUsers returns every user in name order.
+func (st *store) listUsers() ([]user, error) {
+	var users []user
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
+			var u user
+			if err := json.Unmarshal(v, &u); err != nil {
+				return fmt.Errorf("user %q: %w", k, err)
+			}
+			users = append(users, u)
+			return nil
+		})
+	})
+	return users, err
+}
+
+// hasUsers reports whether any account exists.
+func (st *store) hasUsers() (bool, error) {
+	var any bool
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		k, _ := tx.Bucket(bucketUsers).Cursor().First()
+		any = k != nil
+		return nil
+	})
+	return any, err
+}
+
+// --- sessions ---
+
+// putSession stores (or replaces) a session record.
+func (st *store) putSession(s session) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		return putJSON(tx.Bucket(bucketSessions), []byte(s.Key), s)
+	})
+}
+
+// getSession returns the session stored under key, or errSessionNotFound. It
+// does not check expiry.
+func (st *store) getSession(key string) (session, error) {
+	var s session
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(tx.Bucket(bucketSessions), []byte(key), &s, errSessionNotFound)
+	})
+	return s, err
+}
+
+// deleteSession removes the session stored under key. It returns
+// errSessionNotFound if there was none.
+func (st *store) deleteSession(key string) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSessions)
+		if b.Get([]byte(key)) == nil {
+			return errSessionNotFound
+		}
+		return b.Delete([]byte(key))
+	})
+}
+
+// listSessions returns the sessions of one user, most recently seen first.
+func (st *store) listSessions(name string) ([]session, error) {
+	var out []session
+	err := st.forEachSession(func(s session) error {
+		if s.User == name {
+			out = append(out, s)
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].LastSeen.After(out[j].LastSeen) })
+	return out, err
+}
+
+// deleteExpiredSessions removes every session whose expiry is not after now
+// and returns their keys.
+func (st *store) deleteExpiredSessions(now time.Time) ([]string, error) {
+	var expired []string
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		expired = expired[:0] // Update may not retry, but keep fn idempotent.
+		b := tx.Bucket(bucketSessions)
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; {
+			var s session
+			if err := json.Unmarshal(v, &s); err != nil || !now.Before(s.Expires) {
+				expired = append(expired, string(k))
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				k, v = c.Seek(k) // Delete leaves the cursor before the next key.
+				continue
+			}
+			k, v = c.Next()
+		}
+		return nil
+	})
+	return expired, err
+}
+
+func (st *store) forEachSession(fn func(session) error) error {
+	return st.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+			var s session
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("session %s: %w", k, err)
+			}
+			return fn(s)
+		})
+	})
+}
+
+// --- invites ---
+
+// putInvite stores an invite.
+func (st *store) putInvite(inv invite) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		return putJSON(tx.Bucket(bucketInvites), []byte(inv.Code), inv)
+	})
+}
+
+// getInvite returns the invite with code, or errInviteInvalid.
+func (st *store) getInvite(code string) (invite, error) {
+	var inv invite
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(tx.Bucket(bucketInvites), []byte(code), &inv, errInviteInvalid)
+	})
+	return inv, err
+}
+
+// listInvites returns every stored invite, newest first.
+func (st *store) listInvites() ([]invite, error) {
+	var out []invite
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketInvites).ForEach(func(k, v []byte) error {
+			var inv invite
+			if err := json.Unmarshal(v, &inv); err != nil {
+				return fmt.Errorf("invite %s: %w", k, err)
+			}
+			out = append(out, inv)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, err
+}
+
+// deleteInvite removes an invite; deleting a missing one is not an error.
+func (st *store) deleteInvite(code string) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketInvites).Delete([]byte(code))
+	})
+}
+
+// redeemInvite creates u through the invite with code and counts the use, in
+// one transaction. It returns errInviteInvalid if the invite cannot be used at
+// now, and errUserExists if the name is taken (the use is not counted).
+func (st *store) redeemInvite(code string, u user, now time.Time) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketInvites)
+		var inv invite
+		if err := getJSON(b, []byte(code), &inv, errInviteInvalid); err != nil {
+			return err
+		}
+		if !inv.usable(now) {
+			return errInviteInvalid
+		}
+		if err := createUserTx(tx, u); err != nil {
+			return err
+		}
+		inv.Uses++
+		return putJSON(b, []byte(code), inv)
+	})
+}
+
+// --- rooms ---
+
+// createRoom stores a new room with empty history. It returns errRoomExists
+// if the name is taken.
+func (st *store) createRoom(r room) error {
+	return st.db.Update(func(tx *bbolt.Tx) error { return createRoomTx(tx, r) })
+}
+
+func createRoomTx(tx *bbolt.Tx, r room) error {
+	b := tx.Bucket(bucketRooms)
+	if b.Get([]byte(r.Name)) != nil {
+		return errRoomExists
+	}
+	if _, err := tx.Bucket(bucketMessages).CreateBucketIfNotExists([]byte(r.Name)); err != nil {
+		return err
+	}
+	if _, err := tx.Bucket(bucketClientIDs).CreateBucketIfNotExists([]byte(r.Name)); err != nil {
+		return err
+	}
+	return putJSON(b, []byte(r.Name), r)
+}
+
+// listRooms returns every room in name order.
+func (st *store) listRooms() ([]room, error) {
+	var out []room
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketRooms).ForEach(func(k, v []byte) error {
+			var r room
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("room %q: %w", k, err)
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// --- messages ---
+
+// appendMessages stores every request in one transaction, so one fsync
+// commits the whole batch. Within a room, ids are assigned in slice order and
+// increase strictly. A request whose client_id was already stored by the same
+// user in the same room is answered from the store (Dup). A request for a
+// missing room gets Err = errRoomNotFound. The returned error means nothing
+// at all was committed.
+func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
+	now = now.UTC().Truncate(time.Millisecond)
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		msgs, cids := tx.Bucket(bucketMessages), tx.Bucket(bucketClientIDs)
+		for _, req := range reqs {
+			req.Dup, req.Err = false, nil // Update's fn must be safe to rerun.
+			m := &req.Msg
+			mb, cb := msgs.Bucket([]byte(m.Room)), cids.Bucket([]byte(m.Room))
+			if mb == nil || cb == nil {
+				req.Err = errRoomNotFound
+				continue
+			}
+			var cidKey []byte
+			if m.ClientID != "" {
+				cidKey = []byte(m.User + "\x00" + m.ClientID)
+				if idBytes := cb.Get(cidKey); idBytes != nil {
+					stored, err := getMessage(mb, m.Room, binary.BigEndian.Uint64(idBytes))
+					if err != nil {
+						return err
+					}
+					req.Msg, req.Dup = stored, true
+					continue
+				}
+			}
+			id, err := mb.NextSequence()
+			if err != nil {
+				return err
+			}
+			m.Type, m.ID, m.TS = "message", id, now
+			val, err := json.Marshal(storedMessage{User: m.User, Body: m.Body, TS: m.TS, ClientID: m.ClientID})
+			if err != nil {
+				return err
+			}
+			key := idKey(id)
+			if err := mb.Put(key, val); err != nil {
+				return err
+			}
+			if cidKey != nil {
+				if err := cb.Put(cidKey, key); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: append %d messages: %w", len(reqs), err)
+	}
+	return nil
+}
+
+// historyQuery selects a page of one room's history: with Forward, the Limit
+// messages just above After (catch-up); otherwise the Limit messages just
+// below Before, or the newest Limit when Before is 0 (infinite scroll).
+type historyQuery struct {
+	Forward       bool
+	Before, After uint64
+	Limit         int
+}
+
+// history returns a page of room's messages in ascending id order. It returns
+// errRoomNotFound for an unknown room.
+func (st *store) history(roomName string, q historyQuery) ([]message, error) {
+	out := make([]message, 0, q.Limit)
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
+		if b == nil {
+			return errRoomNotFound
+		}
+		c := b.Cursor()
+		add := func(k, v []byte) error {
+			m, err := decodeMessage(roomName, k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+			return nil
+		}
+		if q.Forward {
+			for k, v := c.Seek(idKey(q.After + 1)); k != nil && len(out) < q.Limit; k, v = c.Next() {
+				if err := add(k, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		var k, v []byte
+		if q.Before > 0 {
+			c.Seek(idKey(q.Before))
+			k, v = c.Prev()
+		} else {
+			k, v = c.Last()
+		}
+		for ; k != nil && len(out) < q.Limit; k, v = c.Prev() {
+			if err := add(k, v); err != nil {
+				return err
+			}
+		}
+		// Collected newest first; the contract is ascending.
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+		return nil
+	})
+	return out, err
+}
+
+func getMessage(b *bbolt.Bucket, roomName string, id uint64) (message, error) {
+	k := idKey(id)
+	v := b.Get(k)
+	if v == nil {
+		return message{}, fmt.Errorf("message %d in %q indexed by client id but missing", id, roomName)
+	}
+	return decodeMessage(roomName, k, v)
+}
+
+// decodeMessage builds a message from a stored key and value. Strings are
+// copied out of the transaction's memory by json.Unmarshal.
+func decodeMessage(roomName string, k, v []byte) (message, error) {
+	var sm storedMessage
+	if err := json.Unmarshal(v, &sm); err != nil {
+		return message{}, fmt.Errorf("message %d in %q: %w", binary.BigEndian.Uint64(k), roomName, err)
+	}
+	return message{Type: "message", Room: roomName, ID: binary.BigEndian.Uint64(k), User: sm.User, Body: sm.Body, TS: sm.TS, ClientID: sm.ClientID}, nil
+}
+
+func idKey(id uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), id)
+}
+
+// --- helpers ---
+
+func putJSON(b *bbolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// getJSON decodes the value under key into v, or returns notFound.
+func getJSON(b *bbolt.Bucket, key []byte, v any, notFound error) error {
+	data := b.Get(key)
+	if data == nil {
+		return notFound
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode %q: %w", key, err)
+	}
+	return nil
+}
