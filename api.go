@@ -64,8 +64,8 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 		com:      com,
 		sessions: sessions,
 		logins: &loginGuard{
-			byAddr: newLimiterSet(cfg.LoginRate, cfg.LoginBurst),
-			byUser: newLimiterSet(cfg.LoginRate, cfg.LoginBurst),
+			byAddr: newFailureLimiter(cfg.LoginRate, cfg.LoginBurst),
+			byUser: newFailureLimiter(cfg.LoginRate, cfg.LoginBurst),
 		},
 		setup: setup,
 		upgrader: websocket.Upgrader{

@@ -134,74 +134,95 @@ func (t *setupToken) consume() {
 	t.token = ""
 }
 
-// limiterSet hands out one token-bucket limiter per key (a username, an
-// address). Limiters that have refilled completely are forgotten by prune,
-// so the set stays as small as the number of recent offenders.
-type limiterSet struct {
+// failureLimiter counts failures per key (an address, a username) in
+// token buckets: each failure takes a token, and a key with no token left
+// for a new attempt must wait for the refill. Successes cost nothing, and
+// attempts still being checked hold a token so concurrent guesses cannot
+// overshoot the limit. Full buckets are forgotten by prune, so the map stays
+// as small as the number of recent offenders.
+type failureLimiter struct {
 	every rate.Limit
 	burst int
 
 	mu sync.Mutex
-	m  map[string]*rate.Limiter // guarded by mu
+	m  map[string]*failureBucket // guarded by mu
 }
 
-func newLimiterSet(every rate.Limit, burst int) *limiterSet {
-	return &limiterSet{every: every, burst: burst, m: make(map[string]*rate.Limiter)}
+type failureBucket struct {
+	lim      *rate.Limiter
+	inFlight int // attempts begun and not yet ended
 }
 
-// get returns the limiter for key, creating it full.
-func (ls *limiterSet) get(key string) *rate.Limiter {
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	l, ok := ls.m[key]
-	if !ok {
-		l = rate.NewLimiter(ls.every, ls.burst)
-		ls.m[key] = l
+func newFailureLimiter(every rate.Limit, burst int) *failureLimiter {
+	return &failureLimiter{every: every, burst: burst, m: make(map[string]*failureBucket)}
+}
+
+// begin starts an attempt for key. It returns ok=false, and how long until
+// one may be made, when the key's failures have used up its bucket.
+func (fl *failureLimiter) begin(key string) (wait time.Duration, ok bool) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	b, found := fl.m[key]
+	if !found {
+		b = &failureBucket{lim: rate.NewLimiter(fl.every, fl.burst)}
+		fl.m[key] = b
 	}
-	return l
+	need := float64(b.inFlight + 1)
+	if have := b.lim.Tokens(); have < need {
+		if fl.every <= 0 {
+			return time.Hour, false
+		}
+		return time.Duration((need - have) / float64(fl.every) * float64(time.Second)), false
+	}
+	b.inFlight++
+	return 0, true
 }
 
-// prune forgets limiters that are full again.
-func (ls *limiterSet) prune() {
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	for k, l := range ls.m {
-		if l.Tokens() >= float64(ls.burst) {
-			delete(ls.m, k)
+// end finishes an attempt begun for key; a failure takes a token.
+func (fl *failureLimiter) end(key string, failed bool) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	b := fl.m[key]
+	b.inFlight--
+	if failed {
+		b.lim.Allow()
+	}
+}
+
+// prune forgets idle keys whose buckets are full again.
+func (fl *failureLimiter) prune() {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	for k, b := range fl.m {
+		if b.inFlight == 0 && b.lim.Tokens() >= float64(fl.burst) {
+			delete(fl.m, k)
 		}
 	}
 }
 
-// loginGuard limits password guessing per address and per username. Each
-// attempt takes a token from both buckets; a successful one gives them back,
-// so only failures count.
+// loginGuard limits password (and invite or setup code) guessing per
+// address and per username.
 type loginGuard struct {
-	byAddr, byUser *limiterSet
+	byAddr, byUser *failureLimiter
 }
 
-// attempt reserves a try for addr and, unless name is "", for name. It
-// returns ok=false and how long to wait when a bucket is empty; otherwise
-// done must be called with the outcome.
+// attempt begins a try for addr and, unless name is "", for name. It
+// returns ok=false and how long to wait when either has failed too often;
+// otherwise done must be called with the outcome.
 func (g *loginGuard) attempt(addr, name string) (done func(success bool), wait time.Duration, ok bool) {
-	reservations := []*rate.Reservation{g.byAddr.get(addr).Reserve()}
-	if name != "" {
-		reservations = append(reservations, g.byUser.get(name).Reserve())
-	}
-	giveBack := func() {
-		for _, r := range reservations {
-			r.Cancel()
-		}
-	}
-	for _, r := range reservations {
-		wait = max(wait, r.Delay())
-	}
-	if wait > 0 {
-		giveBack()
+	if wait, ok := g.byAddr.begin(addr); !ok {
 		return nil, wait, false
 	}
+	if name != "" {
+		if wait, ok := g.byUser.begin(name); !ok {
+			g.byAddr.end(addr, false)
+			return nil, wait, false
+		}
+	}
 	return func(success bool) {
-		if success {
-			giveBack()
+		g.byAddr.end(addr, !success)
+		if name != "" {
+			g.byUser.end(name, !success)
 		}
 	}, 0, true
 }

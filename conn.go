@@ -169,7 +169,11 @@ func (c *conn) handleSend(f clientFrame) {
 	if err := checkSend(f, c.maxBody); err != nil {
 		var e sendError
 		errors.As(err, &e)
-		c.reply(newErrorFrame(e.code, e.msg, truncate(f.ClientID, maxClientIDLen)))
+		cid := f.ClientID
+		if len(cid) > maxClientIDLen {
+			cid = "" // not a client_id we accept, so not one to echo
+		}
+		c.reply(newErrorFrame(e.code, e.msg, cid))
 		return
 	}
 	// Counted after validation: a malformed frame stores nothing either, and

@@ -199,6 +199,10 @@ func (h *hub) push(c *conn, frame *websocket.PreparedMessage) {
 	default:
 		slog.Warn("dropping slow connection", "user", c.user)
 		h.drop(c, websocket.ClosePolicyViolation, "too slow: send queue full")
+		// writePump may be stuck writing to a peer that does not read;
+		// closing the socket (safe from any goroutine) frees it now rather
+		// than at its write deadline.
+		c.ws.Close()
 	}
 }
 

@@ -1,0 +1,490 @@
+// api_test.go tests the HTTP API on a real server: login and its limits,
+// the setup link, invites, rooms, history paging, the sessions page,
+// request caps, cross-origin refusals and security headers.
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLogin(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.addUser("ann", "correct horse", true)
+	tests := []struct {
+		name string
+		body any
+		want int
+	}{
+		{"right password", map[string]string{"username": "ann", "password": "correct horse"}, http.StatusOK},
+		{"wrong password", map[string]string{"username": "ann", "password": "wrong horse"}, http.StatusUnauthorized},
+		{"unknown user", map[string]string{"username": "zed", "password": "correct horse"}, http.StatusUnauthorized},
+		{"empty", map[string]string{}, http.StatusUnauthorized},
+		{"not JSON", "just a string", http.StatusBadRequest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ts.newClient()
+			var me meResponse
+			status, body := c.do("POST", "/api/login", tc.body, &me)
+			if status != tc.want {
+				t.Fatalf("status = %d, want %d (%s)", status, tc.want, body)
+			}
+			if status == http.StatusOK && (me.Username != "ann" || !me.Admin) {
+				t.Errorf("login answer = %+v", me)
+			}
+			if status != http.StatusOK && !strings.Contains(body, `"error"`) {
+				t.Errorf("error body %q lacks an error field", body)
+			}
+		})
+	}
+}
+
+func TestLoginCookieAttributes(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.addUser("ann", "correct horse", false)
+	resp, err := http.Post(ts.URL+"/api/login", "application/json", strings.NewReader(`{"username":"ann","password":"correct horse"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var ck *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			ck = c
+		}
+	}
+	if ck == nil {
+		t.Fatal("no session cookie")
+	}
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure {
+		t.Errorf("cookie = %+v, want HttpOnly, SameSite=Lax, Path=/, not Secure over plain HTTP", ck)
+	}
+	if ck.MaxAge != int((30 * 24 * time.Hour).Seconds()) {
+		t.Errorf("MaxAge = %d, want 30 days", ck.MaxAge)
+	}
+	// The cookie carries an encrypted id, not the user's name.
+	if strings.Contains(ck.Value, "ann") {
+		t.Errorf("cookie value reveals the user: %q", ck.Value)
+	}
+}
+
+func TestLoginIssuesFreshSessionID(t *testing.T) {
+	ts := newTestServer(t, nil)
+	c := ts.loggedIn("ann")
+	before := c.cookieHeader()
+	if status, _ := c.do("POST", "/api/login", map[string]string{"username": "ann", "password": "password-ann"}, nil); status != 200 {
+		t.Fatal("second login failed")
+	}
+	if after := c.cookieHeader(); after == before {
+		t.Fatal("login kept the old session cookie (fixation)")
+	}
+	// The replaced session is gone: the old cookie no longer works.
+	old := ts.newClient()
+	req, _ := http.NewRequest("GET", ts.URL+"/api/me", nil)
+	req.Header.Set("Cookie", before)
+	resp, err := old.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("old cookie after re-login: %d, want 401", resp.StatusCode)
+	}
+	if list, _ := ts.store().listSessions("ann"); len(list) != 1 {
+		t.Errorf("%d sessions stored, want 1", len(list))
+	}
+}
+
+func TestFailedLoginsAreLimited(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.LoginBurst = 3; c.LoginRate = 0.001 })
+	ts.addUser("ann", "correct horse", false)
+	c := ts.newClient()
+	bad := map[string]string{"username": "ann", "password": "guess"}
+	for i := range 3 {
+		if status, _ := c.do("POST", "/api/login", bad, nil); status != http.StatusUnauthorized {
+			t.Fatalf("guess %d: status %d, want 401", i, status)
+		}
+	}
+	status, body := c.do("POST", "/api/login", bad, nil)
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("fourth guess: status %d, want 429 (%s)", status, body)
+	}
+	// Even the right password waits now: the limit is checked first.
+	if status, _ := c.do("POST", "/api/login", map[string]string{"username": "ann", "password": "correct horse"}, nil); status != http.StatusTooManyRequests {
+		t.Errorf("right password while limited: %d, want 429", status)
+	}
+}
+
+func TestSuccessfulLoginsDoNotCountAgainstTheLimit(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.LoginBurst = 2; c.LoginRate = 0.001 })
+	ts.addUser("ann", "correct horse", false)
+	for i := range 5 {
+		c := ts.newClient()
+		if status, _ := c.do("POST", "/api/login", map[string]string{"username": "ann", "password": "correct horse"}, nil); status != 200 {
+			t.Fatalf("login %d: status %d", i, status)
+		}
+	}
+}
+
+func TestSetupLink(t *testing.T) {
+	ts := newTestServer(t, nil)
+	m := regexp.MustCompile(`(http://\S+)/setup\?token=(\S+)`).FindStringSubmatch(ts.output.String())
+	if m == nil {
+		t.Fatalf("no setup link in output %q", ts.output.String())
+	}
+	if m[1] != ts.URL {
+		t.Errorf("link host %s, want %s", m[1], ts.URL)
+	}
+	token := m[2]
+	c := ts.newClient()
+	var status struct{ Valid bool }
+	c.do("GET", "/api/setup?token="+url.QueryEscape(token), nil, &status)
+	if !status.Valid {
+		t.Fatal("setup status says the printed token is invalid")
+	}
+	c.do("GET", "/api/setup?token=wrong", nil, &status)
+	if status.Valid {
+		t.Fatal("a wrong token is valid")
+	}
+
+	tests := []struct {
+		name string
+		body map[string]string
+		want int
+	}{
+		{"wrong token", map[string]string{"token": "wrong", "username": "ann", "password": "long enough"}, http.StatusForbidden},
+		{"bad username", map[string]string{"token": token, "username": "Ann!", "password": "long enough"}, http.StatusBadRequest},
+		{"short password", map[string]string{"token": token, "username": "ann", "password": "short"}, http.StatusBadRequest},
+		{"ok", map[string]string{"token": token, "username": "ann", "password": "long enough"}, http.StatusCreated},
+		{"reused", map[string]string{"token": token, "username": "bob", "password": "long enough"}, http.StatusForbidden},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var me meResponse
+			status, body := c.do("POST", "/api/setup", tc.body, &me)
+			if status != tc.want {
+				t.Fatalf("status = %d, want %d (%s)", status, tc.want, body)
+			}
+			if status == http.StatusCreated && (!me.Admin || me.Username != "ann") {
+				t.Errorf("setup created %+v, want admin ann", me)
+			}
+		})
+	}
+	// Setup logged the admin in.
+	if status, _ := c.do("GET", "/api/me", nil, nil); status != 200 {
+		t.Errorf("/api/me after setup = %d", status)
+	}
+	// After a restart there is no setup link: the admin exists.
+	ts.output.Reset()
+	ts.restart()
+	if strings.Contains(ts.output.String(), "/setup?token=") {
+		t.Errorf("setup link printed although the admin exists: %q", ts.output.String())
+	}
+	users, _ := ts.store().listUsers()
+	if len(users) != 1 || !users[0].Admin {
+		t.Errorf("users = %+v, want the one admin", users)
+	}
+}
+
+func TestInvites(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.addUser("mum", "password-mum", true)
+	admin := ts.newClient()
+	admin.do("POST", "/api/login", map[string]string{"username": "mum", "password": "password-mum"}, nil)
+	kid := ts.loggedIn("kid")
+
+	if status, _ := kid.do("POST", "/api/invites", map[string]int{}, nil); status != http.StatusForbidden {
+		t.Errorf("non-admin creating an invite: %d, want 403", status)
+	}
+	if status, _ := ts.newClient().do("POST", "/api/invites", map[string]int{}, nil); status != http.StatusUnauthorized {
+		t.Errorf("anonymous creating an invite: %d, want 401", status)
+	}
+	var inv inviteResponse
+	if status, body := admin.do("POST", "/api/invites", map[string]int{"hours": 24, "max_uses": 1}, &inv); status != http.StatusCreated {
+		t.Fatalf("create invite: %d %s", status, body)
+	}
+	if !strings.HasPrefix(inv.URL, ts.URL+"/join?code=") || inv.MaxUses != 1 || !inv.Usable {
+		t.Errorf("invite = %+v", inv)
+	}
+	for _, bad := range []map[string]int{{"hours": -1}, {"hours": 10000}, {"max_uses": 1000}} {
+		if status, _ := admin.do("POST", "/api/invites", bad, nil); status != http.StatusBadRequest {
+			t.Errorf("invite %v: %d, want 400", bad, status)
+		}
+	}
+
+	guest := ts.newClient()
+	if status, _ := guest.do("GET", "/api/join/"+inv.Code, nil, nil); status != 200 {
+		t.Errorf("invite status: %d", status)
+	}
+	if status, _ := guest.do("POST", "/api/join", map[string]string{"code": inv.Code, "username": "kid", "password": "long enough"}, nil); status != http.StatusConflict {
+		t.Errorf("taken name: %d, want 409", status)
+	}
+	var me meResponse
+	if status, body := guest.do("POST", "/api/join", map[string]string{"code": inv.Code, "username": "gran", "password": "long enough"}, &me); status != http.StatusCreated {
+		t.Fatalf("join: %d %s", status, body)
+	}
+	if me.Username != "gran" || me.Admin {
+		t.Errorf("joined as %+v", me)
+	}
+	if status, _ := guest.do("GET", "/api/me", nil, nil); status != 200 {
+		t.Error("joining did not log in")
+	}
+	// Single use: the second person is refused.
+	if status, _ := ts.newClient().do("POST", "/api/join", map[string]string{"code": inv.Code, "username": "uncle", "password": "long enough"}, nil); status != http.StatusNotFound {
+		t.Errorf("reused single-use invite: %d, want 404", status)
+	}
+	if status, _ := ts.newClient().do("POST", "/api/join", map[string]string{"code": "GUESSED", "username": "uncle", "password": "long enough"}, nil); status != http.StatusNotFound {
+		t.Errorf("guessed code: %d, want 404", status)
+	}
+	// Expired invites are refused.
+	expired := invite{Code: "old", CreatedBy: "mum", Created: time.Now().Add(-2 * time.Hour), Expires: time.Now().Add(-time.Hour), MaxUses: 5}
+	ts.store().putInvite(expired)
+	if status, _ := ts.newClient().do("POST", "/api/join", map[string]string{"code": "old", "username": "uncle", "password": "long enough"}, nil); status != http.StatusNotFound {
+		t.Errorf("expired invite: %d, want 404", status)
+	}
+	var list struct{ Invites []inviteResponse }
+	admin.do("GET", "/api/invites", nil, &list)
+	if len(list.Invites) != 2 {
+		t.Errorf("listed %d invites, want 2", len(list.Invites))
+	}
+	if status, _ := admin.do("DELETE", "/api/invites/"+inv.Code, nil, nil); status != http.StatusNoContent {
+		t.Errorf("delete invite: %d", status)
+	}
+}
+
+func TestRooms(t *testing.T) {
+	ts := newTestServer(t, nil)
+	c := ts.loggedIn("ann")
+	s := c.dial()
+	tests := []struct {
+		name, room string
+		want       int
+	}{
+		{"new", "holidays", http.StatusCreated},
+		{"exists", "holidays", http.StatusConflict},
+		{"general exists from the start", "general", http.StatusConflict},
+		{"upper case", "Holidays", http.StatusBadRequest},
+		{"too long", strings.Repeat("a", 33), http.StatusBadRequest},
+		{"empty", "", http.StatusBadRequest},
+		{"slash", "a/b", http.StatusBadRequest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, body := c.do("POST", "/api/rooms", map[string]string{"name": tc.room}, nil); status != tc.want {
+				t.Errorf("status = %d, want %d (%s)", status, tc.want, body)
+			}
+		})
+	}
+	// Open sockets hear of the new room and can use it at once.
+	s.expect(func(f frame) bool { return f.Type == "room" && f.Room == "holidays" })
+	s.say("holidays", "beach?", "c-1")
+	s.ack("c-1")
+	var list struct{ Rooms []room }
+	c.do("GET", "/api/rooms", nil, &list)
+	if len(list.Rooms) != 2 || list.Rooms[0].Name != "general" || list.Rooms[1].Name != "holidays" {
+		t.Errorf("rooms = %+v", list.Rooms)
+	}
+	if status, _ := ts.newClient().do("GET", "/api/rooms", nil, nil); status != http.StatusUnauthorized {
+		t.Errorf("anonymous room list: %d, want 401", status)
+	}
+}
+
+func TestHistoryAPI(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.MsgBurst = 1000 })
+	c := ts.loggedIn("ann")
+	s := c.dial()
+	for i := 1; i <= 120; i++ {
+		s.say("general", fmt.Sprint(i), fmt.Sprint("c-", i))
+	}
+	s.ack("c-120")
+	page := func(query string) (int, []uint64) {
+		var out struct{ Messages []message }
+		status, _ := c.do("GET", "/api/rooms/general/messages"+query, nil, &out)
+		var ids []uint64
+		for _, m := range out.Messages {
+			ids = append(ids, m.ID)
+		}
+		return status, ids
+	}
+	// Scroll back from the newest page to the first message.
+	status, ids := page("")
+	if status != 200 || len(ids) != 50 || ids[0] != 71 || ids[49] != 120 {
+		t.Fatalf("latest page: %d %v", status, ids)
+	}
+	var all []uint64
+	all = append(ids, all...)
+	for ids[0] > 1 {
+		_, ids = page(fmt.Sprintf("?before=%d", ids[0]))
+		all = append(ids, all...)
+	}
+	for i, id := range all {
+		if id != uint64(i+1) {
+			t.Fatalf("scrolling back gave %v, want 1..120 once each", all)
+		}
+	}
+	// Catch up forwards from an id.
+	if _, ids := page("?after=100&limit=200"); len(ids) != 20 || ids[0] != 101 {
+		t.Errorf("after=100: %v", ids)
+	}
+	if _, ids := page("?after=0&limit=10"); len(ids) != 10 || ids[0] != 1 {
+		t.Errorf("after=0: %v", ids)
+	}
+	bad := []string{"?limit=0", "?limit=201", "?limit=x", "?before=x", "?before=0", "?after=-1", "?before=5&after=2", "?after=99999999999999999999"}
+	for _, q := range bad {
+		if status, _ := page(q); status != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", q, status)
+		}
+	}
+	if status, _ := c.do("GET", "/api/rooms/attic/messages", nil, nil); status != http.StatusNotFound {
+		t.Errorf("unknown room: %d, want 404", status)
+	}
+}
+
+func TestSessionsPage(t *testing.T) {
+	ts := newTestServer(t, nil)
+	laptop := ts.loggedIn("ann")
+	phone := ts.newClient()
+	phone.do("POST", "/api/login", map[string]string{"username": "ann", "password": "password-ann"}, nil)
+	bob := ts.loggedIn("bob")
+
+	var list struct{ Sessions []sessionResponse }
+	laptop.do("GET", "/api/sessions", nil, &list)
+	if len(list.Sessions) != 2 {
+		t.Fatalf("ann has %d sessions listed, want 2", len(list.Sessions))
+	}
+	var current, other sessionResponse
+	for _, s := range list.Sessions {
+		if s.Current {
+			current = s
+		} else {
+			other = s
+		}
+		if s.RemoteAddr != "127.0.0.1" || s.UserAgent == "" || s.LastSeen.IsZero() {
+			t.Errorf("session = %+v, want address, agent and last seen", s)
+		}
+	}
+	if current.ID == "" || other.ID == "" {
+		t.Fatalf("want one current and one other session: %+v", list.Sessions)
+	}
+	// bob cannot revoke ann's sessions, nor learn they exist.
+	if status, _ := bob.do("DELETE", "/api/sessions/"+other.ID, nil, nil); status != http.StatusNotFound {
+		t.Errorf("bob revoking ann's session: %d, want 404", status)
+	}
+	if status, _ := laptop.do("DELETE", "/api/sessions/"+other.ID, nil, nil); status != http.StatusNoContent {
+		t.Errorf("revoke: %d", status)
+	}
+	if status, _ := phone.do("GET", "/api/me", nil, nil); status != http.StatusUnauthorized {
+		t.Errorf("revoked phone: %d, want 401", status)
+	}
+	if status, _ := laptop.do("GET", "/api/me", nil, nil); status != 200 {
+		t.Errorf("laptop after revoking the phone: %d", status)
+	}
+}
+
+func TestRequestBodiesAreCapped(t *testing.T) {
+	ts := newTestServer(t, nil)
+	big := `{"username":"` + strings.Repeat("a", maxRequestBody) + `","password":"x"}`
+	resp, err := http.Post(ts.URL+"/api/login", "application/json", strings.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: %d, want 413", resp.StatusCode)
+	}
+	resp, err = http.Post(ts.URL+"/api/login", "application/json", strings.NewReader(`{"username":"a"} {"x":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("trailing data: %d, want 400", resp.StatusCode)
+	}
+}
+
+func TestCrossOriginPostsAreRefused(t *testing.T) {
+	ts := newTestServer(t, nil)
+	c := ts.loggedIn("ann")
+	for _, h := range []http.Header{
+		{"Origin": {"http://evil.example"}},
+		{"Sec-Fetch-Site": {"cross-site"}},
+	} {
+		req, _ := http.NewRequest("POST", ts.URL+"/api/rooms", strings.NewReader(`{"name":"pwned"}`))
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		resp, err := c.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-origin POST with %v: %d, want 403", h, resp.StatusCode)
+		}
+	}
+	var list struct{ Rooms []room }
+	c.do("GET", "/api/rooms", nil, &list)
+	if len(list.Rooms) != 1 {
+		t.Errorf("a cross-origin POST created a room: %+v", list.Rooms)
+	}
+}
+
+func TestPagesAndHeaders(t *testing.T) {
+	ts := newTestServer(t, nil)
+	tests := []struct {
+		path        string
+		status      int
+		contentType string
+	}{
+		{"/", 200, "text/html; charset=utf-8"},
+		{"/setup?token=x", 200, "text/html; charset=utf-8"},
+		{"/join?code=x", 200, "text/html; charset=utf-8"},
+		{"/app.js", 200, "text/javascript; charset=utf-8"},
+		{"/style.css", 200, "text/css; charset=utf-8"},
+		{"/icon.svg", 200, "image/svg+xml"},
+		{"/nope", 404, ""},
+		{"/api/nope", 404, "application/json"},
+		{"/../main.go", 404, ""},
+		{"/%2e%2e/main.go", 404, ""},
+		{"/assets/app.js", 404, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			resp, err := http.Get(ts.URL + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tc.status)
+			}
+			if tc.contentType != "" && resp.Header.Get("Content-Type") != tc.contentType {
+				t.Errorf("Content-Type = %q, want %q", resp.Header.Get("Content-Type"), tc.contentType)
+			}
+			for k, want := range map[string]string{
+				"X-Content-Type-Options": "nosniff",
+				"Referrer-Policy":        "same-origin",
+			} {
+				if got := resp.Header.Get(k); got != want {
+					t.Errorf("%s = %q, want %q", k, got, want)
+				}
+			}
+			csp := resp.Header.Get("Content-Security-Policy")
+			for _, part := range []string{"script-src 'self'", "frame-ancestors 'none'", "default-src 'self'"} {
+				if !strings.Contains(csp, part) {
+					t.Errorf("CSP %q lacks %q", csp, part)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,429 @@
+// ws_test.go tests the socket: the handshake checks, delivery and
+// acknowledgement, idempotent resends, presence, bad input and limits, and
+// sessions ending under open sockets. Every test dials a real server.
+
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/websocket"
+)
+
+func TestHandshakeMatrix(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	valid := ann.cookieHeader()
+
+	// A cookie for a real session, signed with other keys.
+	otherKeys := securecookie.New(securecookie.GenerateRandomKey(64), securecookie.GenerateRandomKey(32)).SetSerializer(securecookie.NopEncoder{})
+	foreign, _ := otherKeys.Encode(sessionCookie, make([]byte, 32))
+
+	// Expired: a session whose record says it ended a second ago.
+	expired := ts.loggedIn("exp")
+	expireAll(t, ts.store(), "exp")
+
+	// Revoked through the sessions API from another device.
+	revoked := ts.loggedIn("rev")
+	revokeAll(t, ts, "rev")
+
+	// Logged out.
+	out := ts.loggedIn("out")
+	outCookie := out.cookieHeader()
+	if status, _ := out.do("POST", "/api/logout", nil, nil); status != http.StatusNoContent {
+		t.Fatalf("logout status %d", status)
+	}
+
+	// Tampered: flip a character in the middle of a valid value.
+	v := strings.TrimPrefix(valid, sessionCookie+"=")
+	mid := len(v) / 2
+	flipped := byte('A')
+	if v[mid] == 'A' {
+		flipped = 'B'
+	}
+	tampered := sessionCookie + "=" + v[:mid] + string(flipped) + v[mid+1:]
+
+	tests := []struct {
+		name   string
+		cookie string
+		origin string
+		want   int
+	}{
+		{"valid", valid, ts.URL, http.StatusSwitchingProtocols},
+		{"valid without origin (not a browser)", valid, "", http.StatusSwitchingProtocols},
+		{"no cookie", "", ts.URL, http.StatusUnauthorized},
+		{"tampered cookie", tampered, ts.URL, http.StatusUnauthorized},
+		{"truncated cookie", valid[:len(valid)-10], ts.URL, http.StatusUnauthorized},
+		{"garbage cookie", sessionCookie + "=not-a-cookie", ts.URL, http.StatusUnauthorized},
+		{"cookie signed with other keys", sessionCookie + "=" + foreign, ts.URL, http.StatusUnauthorized},
+		{"expired session", expired.cookieHeader(), ts.URL, http.StatusUnauthorized},
+		{"revoked session", revoked.cookieHeader(), ts.URL, http.StatusUnauthorized},
+		{"logged out session", outCookie, ts.URL, http.StatusUnauthorized},
+		{"cross-origin", valid, "http://evil.example", http.StatusForbidden},
+		{"cross-origin same host other port", valid, "http://127.0.0.1:1", http.StatusForbidden},
+		{"cross-origin without cookie", "", "http://evil.example", http.StatusForbidden},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{}
+			if tc.cookie != "" {
+				h.Set("Cookie", tc.cookie)
+			}
+			if tc.origin != "" {
+				h.Set("Origin", tc.origin)
+			}
+			ws, resp, err := dialWS(ts, h)
+			if resp == nil {
+				t.Fatalf("no HTTP response: %v", err)
+			}
+			if resp.StatusCode != tc.want {
+				t.Fatalf("status = %d, want %d", resp.StatusCode, tc.want)
+			}
+			if tc.want == http.StatusSwitchingProtocols {
+				ws.Close()
+			} else if err == nil {
+				ws.Close()
+				t.Fatal("upgraded although refused")
+			}
+		})
+	}
+}
+
+// expireAll moves the expiry of every session of name into the past,
+// without running the reaper.
+func expireAll(t *testing.T, st *store, name string) {
+	t.Helper()
+	list, err := st.listSessions(name)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("sessions of %s: %v, %v", name, list, err)
+	}
+	for _, s := range list {
+		s.Expires = time.Now().Add(-time.Second)
+		if err := st.putSession(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// revokeAll revokes every session of name through the API of a second
+// device logged in as the same user.
+func revokeAll(t *testing.T, ts *testServer, name string) {
+	t.Helper()
+	other := ts.newClient()
+	if status, body := other.do("POST", "/api/login", map[string]string{"username": name, "password": "password-" + name}, nil); status != 200 {
+		t.Fatalf("second login: %d %s", status, body)
+	}
+	var list struct {
+		Sessions []sessionResponse `json:"sessions"`
+	}
+	other.do("GET", "/api/sessions", nil, &list)
+	for _, s := range list.Sessions {
+		if !s.Current {
+			if status, _ := other.do("DELETE", "/api/sessions/"+s.ID, nil, nil); status != http.StatusNoContent {
+				t.Fatalf("revoke status %d", status)
+			}
+		}
+	}
+}
+
+func TestMessageDeliveredToEveryoneAfterCommit(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	sa, sb := ann.dial(), bob.dial()
+	sa.say("general", "dinner is ready", "c-1")
+	got := sa.ack("c-1")
+	if got.User != "ann" || got.Body != "dinner is ready" || got.ID != 1 || got.Room != "general" || got.TS.IsZero() {
+		t.Errorf("ack = %+v", got)
+	}
+	seen := sb.expect(func(f frame) bool { return f.Type == "message" })
+	if seen.ID != got.ID || seen.Body != got.Body {
+		t.Errorf("bob saw %+v, want %+v", seen, got)
+	}
+	// Acknowledged means stored.
+	msgs, err := ts.store().history("general", historyQuery{Limit: 10})
+	if err != nil || len(msgs) != 1 || msgs[0].Body != "dinner is ready" {
+		t.Errorf("history = %+v, %v", msgs, err)
+	}
+}
+
+func TestResendWithClientIDStoresOnce(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	s := ann.dial()
+	s.say("general", "milk please", "c-42")
+	first := s.ack("c-42")
+	// The connection drops before the client trusts the ack; it resends
+	// on a new socket.
+	s.ws.Close()
+	s2 := ann.dial()
+	s2.say("general", "milk please", "c-42")
+	again := s2.ack("c-42")
+	if again.ID != first.ID {
+		t.Errorf("resend got id %d, want the stored %d", again.ID, first.ID)
+	}
+	msgs, _ := ts.store().history("general", historyQuery{Limit: 10})
+	if len(msgs) != 1 {
+		t.Errorf("stored %d messages, want 1", len(msgs))
+	}
+}
+
+func TestRestartKeepsSessionsHistoryAndIDs(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	s := ann.dial()
+	for i := 1; i <= 3; i++ {
+		s.say("general", fmt.Sprint("before restart ", i), fmt.Sprint("c-", i))
+		s.ack(fmt.Sprint("c-", i))
+	}
+
+	ts.restart()
+
+	// The old cookie still opens the socket: keys and sessions are on disk.
+	if status, body := ann.do("GET", "/api/me", nil, nil); status != http.StatusOK {
+		t.Fatalf("/api/me after restart: %d %s", status, body)
+	}
+	s2 := ann.dial()
+	var page struct{ Messages []message }
+	if status, _ := ann.do("GET", "/api/rooms/general/messages", nil, &page); status != 200 || len(page.Messages) != 3 {
+		t.Fatalf("history after restart: status %d, %d messages, want 3", status, len(page.Messages))
+	}
+	s2.say("general", "after restart", "c-4")
+	if got := s2.ack("c-4"); got.ID != 4 {
+		t.Errorf("first id after restart = %d, want 4", got.ID)
+	}
+	// And client_id dedup survives too.
+	s2.say("general", "before restart 2", "c-2")
+	if got := s2.ack("c-2"); got.ID != 2 {
+		t.Errorf("resend of c-2 after restart got id %d, want 2", got.ID)
+	}
+}
+
+func TestPresenceJoinedBackLeft(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	sa := ann.dial()
+	isPresence := func(user, event string) func(frame) bool {
+		return func(f frame) bool {
+			return f.Type == "presence" && f.User == user && f.Event == event && f.Room == "general"
+		}
+	}
+	sb := bob.dial()
+	if f := sa.expect(isPresence("bob", "joined")); fmt.Sprint(f.Online) != "[ann bob]" {
+		t.Errorf("online = %v, want [ann bob]", f.Online)
+	}
+	// A second device of bob's is not news.
+	sb2 := bob.dial()
+	sb2.ws.Close()
+	sb.ws.Close()
+	if f := sa.expect(isPresence("bob", "left")); fmt.Sprint(f.Online) != "[ann]" {
+		t.Errorf("online after left = %v, want [ann]", f.Online)
+	}
+	// Returning: "bob is back", not joined.
+	bob.dial()
+	f := sa.expect(func(f frame) bool { return f.Type == "presence" && f.User == "bob" })
+	if f.Event != "back" {
+		t.Errorf("returning user event = %q, want back", f.Event)
+	}
+}
+
+func TestSecondDeviceIsNotAnnounced(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	sa := ann.dial()
+	bob.dial()
+	sa.expect(func(f frame) bool { return f.Type == "presence" && f.User == "bob" })
+	bob.dial() // same user, second socket
+	sa.say("general", "marker", "c-m")
+	// The next frame after the second socket is the marker, not a presence.
+	f := sa.expect(func(f frame) bool { return f.Type == "presence" || f.ClientID == "c-m" })
+	if f.Type == "presence" {
+		t.Errorf("second device announced: %+v", f)
+	}
+}
+
+func TestLogoutClosesItsSocketsWithinASecond(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	s1, s2 := ann.dial(), ann.dial()
+	// Another session of ann's stays open.
+	other := ts.newClient()
+	other.do("POST", "/api/login", map[string]string{"username": "ann", "password": "password-ann"}, nil)
+	s3 := other.dial()
+
+	if status, _ := ann.do("POST", "/api/logout", nil, nil); status != http.StatusNoContent {
+		t.Fatalf("logout status %d", status)
+	}
+	for _, s := range []*socket{s1, s2} {
+		if code := s.closed(time.Second); code != closeSessionEnded {
+			t.Errorf("close code = %d, want %d", code, closeSessionEnded)
+		}
+	}
+	s3.say("general", "still here", "c-1")
+	s3.ack("c-1")
+	if status, _ := ann.do("GET", "/api/me", nil, nil); status != http.StatusUnauthorized {
+		t.Errorf("/api/me after logout = %d, want 401", status)
+	}
+}
+
+func TestRevokeClosesThatDevicesSockets(t *testing.T) {
+	ts := newTestServer(t, nil)
+	phone := ts.loggedIn("ann")
+	ps := phone.dial()
+	revokeAll(t, ts, "ann")
+	if code := ps.closed(time.Second); code != closeSessionEnded {
+		t.Errorf("close code = %d, want %d", code, closeSessionEnded)
+	}
+}
+
+func TestReaperClosesExpiredSessions(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.ReapInterval = 20 * time.Millisecond })
+	ann := ts.loggedIn("ann")
+	s := ann.dial()
+	expireAll(t, ts.store(), "ann")
+	if code := s.closed(2 * time.Second); code != closeSessionEnded {
+		t.Errorf("close code = %d, want %d", code, closeSessionEnded)
+	}
+	eventually(t, 2*time.Second, "expired session deleted", func() bool {
+		list, _ := ts.store().listSessions("ann")
+		return len(list) == 0
+	})
+}
+
+func TestBadFramesGetErrorsAndKeepTheConnection(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.MaxBody = 100 })
+	s := ts.loggedIn("ann").dial()
+	tests := []struct {
+		name  string
+		raw   string
+		code  string
+		cid   string
+		fixup func()
+	}{
+		{name: "empty body", raw: `{"type":"send","room":"general","body":"","client_id":"c-1"}`, code: "empty", cid: "c-1"},
+		{name: "blank body", raw: `{"type":"send","room":"general","body":" \n\t ","client_id":"c-2"}`, code: "empty", cid: "c-2"},
+		{name: "too long", raw: `{"type":"send","room":"general","body":"` + strings.Repeat("x", 101) + `","client_id":"c-3"}`, code: "too_long", cid: "c-3"},
+		{name: "malformed JSON", raw: `{"type":"send",`, code: "bad_json"},
+		{name: "not an object", raw: `[1,2,3]`, code: "bad_json"},
+		{name: "unknown type", raw: `{"type":"shout","client_id":"c-4"}`, code: "unknown_type", cid: "c-4"},
+		{name: "unknown room", raw: `{"type":"send","room":"attic","body":"hi","client_id":"c-5"}`, code: "unknown_room", cid: "c-5"},
+		{name: "invalid room name", raw: `{"type":"send","room":"../etc","body":"hi","client_id":"c-6"}`, code: "unknown_room", cid: "c-6"},
+		{name: "long client id", raw: `{"type":"send","room":"general","body":"hi","client_id":"` + strings.Repeat("c", 65) + `"}`, code: "bad_client_id"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := s.ws.WriteMessage(websocket.TextMessage, []byte(tc.raw)); err != nil {
+				t.Fatal(err)
+			}
+			f := s.expect(func(f frame) bool { return f.Type == "error" })
+			if f.Code != tc.code || f.ClientID != tc.cid || f.Message == "" {
+				t.Errorf("error frame = %+v, want code %q client_id %q", f, tc.code, tc.cid)
+			}
+		})
+	}
+	// Binary frames are refused too.
+	s.ws.WriteMessage(websocket.BinaryMessage, []byte("hi"))
+	if f := s.expect(func(f frame) bool { return f.Type == "error" }); f.Code != "bad_frame" {
+		t.Errorf("binary frame: %+v", f)
+	}
+	// The connection still works and nothing was stored.
+	s.say("general", strings.Repeat("y", 100), "c-ok")
+	if got := s.ack("c-ok"); got.ID != 1 {
+		t.Errorf("first stored id = %d, want 1 (refused frames stored nothing)", got.ID)
+	}
+}
+
+func TestOversizedFrameClosesWith1009(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.MaxBody = 100 })
+	s := ts.loggedIn("ann").dial()
+	big := `{"type":"send","room":"general","body":"` + strings.Repeat("x", int(maxFrameSize(100))) + `"}`
+	if err := s.ws.WriteMessage(websocket.TextMessage, []byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	if code := s.closed(2 * time.Second); code != websocket.CloseMessageTooBig {
+		t.Errorf("close code = %d, want 1009", code)
+	}
+	// The server keeps serving others.
+	other := ts.loggedIn("bob").dial()
+	other.say("general", "fine", "c-1")
+	other.ack("c-1")
+}
+
+func TestMessageRateLimitBurstThenRefill(t *testing.T) {
+	// 5 at once, then one every 100 ms.
+	ts := newTestServer(t, func(c *config) { c.MsgBurst = 5; c.MsgRate = 10 })
+	s := ts.loggedIn("ann").dial()
+	for i := range 6 {
+		s.say("general", "spam", fmt.Sprint("c-", i))
+	}
+	accepted, limited := 0, 0
+	for accepted+limited < 6 {
+		f := s.expect(func(f frame) bool { return f.Type == "message" || f.Type == "error" })
+		if f.Type == "message" {
+			accepted++
+		} else if f.Code == "rate_limited" {
+			limited++
+			if f.ClientID != "c-5" {
+				t.Errorf("limited %s, want the sixth (c-5)", f.ClientID)
+			}
+		} else {
+			t.Fatalf("unexpected error %+v", f)
+		}
+	}
+	if accepted != 5 || limited != 1 {
+		t.Fatalf("accepted %d, limited %d; want 5 and 1 (burst 5)", accepted, limited)
+	}
+	// The bucket refills: a later send is accepted.
+	eventually(t, 2*time.Second, "refill", func() bool {
+		s.say("general", "later", "c-later")
+		f := s.expect(func(f frame) bool { return f.ClientID == "c-later" })
+		return f.Type == "message"
+	})
+	msgs, _ := ts.store().history("general", historyQuery{Limit: 50})
+	if len(msgs) != 6 {
+		t.Errorf("stored %d, want 6 (5 of the burst and the later one)", len(msgs))
+	}
+}
+
+func TestSlowReaderIsDroppedNotWaitedFor(t *testing.T) {
+	const bodySize = 60000
+	ts := newTestServer(t, func(c *config) { c.MsgBurst = 100000; c.MsgRate = 100000; c.MaxBody = bodySize })
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	stalled := bob.dial() // never reads until the end
+	sa := ann.dial()
+	// Big bodies fill the stalled socket's TCP buffers (a few MB on
+	// loopback), then its bounded queue of sendQueueSize frames. ann's
+	// acknowledgements keep coming all the while.
+	body := strings.Repeat("z", bodySize)
+	const total = 2*sendQueueSize + 300
+	const inFlight = 8
+	for i := range total + inFlight {
+		if i < total {
+			sa.say("general", body, fmt.Sprint("c-", i))
+		}
+		if i >= inFlight {
+			sa.ack(fmt.Sprint("c-", i-inFlight))
+		}
+	}
+	// The stalled socket got what fitted, then was cut off: it reads the
+	// frames buffered for it and then finds the connection closed.
+	code := stalled.closed(10 * time.Second)
+	if code != websocket.ClosePolicyViolation && code != websocket.CloseAbnormalClosure {
+		t.Errorf("stalled reader close code = %d, want 1008 or 1006", code)
+	}
+}
+
+func TestSessionKeyIsAHashOfTheCookieID(t *testing.T) {
+	// A stolen database must not hold usable cookie ids.
+	id := make([]byte, 32)
+	sum := sha256.Sum256(id)
+	if sessionKey(id) != hex.EncodeToString(sum[:]) {
+		t.Fatal("session key is not sha256(id)")
+	}
+}
