@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -486,5 +487,54 @@ func TestPagesAndHeaders(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSessionIsExtendedOnUse(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.SessionLifetime = time.Hour })
+	c := ts.loggedIn("ann")
+	list, _ := ts.store().listSessions("ann")
+	s := list[0]
+	// Pretend the session was last used long ago and ends soon.
+	s.LastSeen = time.Now().Add(-50 * time.Minute)
+	s.Expires = time.Now().Add(10 * time.Minute)
+	ts.store().putSession(s)
+
+	req, _ := http.NewRequest("GET", ts.URL+"/api/me", nil)
+	req.Header.Set("Cookie", c.cookieHeader())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/api/me = %d", resp.StatusCode)
+	}
+	after, _ := ts.store().getSession(s.Key)
+	if time.Until(after.Expires) < 59*time.Minute || time.Since(after.LastSeen) > time.Minute {
+		t.Errorf("session not extended: last seen %v, expires %v", after.LastSeen, after.Expires)
+	}
+	var refreshed bool
+	for _, ck := range resp.Cookies() {
+		refreshed = refreshed || (ck.Name == sessionCookie && ck.MaxAge == 3600)
+	}
+	if !refreshed {
+		t.Error("the cookie was not re-sent with the full lifetime")
+	}
+}
+
+func TestCookieIsSecureOverTLS(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.addUser("ann", "correct horse", false)
+	tlsServer := httptest.NewTLSServer(ts.app.srv)
+	defer tlsServer.Close()
+	resp, err := tlsServer.Client().Post(tlsServer.URL+"/api/login", "application/json", strings.NewReader(`{"username":"ann","password":"correct horse"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cookies := resp.Cookies()
+	if len(cookies) != 1 || !cookies[0].Secure || !cookies[0].HttpOnly {
+		t.Errorf("cookies over TLS = %+v, want one Secure HttpOnly cookie", cookies)
 	}
 }

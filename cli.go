@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 )
@@ -46,7 +47,7 @@ func userCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 			if err != nil {
 				return fmt.Errorf("user add: %w", err)
 			}
-			return withStore(*dbPath, func(st *store) error {
+			return withStore(*dbPath, true, func(st *store) error {
 				if err := st.createUser(u); err != nil {
 					return fmt.Errorf("user add %s: %w", name, err)
 				}
@@ -65,7 +66,7 @@ func userCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		return withStore(*dbPath, func(st *store) error {
+		return withStore(*dbPath, false, func(st *store) error {
 			if err := st.updateUser(name, func(u *user) { u.Hash = hash }); err != nil {
 				return fmt.Errorf("user passwd %s: %w", name, err)
 			}
@@ -76,7 +77,7 @@ func userCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 		if len(names) != 0 {
 			return fmt.Errorf("user list: unexpected argument %q", names[0])
 		}
-		return withStore(*dbPath, func(st *store) error {
+		return withStore(*dbPath, false, func(st *store) error {
 			users, err := st.listUsers()
 			if err != nil {
 				return err
@@ -119,8 +120,14 @@ func readPassword(r io.Reader) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// withStore opens the database for one command and closes it after.
-func withStore(path string, fn func(*store) error) error {
+// withStore opens the database for one command and closes it after. Only
+// "user add" may create a new database; the others need an existing file.
+func withStore(path string, mayCreate bool, fn func(*store) error) error {
+	if !mayCreate {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("no database at %s: %w", path, err)
+		}
+	}
 	st, err := openStore(path)
 	if err != nil {
 		return err

@@ -479,7 +479,8 @@ function updateComposer() {
 function submitComposer(ev) {
   ev.preventDefault();
   const ta = $("composer-input");
-  const body = ta.value.replace(/\s+$/, "");
+  // Blank lines at either end are never meant; indentation may be.
+  const body = ta.value.replace(/^(\s*\n)+/, "").replace(/\s+$/, "");
   if (!body.trim() || utf8Length(body) > state.maxBody || !state.current) return;
   ta.value = "";
   updateComposer();

@@ -1,0 +1,289 @@
+// browser_test.go drives real headless Chromium through what a family does
+// on day one: set up the admin from the printed link, invite a second
+// person, chat both ways, restart the server and find both still logged in
+// with history. Set HEARTH_SCREENSHOTS=DIR to keep screenshots.
+
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+)
+
+// findChromium returns the browser to drive. Under CI=true a missing
+// browser fails the test; elsewhere it skips.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium found; .ci/run installs Debian's chromium")
+	}
+	t.Skip("no Chromium found (apt-get install chromium); skipping the browser test")
+	return ""
+}
+
+// newBrowser starts headless Chromium for the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(findChromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return browserCtx
+}
+
+// page is one tab in its own browser context: its own cookies, like a
+// second person's browser.
+type page struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func newPage(t *testing.T, browserCtx context.Context, width, height int64) *page {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+		t.Fatalf("new page: %v", err)
+	}
+	return &page{t: t, ctx: ctx}
+}
+
+// do runs steps with a deadline.
+func (p *page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// until waits for a JavaScript condition to hold.
+func (p *page) until(what, js string) {
+	p.t.Helper()
+	p.do(what, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[any](js, chromedp.WithPollingTimeout(15*time.Second))(ctx, t)
+		return err
+	}))
+}
+
+// untilOr is until, reporting the value of the debug expression on failure.
+func (p *page) untilOr(what, debug, js string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[any](js, chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		p.t.Fatalf("%s: %v; the page shows: %v", what, err, p.eval(debug))
+	}
+}
+
+func (p *page) eval(js string) any {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js))
+	if err != nil {
+		p.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// screenshot saves the page under $HEARTH_SCREENSHOTS, if set.
+func (p *page) screenshot(name string) {
+	dir := os.Getenv("HEARTH_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+}
+
+func (p *page) colorScheme(scheme string) {
+	p.do("emulate "+scheme, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		return err
+	}))
+}
+
+// fill types into the auth form and submits it.
+func (p *page) fillAuth(username, password string, confirm bool) {
+	p.t.Helper()
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(chromedp.ID("auth-username")),
+		chromedp.SendKeys(chromedp.ID("auth-username"), username),
+		chromedp.SendKeys(chromedp.ID("auth-password"), password),
+	}
+	if confirm {
+		steps = append(steps, chromedp.SendKeys(chromedp.ID("auth-confirm"), password))
+	}
+	steps = append(steps, chromedp.Click(chromedp.ID("auth-submit")), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	p.do("submit the form as "+username, steps...)
+	p.until("the socket's hello", `document.getElementById("online-list").children.length > 0`)
+}
+
+// say types a message, with Shift+Enter between lines, and presses Enter.
+func (p *page) say(text string) {
+	p.t.Helper()
+	var steps []chromedp.Action[chromedp.Void]
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			steps = append(steps, chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierShift)))
+		}
+		steps = append(steps, chromedp.SendKeys(chromedp.ID("composer-input"), line))
+	}
+	steps = append(steps, pressEnter)
+	p.do("send "+text, steps...)
+}
+
+// pressEnter sends Enter's key down and up without the separate "char"
+// event of chromedp.KeyEvent: a real browser drops that character when the
+// page cancels the key down, as the composer does, but CDP would type it.
+var pressEnter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+		_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, input.DispatchKeyEventParams{
+			Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
+// sees waits until a message with exactly this body is on screen.
+func (p *page) sees(body string) {
+	p.t.Helper()
+	p.untilOr("message "+body+" on screen", `[...document.querySelectorAll("#message-list .msg .msg-body")].slice(-4).map(e => e.textContent).join(" | ")`, `[...document.querySelectorAll("#message-list .msg:not(.pending) .msg-body")].some(e => e.textContent === `+jsString(body)+`)`)
+}
+
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "`", "\\`", "$", `\$`)
+	return "`" + r.Replace(s) + "`"
+}
+
+func TestBrowserSetupInviteChatRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, nil)
+	m := regexp.MustCompile(`/setup\?token=(\S+)`).FindStringSubmatch(ts.output.String())
+	if m == nil {
+		t.Fatalf("no setup link in %q", ts.output.String())
+	}
+
+	// Mum opens the printed link on her laptop and creates the admin.
+	mum := newPage(t, browser, 1280, 800)
+	mum.do("open the setup link", chromedp.Navigate(ts.URL+"/setup?token="+m[1]))
+	mum.until("the setup form", `document.getElementById("auth-title").textContent === "Set up Hearth"`)
+	mum.screenshot("setup")
+	mum.fillAuth("mum", "hearth-and-home", true)
+	if path := mum.eval(`location.pathname`); path != "/" {
+		t.Errorf("after setup the page is at %v, want /", path)
+	}
+
+	// She creates an invite link in the UI.
+	mum.do("create an invite",
+		chromedp.Click(chromedp.ID("open-invites")),
+		chromedp.WaitVisible(chromedp.ID("dialog-invites")),
+		chromedp.Click(chromedp.CSS("#invite-form button[type=submit]")),
+	)
+	mum.until("the invite link", `(document.querySelector("#invite-list input") || {}).value`)
+	link, _ := mum.eval(`document.querySelector("#invite-list input").value`).(string)
+	if !strings.HasPrefix(link, ts.URL+"/join?code=") {
+		t.Fatalf("invite link = %q", link)
+	}
+	mum.screenshot("invites")
+	mum.do("close the dialog", chromedp.Click(chromedp.CSS("#dialog-invites [data-close]")))
+
+	// The kid opens it on a phone, in a browser of its own.
+	kid := newPage(t, browser, 390, 844)
+	kid.do("open the invite", chromedp.Navigate(link))
+	kid.until("the invite names who sent it", `document.getElementById("auth-lead").textContent.startsWith("mum invited you")`)
+	kid.fillAuth("kid", "pizza-every-day", true)
+
+	// They talk, both ways, live.
+	mum.until("kid's arrival announced", `[...document.querySelectorAll("#message-list .event")].some(e => e.textContent.startsWith("kid joined"))`)
+	mum.say("Dinner at seven 🍝")
+	kid.sees("Dinner at seven 🍝")
+	kid.say("Can we have pizza?\nPlease!")
+	mum.sees("Can we have pizza?\nPlease!")
+
+	// Hostile text is shown as text: no element, no script.
+	hostile := `<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>`
+	kid.say(hostile)
+	mum.sees(hostile)
+	if v := mum.eval(`!!window.pwned || document.querySelector("#message-list img, #message-list script") !== null`); v != false {
+		t.Error("user text was rendered as HTML")
+	}
+	// URLs become safe links.
+	mum.say("recipe: https://example.com/pizza?x=1.")
+	kid.until("the link", `(document.querySelector('#message-list a[href="https://example.com/pizza?x=1"]') || {}).rel === "noopener noreferrer nofollow"`)
+
+	mum.screenshot("chat-desktop")
+	kid.screenshot("chat-phone")
+	mum.colorScheme("dark")
+	mum.screenshot("chat-desktop-dark")
+	kid.colorScheme("dark")
+	kid.screenshot("chat-phone-dark")
+	kid.do("open the drawer", chromedp.Click(chromedp.ID("open-sidebar")))
+	kid.until("the drawer open", `document.getElementById("sidebar").getBoundingClientRect().left >= 0`)
+	kid.screenshot("drawer-phone-dark")
+	kid.do("close the drawer", chromedp.Click(chromedp.ID("close-sidebar")))
+
+	// The server restarts; both reload and are still in, with history.
+	ts.restart()
+	for _, p := range []*page{mum, kid} {
+		p.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
+		p.until("reconnected", `document.getElementById("online-list").children.length > 0`)
+		p.sees("Dinner at seven 🍝")
+		p.sees("Can we have pizza?\nPlease!")
+	}
+	// And chat goes on after the restart.
+	kid.say("Still here after the restart")
+	mum.sees("Still here after the restart")
+
+	// A page without a session shows the login form, not the chat.
+	stranger := newPage(t, browser, 1280, 800)
+	stranger.do("open the app", chromedp.Navigate(ts.URL), chromedp.WaitVisible(chromedp.ID("view-auth")))
+	stranger.until("the login title", `document.getElementById("auth-title").textContent === "Welcome back"`)
+	stranger.colorScheme("light")
+	stranger.screenshot("login")
+}

@@ -1,0 +1,276 @@
+// cli_test.go tests the subcommands in-process on temp databases, and the
+// built binary as a person runs it: the setup link it prints, refusing a
+// held database within 2 s, and a clean SIGTERM.
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(args, strings.NewReader(stdin), &out, &errOut)
+	return out.String() + errOut.String(), err
+}
+
+func TestUserCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cli.db")
+	if out, err := runCLI(t, "first password\n", "user", "add", "-db", db, "-admin", "mum"); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	// Flags after the name work too; no trailing newline on stdin is fine.
+	if out, err := runCLI(t, "second password", "user", "add", "kid", "-db", db); err != nil {
+		t.Fatalf("user add (flags last): %v\n%s", err, out)
+	}
+	failures := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"taken name", "another password\n", []string{"user", "add", "-db", db, "mum"}, "already exists"},
+		{"bad name", "another password\n", []string{"user", "add", "-db", db, "Mum!"}, "username must be"},
+		{"short password", "short\n", []string{"user", "add", "-db", db, "gran"}, "at least 8"},
+		{"no password", "", []string{"user", "add", "-db", db, "gran"}, "first line of standard input"},
+		{"no name", "long enough\n", []string{"user", "add", "-db", db}, "exactly one NAME"},
+		{"passwd unknown user", "long enough\n", []string{"user", "passwd", "-db", db, "nobody"}, "user not found"},
+		{"unknown subcommand", "", []string{"user", "delete", "-db", db, "kid"}, "unknown subcommand"},
+		{"unknown command", "", []string{"frobnicate"}, "unknown command"},
+		{"list a missing database", "", []string{"user", "list", "-db", db + ".missing"}, "no database at"},
+	}
+	for _, tc := range failures {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := runCLI(t, tc.stdin, tc.args...)
+			if err == nil || !strings.Contains(err.Error()+out, tc.want) {
+				t.Errorf("err = %v, output %q; want an error mentioning %q", err, out, tc.want)
+			}
+		})
+	}
+	if out, err := runCLI(t, "new password\n", "user", "passwd", "-db", db, "kid"); err != nil {
+		t.Fatalf("user passwd: %v\n%s", err, out)
+	}
+	out, err := runCLI(t, "", "user", "list", "-db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^kid\s+false`).MatchString(out) || !regexp.MustCompile(`(?m)^mum\s+true`).MatchString(out) {
+		t.Errorf("user list output:\n%s", out)
+	}
+	// The new password works and the old one does not.
+	st, err := openStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	kid, _ := st.getUser("kid")
+	if !checkPassword(kid.Hash, "new password") || checkPassword(kid.Hash, "second password") {
+		t.Error("passwd did not replace the password")
+	}
+	if !bytes.HasPrefix(kid.Hash, []byte("$2")) {
+		t.Errorf("password stored as %q, want a bcrypt hash", kid.Hash)
+	}
+}
+
+func TestUserCommandsRefuseAHeldDatabase(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for _, args := range [][]string{
+		{"user", "list", "-db", ts.cfg.DBPath},
+		{"user", "add", "-db", ts.cfg.DBPath, "gran"},
+	} {
+		start := time.Now()
+		_, err := runCLI(t, "long enough\n", args...)
+		if !errors.Is(err, errDatabaseInUse) || !strings.Contains(err.Error(), "in use") {
+			t.Errorf("%v: err = %v, want the database-in-use error", args, err)
+		}
+		if d := time.Since(start); d > 2500*time.Millisecond {
+			t.Errorf("%v took %v, want under 2.5 s", args, d)
+		}
+	}
+	// The server is unaffected.
+	ts.loggedIn("ann").dial()
+}
+
+// Tests below run the real binary.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// hearthBinary builds the binary once per test run.
+func hearthBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hearth-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "hearth")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v", buildErr)
+	}
+	return binPath
+}
+
+// freeAddr returns a loopback address nobody listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serverProcess is the binary running as a child.
+type serverProcess struct {
+	cmd   *exec.Cmd
+	lines chan string // stdout lines
+	done  chan error  // the exit status, once
+	URL   string
+}
+
+// startBinary runs the binary with args in dir and waits until it serves.
+func startBinary(t *testing.T, dir string, env []string, args ...string) *serverProcess {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(hearthBinary(t), append([]string{"-addr", addr}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if os.Getenv("HEARTH_TEST_LOG") == "" {
+		cmd.Stderr = nil
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serverProcess{cmd: cmd, lines: make(chan string, 100), done: make(chan error, 1), URL: "http://" + addr}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+		p.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	eventually(t, 10*time.Second, "the binary to serve", func() bool {
+		resp, err := http.Get(p.URL + "/api/me")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	return p
+}
+
+func TestBinaryPrintsSetupLinkAndStopsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	p := startBinary(t, dir, []string{"HEARTH_DB=" + filepath.Join(dir, "env.db")})
+	line := <-p.lines
+	m := regexp.MustCompile(`http://[^/\s]+/setup\?token=([A-Z0-9]+)`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("first line %q has no setup link", line)
+	}
+	// HEARTH_DB chose the file.
+	if _, err := os.Stat(filepath.Join(dir, "env.db")); err != nil {
+		t.Errorf("HEARTH_DB not used: %v", err)
+	}
+
+	// Set up the admin through the link, open a socket, then SIGTERM.
+	ts := &testServer{t: t, URL: p.URL}
+	c := ts.newClient()
+	if status, body := c.do("POST", "/api/setup", map[string]string{"token": m[1], "username": "mum", "password": "long enough"}, nil); status != http.StatusCreated {
+		t.Fatalf("setup: %d %s", status, body)
+	}
+	s := c.dial()
+	s.say("general", "bye", "c-1")
+	s.ack("c-1")
+
+	start := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := s.closed(5 * time.Second); code != websocket.CloseGoingAway {
+		t.Errorf("close code = %d, want 1001", code)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("exit: %v, want status 0", err)
+		}
+		p.done <- err // for cleanup
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running 5 s after SIGTERM")
+	}
+	t.Logf("exited %v after SIGTERM", time.Since(start))
+
+	// The database was closed cleanly: the CLI can open it at once and the
+	// message is there.
+	st, err := openStore(filepath.Join(dir, "env.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	msgs, _ := st.history("general", historyQuery{Limit: 10})
+	if len(msgs) != 1 || msgs[0].Body != "bye" {
+		t.Errorf("history after SIGTERM = %+v", msgs)
+	}
+}
+
+func TestBinaryRefusesHeldDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	startBinary(t, dir, nil) // holds dir/hearth.db, the default
+	start := time.Now()
+	out, err := exec.Command(hearthBinary(t), "user", "list", "-db", filepath.Join(dir, "hearth.db")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use") {
+		t.Errorf("user list on a held db: err %v, output %q", err, out)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v, want about 2 s", d)
+	}
+	// A second server on the same file fails the same way.
+	addr := freeAddr(t)
+	out, err = exec.Command(hearthBinary(t), "serve", "-addr", addr, "-db", filepath.Join(dir, "hearth.db")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use") {
+		t.Errorf("second server: err %v, output %q", err, out)
+	}
+}
