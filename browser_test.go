@@ -268,6 +268,39 @@ func TestBrowserSetupInviteChatRestart(t *testing.T) {
 	kid.screenshot("drawer-phone-dark")
 	kid.do("close the drawer", chromedp.Click(chromedp.ID("close-sidebar")))
 
+	// The server goes away for a moment: the pages say so, come back by
+	// themselves and catch up on what was said meanwhile, exactly once.
+	ts.stop()
+	mum.until("the offline state", `document.getElementById("conn-status").textContent.startsWith("Offline")`)
+	mum.screenshot("reconnecting")
+	ts.start()
+	grandpa := ts.newClient()
+	if status, body := grandpa.do("POST", "/api/login", map[string]string{"username": "mum", "password": "hearth-and-home"}, nil); status != 200 {
+		t.Fatalf("login from Go: %d %s", status, body)
+	}
+	gs := grandpa.dial()
+	gs.say("general", "Said while you were away", "c-away")
+	gs.ack("c-away")
+	for _, p := range []*page{mum, kid} {
+		p.sees("Said while you were away")
+		p.until("back online", `document.getElementById("conn-status").textContent === ""`)
+		if n := p.eval(`[...document.querySelectorAll("#message-list .msg-body")].filter(e => e.textContent === "Said while you were away").length`); n != float64(1) {
+			t.Errorf("the caught-up message is shown %v times, want once", n)
+		}
+	}
+
+	// Mum sees her two devices (this browser and the Go client) and logs
+	// the other one out: its socket closes at once.
+	mum.do("open devices", chromedp.Click(chromedp.ID("open-sessions")), chromedp.WaitVisible(chromedp.ID("dialog-sessions")))
+	mum.until("two devices listed", `document.querySelectorAll("#session-list li").length === 2`)
+	mum.screenshot("devices")
+	mum.do("log the other device out", chromedp.Click(chromedp.CSS("#session-list li:not(:has(.tag)) button")))
+	if code := gs.closed(2 * time.Second); code != closeSessionEnded {
+		t.Errorf("the logged-out device's socket closed with %d, want %d", code, closeSessionEnded)
+	}
+	mum.until("one device left", `document.querySelectorAll("#session-list li").length === 1`)
+	mum.do("close devices", chromedp.Click(chromedp.CSS("#dialog-sessions [data-close]")))
+
 	// The server restarts; both reload and are still in, with history.
 	ts.restart()
 	for _, p := range []*page{mum, kid} {

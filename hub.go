@@ -30,7 +30,8 @@ type hub struct {
 	direct     chan directFrame
 	kick       chan kickRequest
 	addRoom    chan string
-	done       chan struct{} // closed when run returns
+	liveKeys   chan chan []string // asks for the session keys of open sockets
+	done       chan struct{}      // closed when run returns
 
 	// pumps counts the read and write goroutines of every connection, so
 	// shutdown can wait for them. Add is called by handleWS, Done by the pumps.
@@ -63,6 +64,7 @@ func newHub(rooms []string) *hub {
 		direct:     make(chan directFrame, 256),
 		kick:       make(chan kickRequest),
 		addRoom:    make(chan string),
+		liveKeys:   make(chan chan []string),
 		done:       make(chan struct{}),
 		conns:      make(map[*conn]struct{}),
 		online:     make(map[string]int),
@@ -100,6 +102,12 @@ func (h *hub) run(ctx context.Context) {
 					h.drop(c, closeSessionEnded, "session ended")
 				}
 			}
+		case reply := <-h.liveKeys:
+			keys := make([]string, 0, len(h.conns))
+			for c := range h.conns {
+				keys = append(keys, c.sessionKey)
+			}
+			reply <- keys
 		case name := <-h.addRoom:
 			if !slices.Contains(h.rooms, name) {
 				h.rooms = append(h.rooms, name)
@@ -143,6 +151,18 @@ func (h *hub) closeSessions(keys ...string) {
 	select {
 	case h.kick <- kickRequest{sessions: keys}:
 	case <-h.done:
+	}
+}
+
+// sessionKeys returns the session keys of every open socket (with repeats
+// for sessions with several sockets), or nil once the hub has stopped.
+func (h *hub) sessionKeys() []string {
+	reply := make(chan []string, 1)
+	select {
+	case h.liveKeys <- reply:
+		return <-reply
+	case <-h.done:
+		return nil
 	}
 }
 

@@ -211,7 +211,7 @@ func newApp(cfg config, st *store, ln net.Listener, out io.Writer) (*app, error)
 	go func() { defer a.bg.Done(); com.run(ctx) }()
 	go func() {
 		defer a.bg.Done()
-		sessions.reap(ctx, cfg.ReapInterval, func(keys []string) {
+		sessions.reap(ctx, cfg.ReapInterval, h.sessionKeys, func(keys []string) {
 			h.closeSessions(keys...)
 			srv.logins.prune()
 		})

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,9 +183,10 @@ func (sm *sessionManager) touch(w http.ResponseWriter, r *http.Request, s *sessi
 	}
 }
 
-// reap deletes expired sessions every interval until ctx is done, passing
-// the deleted keys to closed so their sockets can be shut.
-func (sm *sessionManager) reap(ctx context.Context, interval time.Duration, closed func(keys []string)) {
+// reap runs every interval until ctx is done. Sessions with an open socket
+// are in use, so it extends them (live returns their keys); then it deletes
+// expired sessions and passes their keys to closed so their sockets shut.
+func (sm *sessionManager) reap(ctx context.Context, interval time.Duration, live func() []string, closed func(keys []string)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -192,7 +194,11 @@ func (sm *sessionManager) reap(ctx context.Context, interval time.Duration, clos
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			keys, err := sm.st.deleteExpiredSessions(time.Now())
+			now := time.Now().UTC()
+			if err := sm.st.extendSessions(slices.Compact(slices.Sorted(slices.Values(live()))), now, sm.lifetime); err != nil {
+				slog.Error("extend live sessions", "err", err)
+			}
+			keys, err := sm.st.deleteExpiredSessions(now)
 			if err != nil {
 				slog.Error("reap sessions", "err", err)
 				continue

@@ -318,6 +318,31 @@ func (st *store) listSessions(name string) ([]session, error) {
 	return out, err
 }
 
+// extendSessions moves the last-seen time of the sessions under keys to now
+// and their expiry to now+lifetime, skipping keys that no longer exist.
+func (st *store) extendSessions(keys []string, now time.Time, lifetime time.Duration) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSessions)
+		for _, k := range keys {
+			var s session
+			if err := getJSON(b, []byte(k), &s, errSessionNotFound); err != nil {
+				if errors.Is(err, errSessionNotFound) {
+					continue
+				}
+				return err
+			}
+			s.LastSeen, s.Expires = now, now.Add(lifetime)
+			if err := putJSON(b, []byte(k), s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // deleteExpiredSessions removes every session whose expiry is not after now
 // and returns their keys.
 func (st *store) deleteExpiredSessions(now time.Time) ([]string, error) {

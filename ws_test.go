@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -282,18 +283,46 @@ func TestRevokeClosesThatDevicesSockets(t *testing.T) {
 	}
 }
 
-func TestReaperClosesExpiredSessions(t *testing.T) {
+func TestReaperDeletesExpiredAndExtendsSessionsInUse(t *testing.T) {
 	ts := newTestServer(t, func(c *config) { c.ReapInterval = 20 * time.Millisecond })
-	ann := ts.loggedIn("ann")
-	s := ann.dial()
-	expireAll(t, ts.store(), "ann")
-	if code := s.closed(2 * time.Second); code != closeSessionEnded {
-		t.Errorf("close code = %d, want %d", code, closeSessionEnded)
-	}
-	eventually(t, 2*time.Second, "expired session deleted", func() bool {
-		list, _ := ts.store().listSessions("ann")
+	idle := ts.loggedIn("idle") // no socket
+	busy := ts.loggedIn("busy") // a socket open all along: in use
+	s := busy.dial()
+	expireAll(t, ts.store(), "idle")
+	// busy's session ends in 50 ms unless something extends it.
+	list, _ := ts.store().listSessions("busy")
+	list[0].Expires = time.Now().Add(50 * time.Millisecond)
+	ts.store().putSession(list[0])
+
+	eventually(t, 2*time.Second, "the expired session deleted", func() bool {
+		list, _ := ts.store().listSessions("idle")
 		return len(list) == 0
 	})
+	if status, _ := idle.do("GET", "/api/me", nil, nil); status != http.StatusUnauthorized {
+		t.Errorf("expired session: /api/me = %d, want 401", status)
+	}
+	eventually(t, 2*time.Second, "the session in use extended", func() bool {
+		list, _ := ts.store().listSessions("busy")
+		return len(list) == 1 && time.Until(list[0].Expires) > 24*time.Hour
+	})
+	s.say("general", "still logged in", "c-1")
+	s.ack("c-1")
+}
+
+func TestExpiredSessionsSocketsAreClosed(t *testing.T) {
+	ts := newTestServer(t, nil)
+	c := ts.loggedIn("ann")
+	s := c.dial()
+	list, _ := ts.store().listSessions("ann")
+	// What the reaper does for a session it finds expired.
+	keys, err := ts.store().deleteExpiredSessions(list[0].Expires.Add(time.Second))
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("deleteExpiredSessions = %v, %v", keys, err)
+	}
+	ts.app.hub.closeSessions(keys...)
+	if code := s.closed(time.Second); code != closeSessionEnded {
+		t.Errorf("close code = %d, want %d", code, closeSessionEnded)
+	}
 }
 
 func TestBadFramesGetErrorsAndKeepTheConnection(t *testing.T) {
@@ -426,4 +455,24 @@ func TestSessionKeyIsAHashOfTheCookieID(t *testing.T) {
 	if sessionKey(id) != hex.EncodeToString(sum[:]) {
 		t.Fatal("session key is not sha256(id)")
 	}
+}
+
+func TestShutdownLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	ts := newTestServer(t, nil)
+	var clients []*client
+	for _, name := range []string{"ann", "bob", "cy"} {
+		c := ts.loggedIn(name)
+		clients = append(clients, c)
+		s := c.dial()
+		s.say("general", "hi from "+name, "c-1")
+		s.ack("c-1")
+	}
+	ts.stop()
+	for _, c := range clients {
+		c.http.CloseIdleConnections()
+	}
+	eventually(t, 5*time.Second, "goroutines back to where they were", func() bool {
+		return runtime.NumGoroutine() <= before
+	})
 }

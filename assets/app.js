@@ -211,6 +211,8 @@ function connect() {
     if (state.ws !== ws) return;
     state.ws = null;
     state.connected = false;
+    state.online = []; // unknown until we are back
+    renderOnline();
     socketClosed(ev.code);
   };
 }
@@ -790,6 +792,7 @@ async function openSessions() {
     err.textContent = e.message;
     return;
   }
+  sessions.sort((a, b) => Number(b.current) - Number(a.current)); // this device first
   $("session-list").replaceChildren(...sessions.map((s) => {
     const li = document.createElement("li");
     const main = document.createElement("div");
@@ -943,6 +946,11 @@ function wire() {
       if (state.me && !state.ws && !state.loggingOut) connect();
     }
   });
+  // An open socket keeps the session alive on the server; this keeps the
+  // browser's cookie as fresh for a tab that stays open for weeks.
+  setInterval(() => {
+    if (state.me && state.connected) api("GET", "/api/me").catch((e) => { if (e.status === 401) sessionEnded(); });
+  }, 6 * 3600 * 1000);
   window.addEventListener("online", () => { if (state.me && !state.ws && !state.loggingOut) connect(); });
   window.addEventListener("hashchange", () => {
     const name = decodeURIComponent(location.hash.slice(1));
