@@ -28,6 +28,11 @@ const (
 	sendQueueSize = 256
 	// maxClientIDLen bounds the client's idempotency key.
 	maxClientIDLen = 64
+	// closeGrace is how long writePump waits, after sending a close frame,
+	// for the peer's answering close before dropping the TCP connection.
+	// Closing at once would reset a peer that is still writing, and it would
+	// never read why it was closed.
+	closeGrace = time.Second
 )
 
 // maxFrameSize is the largest frame read from a client: a body of maxBody
@@ -48,7 +53,8 @@ type conn struct {
 	firstTime  bool // the user had never connected before
 	maxBody    int
 
-	limiter *rate.Limiter // used by readPump only
+	limiter  *rate.Limiter // used by readPump only
+	readDone chan struct{} // closed when readPump returns
 
 	// send holds frames for writePump. Only the hub sends on it and closes
 	// it; it sets closeCode and closeReason first, for writePump to read
@@ -110,6 +116,7 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 		maxBody:    s.cfg.MaxBody,
 		limiter:    rate.NewLimiter(s.cfg.MsgRate, s.cfg.MsgBurst),
 		send:       make(chan *websocket.PreparedMessage, sendQueueSize),
+		readDone:   make(chan struct{}),
 	}
 	s.hub.pumps.Add(2)
 	if !s.hub.join(c) {
@@ -126,6 +133,7 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 // reader of c.ws.
 func (c *conn) readPump() {
 	defer func() {
+		close(c.readDone)
 		c.hub.leave(c)
 		c.hub.pumps.Done()
 	}()
@@ -228,6 +236,12 @@ func (c *conn) writePump() {
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
 			if !ok {
 				c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeReason))
+				// readPump sees the peer's answering close (gorilla's
+				// default close handler echoes ours) and returns.
+				select {
+				case <-c.readDone:
+				case <-time.After(closeGrace):
+				}
 				return
 			}
 			if err := c.ws.WritePreparedMessage(frame); err != nil {

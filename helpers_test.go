@@ -321,6 +321,12 @@ func (s *socket) closed(within time.Duration) int {
 	}
 }
 
+// jsonBody encodes v for a request body.
+func jsonBody(v any) io.Reader {
+	data, _ := json.Marshal(v)
+	return bytes.NewReader(data)
+}
+
 // eventually polls cond every 10 ms until it holds, failing after within.
 func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
