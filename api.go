@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -230,25 +231,48 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	done, ok := s.beginAttempt(w, r, truncate(req.Username, 64))
-	if !ok {
-		return
-	}
 	u, err := s.st.getUser(req.Username)
 	if err != nil && !errors.Is(err, errUserNotFound) {
-		done(true) // not the client's fault
 		slog.Error("login: load user", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
+	addr := clientAddr(r)
+	// Guesses at a name from elsewhere must not lock its owner out: from an
+	// address the user has logged in from before, only that address's own
+	// failures count.
+	limitName := truncate(req.Username, 64)
+	if slices.Contains(u.TrustedAddrs, addr) {
+		limitName = ""
+	}
+	done, ok := s.beginAttempt(w, r, limitName)
+	if !ok {
+		return
+	}
 	if !checkPassword(u.Hash, req.Password) {
 		done(false)
-		slog.Info("failed login", "user", truncate(req.Username, 64), "addr", clientAddr(r))
+		slog.Info("failed login", "user", limitName, "addr", addr)
 		writeError(w, http.StatusUnauthorized, "wrong username or password")
 		return
 	}
 	done(true)
+	if !slices.Contains(u.TrustedAddrs, addr) {
+		err := s.st.updateUser(u.Name, func(u *user) { u.TrustedAddrs = rememberAddr(u.TrustedAddrs, addr) })
+		if err != nil {
+			slog.Warn("remember login address", "user", u.Name, "err", err)
+		}
+	}
 	s.startSession(w, r, u, http.StatusOK)
+}
+
+// maxTrustedAddrs bounds the addresses remembered per user.
+const maxTrustedAddrs = 8
+
+// rememberAddr puts addr first in addrs, keeping at most maxTrustedAddrs.
+func rememberAddr(addrs []string, addr string) []string {
+	addrs = slices.DeleteFunc(addrs, func(a string) bool { return a == addr })
+	addrs = append([]string{addr}, addrs...)
+	return addrs[:min(len(addrs), maxTrustedAddrs)]
 }
 
 // beginAttempt takes one try from the failed-login limits of the client's

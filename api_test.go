@@ -538,3 +538,64 @@ func TestCookieIsSecureOverTLS(t *testing.T) {
 		t.Errorf("cookies over TLS = %+v, want one Secure HttpOnly cookie", cookies)
 	}
 }
+
+// loginFrom posts a login as if from addr, straight into the handler.
+func loginFrom(ts *testServer, addr, name, password string) int {
+	req := httptest.NewRequest("POST", "/api/login", jsonBody(map[string]string{"username": name, "password": password}))
+	req.RemoteAddr = addr + ":40000"
+	rec := httptest.NewRecorder()
+	ts.app.srv.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+func TestGuessingCannotLockTheOwnerOut(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.LoginBurst = 3; c.LoginRate = 0.0001 })
+	ts.addUser("mum", "the right one", false)
+	if code := loginFrom(ts, "192.168.1.20", "mum", "the right one"); code != 200 {
+		t.Fatalf("mum at home: %d", code)
+	}
+	// An attacker tries mum's name from many addresses until the name is
+	// limited.
+	limited := false
+	for i := range 20 {
+		code := loginFrom(ts, fmt.Sprintf("203.0.113.%d", i), "mum", "guess")
+		if code == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+		if code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, code)
+		}
+	}
+	if !limited {
+		t.Fatal("guesses at one name from many addresses were never limited")
+	}
+	if code := loginFrom(ts, "203.0.113.200", "mum", "guess"); code != http.StatusTooManyRequests {
+		t.Errorf("a fresh attacker address: %d, want 429 (the name is limited)", code)
+	}
+	// Mum, at home, still gets in.
+	if code := loginFrom(ts, "192.168.1.20", "mum", "the right one"); code != 200 {
+		t.Errorf("mum from her usual address during the attack: %d, want 200", code)
+	}
+	// The attacker's own address stays limited whatever name it tries.
+	for range 3 {
+		loginFrom(ts, "198.51.100.7", "nobody", "guess")
+	}
+	if code := loginFrom(ts, "198.51.100.7", "mum", "the right one"); code != http.StatusTooManyRequests {
+		t.Errorf("a limited address: %d, want 429", code)
+	}
+}
+
+func TestFailedLoginLimitRefills(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.LoginBurst = 2; c.LoginRate = 20 }) // one more try every 50 ms
+	ts.addUser("ann", "correct horse", false)
+	for range 2 {
+		loginFrom(ts, "10.0.0.9", "ann", "wrong")
+	}
+	if code := loginFrom(ts, "10.0.0.9", "ann", "correct horse"); code != http.StatusTooManyRequests {
+		t.Fatalf("after the burst: %d, want 429", code)
+	}
+	eventually(t, 2*time.Second, "the bucket to refill", func() bool {
+		return loginFrom(ts, "10.0.0.9", "ann", "correct horse") == 200
+	})
+}

@@ -48,6 +48,7 @@ type conn struct {
 
 	// Set before the pumps start; read-only afterwards.
 	user       string
+	addr       string // client IP, for the per-address socket limit
 	admin      bool
 	sessionKey string
 	firstTime  bool // the user had never connected before
@@ -110,6 +111,7 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 		hub:        s.hub,
 		com:        s.com,
 		user:       u.Name,
+		addr:       clientAddr(r),
 		admin:      u.Admin,
 		sessionKey: sess.Key,
 		firstTime:  firstTime,

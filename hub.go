@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -37,9 +38,13 @@ type hub struct {
 	// shutdown can wait for them. Add is called by handleWS, Done by the pumps.
 	pumps sync.WaitGroup
 
+	// Read-only after newHub.
+	maxPerUser, maxPerAddr int // concurrent sockets allowed; the excess is refused
+
 	// Owned by run.
 	conns  map[*conn]struct{}
 	online map[string]int // user name → open connections
+	byAddr map[string]int // client address → open connections
 	rooms  []string       // sorted; every room is public, so every connection hears every room
 }
 
@@ -55,9 +60,14 @@ type kickRequest struct {
 	user     string
 }
 
-func newHub(rooms []string) *hub {
+// newHub returns a hub serving rooms that admits at most maxPerUser sockets
+// per user and maxPerAddr per client address.
+func newHub(rooms []string, maxPerUser, maxPerAddr int) *hub {
 	slices.Sort(rooms)
 	return &hub{
+		maxPerUser: maxPerUser,
+		maxPerAddr: maxPerAddr,
+		byAddr:     make(map[string]int),
 		register:   make(chan *conn),
 		unregister: make(chan *conn),
 		deliver:    make(chan []*pendingSend, 64),
@@ -177,7 +187,14 @@ func (h *hub) roomCreated(name string) {
 // --- run's helpers: only run calls these ---
 
 func (h *hub) add(c *conn) {
+	if refusal := h.admit(c); refusal != "" {
+		// Not registered: writePump sends the reason and closes.
+		c.closeCode, c.closeReason = websocket.ClosePolicyViolation, refusal
+		close(c.send)
+		return
+	}
 	h.conns[c] = struct{}{}
+	h.byAddr[c.addr]++
 	h.online[c.user]++
 	first := h.online[c.user] == 1
 	// hello is the client's signal that it is registered: anything committed
@@ -192,6 +209,18 @@ func (h *hub) add(c *conn) {
 	}
 }
 
+// admit explains why c may not join, or returns "": a flood of sockets from
+// one account or one address must not starve everyone else.
+func (h *hub) admit(c *conn) string {
+	switch {
+	case h.online[c.user] >= h.maxPerUser:
+		return fmt.Sprintf("too many connections for %s (limit %d)", c.user, h.maxPerUser)
+	case h.byAddr[c.addr] >= h.maxPerAddr:
+		return fmt.Sprintf("too many connections from %s (limit %d)", c.addr, h.maxPerAddr)
+	}
+	return ""
+}
+
 // drop closes c's queue with the given close code, if c is still registered,
 // and announces "left" when it was the user's last connection.
 func (h *hub) drop(c *conn, code int, reason string) {
@@ -201,6 +230,9 @@ func (h *hub) drop(c *conn, code int, reason string) {
 	delete(h.conns, c)
 	c.closeCode, c.closeReason = code, reason
 	close(c.send)
+	if h.byAddr[c.addr]--; h.byAddr[c.addr] == 0 {
+		delete(h.byAddr, c.addr)
+	}
 	h.online[c.user]--
 	if h.online[c.user] == 0 {
 		delete(h.online, c.user)

@@ -43,6 +43,8 @@ type config struct {
 	MsgBurst        int
 	LoginRate       rate.Limit // failed logins per second refilled, per address and per name
 	LoginBurst      int
+	MaxConnsPerUser int // concurrent sockets per account
+	MaxConnsPerAddr int // concurrent sockets per client address
 }
 
 func defaultConfig() config {
@@ -56,6 +58,8 @@ func defaultConfig() config {
 		MsgBurst:        20,
 		LoginRate:       rate.Every(time.Minute / 5),
 		LoginBurst:      10,
+		MaxConnsPerUser: 16,
+		MaxConnsPerAddr: 64,
 	}
 }
 
@@ -107,6 +111,8 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.MaxBody, "max-message", cfg.MaxBody, "largest message body in bytes")
 	msgRate := fs.Float64("msg-rate", float64(cfg.MsgRate), "messages per second per connection after the burst")
 	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a connection may send at once")
+	fs.IntVar(&cfg.MaxConnsPerUser, "max-conns-per-user", cfg.MaxConnsPerUser, "concurrent sockets one account may hold")
+	fs.IntVar(&cfg.MaxConnsPerAddr, "max-conns-per-addr", cfg.MaxConnsPerAddr, "concurrent sockets one client address may hold")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -189,7 +195,7 @@ func newApp(cfg config, st *store, ln net.Listener, out io.Writer) (*app, error)
 	}
 
 	ctx, stop := context.WithCancel(context.Background())
-	h := newHub(names)
+	h := newHub(names, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr)
 	com := newCommitter(st, h)
 	srv := newServer(cfg, st, h, com, sessions, setup)
 	a := &app{

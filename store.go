@@ -67,6 +67,9 @@ type user struct {
 	// FirstConnected is when the user first opened a socket; zero until then.
 	// It decides between the "joined" and "back" presence events.
 	FirstConnected time.Time `json:"first_connected,omitzero"`
+	// TrustedAddrs are the addresses the user last logged in from, newest
+	// first: guesses from elsewhere cannot lock them out from these.
+	TrustedAddrs []string `json:"trusted_addrs,omitempty"`
 }
 
 // session is the server-side record behind a session cookie. The cookie holds

@@ -6,6 +6,7 @@ package main
 
 import (
 	"crypto/sha256"
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -474,5 +475,54 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "goroutines back to where they were", func() bool {
 		return runtime.NumGoroutine() <= before
+	})
+}
+
+func TestSocketFloodsAreCappedPerUserAndAddress(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.MaxConnsPerUser = 3; c.MaxConnsPerAddr = 5 })
+	ann := ts.loggedIn("ann")
+	var anns []*socket
+	for range 3 {
+		anns = append(anns, ann.dial())
+	}
+	refused := func(c *client, want string) {
+		t.Helper()
+		h := http.Header{"Cookie": {c.cookieHeader()}, "Origin": {ts.URL}}
+		ws, _, err := dialWS(ts, h)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		defer ws.Close()
+		s := &socket{t: t, ws: ws}
+		s.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, _, err = ws.ReadMessage()
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation || !strings.Contains(ce.Text, want) {
+			t.Fatalf("excess socket got %v, want close 1008 saying %q", err, want)
+		}
+	}
+	refused(ann, "too many connections for ann (limit 3)")
+
+	// Others from the same address fill it up to 5 sockets, then are
+	// refused too; everyone admitted keeps working.
+	bob := ts.loggedIn("bob")
+	bob.dial()
+	bob.dial()
+	refused(bob, "too many connections from 127.0.0.1 (limit 5)")
+	anns[0].say("general", "still fine", "c-1")
+	anns[0].ack("c-1")
+
+	// Closing one frees its place.
+	anns[2].ws.Close()
+	eventually(t, 2*time.Second, "a freed place", func() bool {
+		h := http.Header{"Cookie": {bob.cookieHeader()}, "Origin": {ts.URL}}
+		ws, _, err := dialWS(ts, h)
+		if err != nil {
+			return false
+		}
+		defer ws.Close()
+		ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var f frame
+		return ws.ReadJSON(&f) == nil && f.Type == "hello"
 	})
 }

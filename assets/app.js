@@ -24,6 +24,7 @@ const state = {
   retry: 0,
   retryTimer: null,
   retryAt: 0,
+  closeReason: "",       // why the server closed us by policy, if it did
   maxBody: 4096,
   pending: new Map(),    // client_id → {cid, room, body, failed}
   hiddenUnread: 0,       // messages in the current room while the tab was hidden
@@ -213,13 +214,17 @@ function connect() {
     state.connected = false;
     state.online = []; // unknown until we are back
     renderOnline();
-    socketClosed(ev.code);
+    socketClosed(ev.code, ev.reason);
   };
 }
 
-async function socketClosed(code) {
+async function socketClosed(code, reason) {
   if (state.loggingOut) return;
   if (code === 4001) return sessionEnded("You were logged out on this device.");
+  // Refused or dropped by policy (too many tabs, too slow): say why, and
+  // do not retry fast.
+  state.closeReason = code === 1008 && reason ? reason : "";
+  if (state.closeReason) state.retry = Math.max(state.retry, 4);
   // A refused handshake looks like any other failure (1006): ask who we are.
   try {
     await api("GET", "/api/me");
@@ -244,7 +249,7 @@ function showRetryStatus() {
   const secs = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000));
   const el = $("conn-status");
   el.className = "conn-status bad";
-  el.replaceChildren(`Offline, reconnecting in ${secs}s`);
+  el.replaceChildren(state.closeReason ? `${state.closeReason}; retrying in ${secs}s` : `Offline, reconnecting in ${secs}s`);
   const b = document.createElement("button");
   b.className = "text-button";
   b.textContent = "Retry now";
