@@ -53,6 +53,8 @@ type testServer struct {
 	app    *app
 	URL    string // http://host:port
 	output bytes.Buffer
+	// wrapAppender, when set before start, replaces the committer's store.
+	wrapAppender func(*store) messageAppender
 }
 
 // testConfig is the default config on a temp database, with limits that do
@@ -86,10 +88,20 @@ func (ts *testServer) start() {
 	}
 	ts.addr = ln.Addr().String()
 	ts.URL = "http://" + ts.addr
-	a, err := startApp(ts.cfg, ln, &ts.output)
+	st, err := openStore(ts.cfg.DBPath)
 	if err != nil {
 		ln.Close()
-		ts.t.Fatalf("startApp: %v", err)
+		ts.t.Fatalf("openStore: %v", err)
+	}
+	var appender messageAppender = st
+	if ts.wrapAppender != nil {
+		appender = ts.wrapAppender(st)
+	}
+	a, err := newApp(ts.cfg, st, appender, ln, &ts.output)
+	if err != nil {
+		st.Close()
+		ln.Close()
+		ts.t.Fatalf("newApp: %v", err)
 	}
 	ts.app = a
 }

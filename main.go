@@ -164,7 +164,7 @@ func startApp(cfg config, ln net.Listener, out io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := newApp(cfg, st, ln, out)
+	a, err := newApp(cfg, st, st, ln, out)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -172,7 +172,9 @@ func startApp(cfg config, ln net.Listener, out io.Writer) (*app, error) {
 	return a, nil
 }
 
-func newApp(cfg config, st *store, ln net.Listener, out io.Writer) (*app, error) {
+// newApp serves st on ln. Messages are committed through appender, which is
+// st itself except in tests that make writes fail.
+func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, out io.Writer) (*app, error) {
 	sessions, err := newSessionManager(st, cfg.SessionLifetime)
 	if err != nil {
 		return nil, err
@@ -196,7 +198,7 @@ func newApp(cfg config, st *store, ln net.Listener, out io.Writer) (*app, error)
 
 	ctx, stop := context.WithCancel(context.Background())
 	h := newHub(names, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr)
-	com := newCommitter(st, h)
+	com := newCommitter(appender, h)
 	srv := newServer(cfg, st, h, com, sessions, setup)
 	a := &app{
 		st:   st,

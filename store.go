@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -49,6 +50,7 @@ var (
 	errInviteInvalid   = errors.New("invite is unknown, expired or used up")
 	errSetupDone       = errors.New("setup is already done")
 	errDatabaseInUse   = errors.New("database is in use by another process (is a Hearth server running on it?)")
+	errDatabaseCorrupt = errors.New("not a Hearth database, or damaged (truncated or corrupt)")
 )
 
 // openTimeout bounds how long opening a database waits for another process
@@ -147,18 +149,57 @@ type store struct {
 
 // openStore opens (creating if needed) the database at path and makes sure
 // every bucket and the default room exist. It fails with errDatabaseInUse
-// after openTimeout if another process holds the file.
-func openStore(path string) (*store, error) {
+// after openTimeout if another process holds the file, and with
+// errDatabaseCorrupt if the file is not a sound bbolt database; either way
+// the file is left as it was.
+func openStore(path string) (st *store, err error) {
+	// bbolt reads the file through mmap: a truncated or mangled file makes
+	// it fault or panic inside Open. Turn both into an error here, where
+	// nothing has been written yet.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			st, err = nil, fmt.Errorf("store: open %s: %w (%v)", path, errDatabaseCorrupt, r)
+		}
+	}()
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout})
 	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("store: open %s: %w", path, errDatabaseInUse)
+		switch {
+		case errors.Is(err, berrors.ErrTimeout):
+			err = errDatabaseInUse
+		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+			err = fmt.Errorf("%w: %w", errDatabaseCorrupt, err)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	st := &store{db: db, path: path}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs} {
+	st = &store{db: db, path: path}
+	if err := st.initialise(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: initialise %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// topBuckets are the buckets every database has.
+var topBuckets = [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs}
+
+// initialise creates whatever buckets or default room are missing. It
+// writes only when something is missing, so opening a database to read it
+// leaves the file untouched.
+func (st *store) initialise() error {
+	complete := true
+	st.db.View(func(tx *bbolt.Tx) error {
+		for _, name := range topBuckets {
+			complete = complete && tx.Bucket(name) != nil
+		}
+		complete = complete && tx.Bucket(bucketRooms).Get([]byte(defaultRoom)) != nil
+		return nil
+	})
+	if complete {
+		return nil
+	}
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		for _, name := range topBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -168,11 +209,6 @@ func openStore(path string) (*store, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: initialise %s: %w", path, err)
-	}
-	return st, nil
 }
 
 // Close closes the database; pending writes were committed by their
