@@ -162,28 +162,11 @@ func (c *conn) readPump() {
 
 // handle acts on one client frame.
 func (c *conn) handle(data []byte) {
-	var f clientFrame
-	if err := json.Unmarshal(data, &f); err != nil {
-		c.reply(newErrorFrame("bad_json", "frame is not valid JSON: "+err.Error(), ""))
-		return
-	}
-	switch f.Type {
-	case "send":
-		c.handleSend(f)
-	default:
-		c.reply(newErrorFrame("unknown_type", "unknown frame type "+quote(f.Type), f.ClientID))
-	}
-}
-
-func (c *conn) handleSend(f clientFrame) {
-	if err := checkSend(f, c.maxBody); err != nil {
+	f, err := decodeClientFrame(data, c.maxBody)
+	if err != nil {
 		var e sendError
 		errors.As(err, &e)
-		cid := f.ClientID
-		if len(cid) > maxClientIDLen {
-			cid = "" // not a client_id we accept, so not one to echo
-		}
-		c.reply(newErrorFrame(e.code, e.msg, cid))
+		c.reply(newErrorFrame(e.code, e.msg, e.clientID))
 		return
 	}
 	// Counted after validation: a malformed frame stores nothing either, and
@@ -197,24 +180,38 @@ func (c *conn) handleSend(f clientFrame) {
 	}}})
 }
 
-// sendError is a refusal of a "send" frame, with its wire code.
-type sendError struct{ code, msg string }
+// sendError is a refused client frame: its wire code, the reason, and the
+// client_id to echo (empty when the frame had none worth echoing).
+type sendError struct{ code, msg, clientID string }
 
 func (e sendError) Error() string { return e.code + ": " + e.msg }
 
-// checkSend validates a send frame before anything is stored.
-func checkSend(f clientFrame, maxBody int) error {
-	switch {
-	case validRoomName(f.Room) != nil:
-		return sendError{"unknown_room", "no such room: " + quote(f.Room)}
-	case strings.TrimSpace(f.Body) == "":
-		return sendError{"empty", "message is empty"}
-	case len(f.Body) > maxBody:
-		return sendError{"too_long", "message is longer than " + byteSize(maxBody)}
-	case len(f.ClientID) > maxClientIDLen:
-		return sendError{"bad_client_id", "client_id is longer than 64 bytes"}
+// decodeClientFrame parses and validates one client frame. Only "send"
+// frames exist; one that passes has a valid room name, a non-blank body of
+// at most maxBody bytes and a client_id of at most maxClientIDLen bytes.
+// Otherwise the error is a sendError.
+func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
+	var f clientFrame
+	if err := json.Unmarshal(data, &f); err != nil {
+		return f, sendError{"bad_json", "frame is not valid JSON: " + err.Error(), ""}
 	}
-	return nil
+	cid := f.ClientID
+	if len(cid) > maxClientIDLen {
+		cid = "" // not a client_id we accept, so not one to echo
+	}
+	switch {
+	case f.Type != "send":
+		return f, sendError{"unknown_type", "unknown frame type " + quote(f.Type), cid}
+	case validRoomName(f.Room) != nil:
+		return f, sendError{"unknown_room", "no such room: " + quote(f.Room), cid}
+	case strings.TrimSpace(f.Body) == "":
+		return f, sendError{"empty", "message is empty", cid}
+	case len(f.Body) > maxBody:
+		return f, sendError{"too_long", "message is longer than " + byteSize(maxBody), cid}
+	case len(f.ClientID) > maxClientIDLen:
+		return f, sendError{"bad_client_id", "client_id is longer than 64 bytes", ""}
+	}
+	return f, nil
 }
 
 // reply sends one frame to this connection alone, through the hub (the hub
