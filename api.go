@@ -36,6 +36,9 @@ const (
 	defaultInviteHours = 72
 	maxInviteHours     = 30 * 24
 	maxInviteUses      = 100
+	// maxRooms bounds the rooms anyone can create: every presence event
+	// sends a frame per room to every socket.
+	maxRooms = 500
 )
 
 // contentSecurityPolicy allows only the app's own scripts, styles and
@@ -102,9 +105,13 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /api/rooms/{room}/messages", s.withUser(s.handleMessages))
 	s.mux.HandleFunc("GET /api/sessions", s.withUser(s.handleListSessions))
 	s.mux.HandleFunc("DELETE /api/sessions/{id}", s.withUser(s.handleRevokeSession))
-	s.mux.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint")
-	})
+	// Unknown API paths answer in JSON, whatever the method. ("/api/" alone
+	// would conflict with "GET /" below.)
+	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		s.mux.HandleFunc(method+" /api/", func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, http.StatusNotFound, "no such endpoint")
+		})
+	}
 	s.mux.HandleFunc("GET /ws", s.handleWS)
 
 	assets, err := fs.Sub(assetsFS, "assets")
@@ -290,7 +297,11 @@ func (s *server) beginAttempt(w http.ResponseWriter, r *http.Request, name strin
 
 // startSession logs u in on this browser and answers with who they are.
 func (s *server) startSession(w http.ResponseWriter, r *http.Request, u user, status int) {
-	if _, err := s.sessions.create(w, r, u.Name); err != nil {
+	_, replaced, err := s.sessions.create(w, r, u.Name)
+	if replaced != "" {
+		s.hub.closeSessions(replaced) // tabs still on the old session
+	}
+	if err != nil {
 		slog.Error("create session", "user", u.Name, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
@@ -507,6 +518,15 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 	}
 	if err := validRoomName(req.Name); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if rooms, err := s.st.listRooms(); err != nil || len(rooms) >= maxRooms {
+		if err != nil {
+			slog.Error("count rooms", "err", err)
+			writeError(w, http.StatusInternalServerError, "internal error")
+		} else {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("this server already has %d rooms, the most it allows", maxRooms))
+		}
 		return
 	}
 	rm := room{Name: req.Name, Created: time.Now().UTC(), CreatedBy: u.Name}

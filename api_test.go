@@ -454,13 +454,19 @@ func TestPagesAndHeaders(t *testing.T) {
 		{"/icon.svg", 200, "image/svg+xml"},
 		{"/nope", 404, ""},
 		{"/api/nope", 404, "application/json"},
+		{"POST /api/nope", 404, "application/json"},
 		{"/../main.go", 404, ""},
 		{"/%2e%2e/main.go", 404, ""},
 		{"/assets/app.js", 404, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			resp, err := http.Get(ts.URL + tc.path)
+			method, path := "GET", tc.path
+			if m, p, ok := strings.Cut(tc.path, " "); ok {
+				method, path = m, p
+			}
+			req, _ := http.NewRequest(method, ts.URL+path, nil)
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

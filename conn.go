@@ -23,8 +23,9 @@ const (
 	pongWait = 60 * time.Second
 	// pingPeriod must be shorter than pongWait.
 	pingPeriod = (pongWait * 9) / 10
-	// sendQueueSize bounds the frames waiting for a slow peer; when full, the
-	// peer is disconnected rather than waited for.
+	// sendQueueSize bounds the frame batches waiting for a slow peer (a
+	// message, or one presence event for every room); when full, the peer is
+	// disconnected rather than waited for.
 	sendQueueSize = 256
 	// maxClientIDLen bounds the client's idempotency key.
 	maxClientIDLen = 64
@@ -60,7 +61,7 @@ type conn struct {
 	// send holds frames for writePump. Only the hub sends on it and closes
 	// it; it sets closeCode and closeReason first, for writePump to read
 	// once send is closed.
-	send        chan *websocket.PreparedMessage
+	send        chan frames
 	closeCode   int
 	closeReason string
 }
@@ -117,18 +118,41 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 		firstTime:  firstTime,
 		maxBody:    s.cfg.MaxBody,
 		limiter:    rate.NewLimiter(s.cfg.MsgRate, s.cfg.MsgBurst),
-		send:       make(chan *websocket.PreparedMessage, sendQueueSize),
+		send:       make(chan frames, sendQueueSize),
 		readDone:   make(chan struct{}),
 	}
 	s.hub.pumps.Add(2)
-	if !s.hub.join(c) {
+	if refusal := s.hub.join(c); refusal != "" {
 		s.hub.pumps.Add(-2)
-		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(writeWait))
-		ws.Close()
+		refuse(ws, refusal)
 		return
 	}
 	go c.writePump()
 	go c.readPump()
+	// A logout that ran between authenticate and join missed this socket;
+	// it must not outlive its session.
+	if _, err := s.st.getSession(sess.Key); errors.Is(err, errSessionNotFound) {
+		s.hub.closeSessions(sess.Key)
+	}
+}
+
+// refuse closes a socket the hub did not admit, with the reason, and waits
+// briefly for the peer's answering close so the reason is read.
+func refuse(ws *websocket.Conn, reason string) {
+	defer ws.Close()
+	code := websocket.ClosePolicyViolation
+	if reason == shutdownReason {
+		code = websocket.CloseGoingAway
+	}
+	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait)); err != nil {
+		return
+	}
+	ws.SetReadDeadline(time.Now().Add(closeGrace))
+	for {
+		if _, _, err := ws.NextReader(); err != nil {
+			return
+		}
+	}
 }
 
 // readPump reads frames until the socket fails or closes. It is the only
@@ -231,7 +255,7 @@ func (c *conn) writePump() {
 	}()
 	for {
 		select {
-		case frame, ok := <-c.send:
+		case batch, ok := <-c.send:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
 			if !ok {
 				c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeReason))
@@ -243,8 +267,10 @@ func (c *conn) writePump() {
 				}
 				return
 			}
-			if err := c.ws.WritePreparedMessage(frame); err != nil {
-				return
+			for _, frame := range batch {
+				if err := c.ws.WritePreparedMessage(frame); err != nil {
+					return
+				}
 			}
 		case <-ticker.C:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))

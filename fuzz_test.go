@@ -58,7 +58,7 @@ func FuzzSessionCookie(f *testing.F) {
 	}
 	// One real session, so the fuzzer starts from a valid cookie.
 	rec := httptest.NewRecorder()
-	s, err := sm.create(rec, httptest.NewRequest("POST", "/api/login", nil), "ann")
+	s, _, err := sm.create(rec, httptest.NewRequest("POST", "/api/login", nil), "ann")
 	if err != nil {
 		f.Fatal(err)
 	}

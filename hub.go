@@ -25,7 +25,7 @@ const (
 // hub routes frames between connections. Create it with newHub, start run,
 // and stop it by cancelling run's context.
 type hub struct {
-	register   chan *conn
+	register   chan registration
 	unregister chan *conn
 	deliver    chan []*pendingSend // committed batches, in commit order
 	direct     chan directFrame
@@ -48,10 +48,24 @@ type hub struct {
 	rooms  []string       // sorted; every room is public, so every connection hears every room
 }
 
-// directFrame is one frame for one connection.
+// frames are encoded frames that take one slot of a connection's send
+// queue together: one message, or a presence event's frame for every room.
+// Their bytes are shared by every recipient and never modified.
+type frames []*websocket.PreparedMessage
+
+// directFrame is for one connection only.
 type directFrame struct {
-	to    *conn
-	frame *websocket.PreparedMessage
+	to     *conn
+	frames frames
+}
+
+// shutdownReason is the close reason every socket gets at shutdown.
+const shutdownReason = "server shutting down"
+
+// registration asks run to admit c; run answers on refusal ("" admits).
+type registration struct {
+	c       *conn
+	refusal chan string // buffered, so run never waits on it
 }
 
 // kickRequest closes every connection of the listed sessions, or of user.
@@ -68,7 +82,7 @@ func newHub(rooms []string, maxPerUser, maxPerAddr int) *hub {
 		maxPerUser: maxPerUser,
 		maxPerAddr: maxPerAddr,
 		byAddr:     make(map[string]int),
-		register:   make(chan *conn),
+		register:   make(chan registration),
 		unregister: make(chan *conn),
 		deliver:    make(chan []*pendingSend, 64),
 		direct:     make(chan directFrame, 256),
@@ -92,19 +106,19 @@ func (h *hub) run(ctx context.Context) {
 			for c := range h.conns {
 				// No "left" announcements: everyone is leaving at once.
 				delete(h.conns, c)
-				c.closeCode, c.closeReason = websocket.CloseGoingAway, "server shutting down"
+				c.closeCode, c.closeReason = websocket.CloseGoingAway, shutdownReason
 				close(c.send)
 			}
 			return
-		case c := <-h.register:
-			h.add(c)
+		case r := <-h.register:
+			r.refusal <- h.add(r.c)
 		case c := <-h.unregister:
 			h.drop(c, websocket.CloseNormalClosure, "")
 		case batch := <-h.deliver:
 			h.fanOut(batch)
 		case d := <-h.direct:
 			if _, ok := h.conns[d.to]; ok {
-				h.push(d.to, d.frame)
+				h.push(d.to, d.frames)
 			}
 		case k := <-h.kick:
 			for c := range h.conns {
@@ -130,13 +144,15 @@ func (h *hub) run(ctx context.Context) {
 
 // --- calls from other goroutines; each gives up once the hub has stopped ---
 
-// join registers c. It returns false if the hub has stopped.
-func (h *hub) join(c *conn) bool {
+// join registers c, or explains why it may not join: too many sockets for
+// its user or address, or the hub has stopped.
+func (h *hub) join(c *conn) (refusal string) {
+	r := registration{c: c, refusal: make(chan string, 1)}
 	select {
-	case h.register <- c:
-		return true
+	case h.register <- r:
+		return <-r.refusal
 	case <-h.done:
-		return false
+		return shutdownReason
 	}
 }
 
@@ -148,10 +164,10 @@ func (h *hub) leave(c *conn) {
 	}
 }
 
-// send queues one frame for c alone.
-func (h *hub) send(c *conn, frame *websocket.PreparedMessage) {
+// send queues frames for c alone.
+func (h *hub) send(c *conn, f frames) {
 	select {
-	case h.direct <- directFrame{c, frame}:
+	case h.direct <- directFrame{c, f}:
 	case <-h.done:
 	}
 }
@@ -186,12 +202,10 @@ func (h *hub) roomCreated(name string) {
 
 // --- run's helpers: only run calls these ---
 
-func (h *hub) add(c *conn) {
+// add admits c, or returns why not.
+func (h *hub) add(c *conn) (refusal string) {
 	if refusal := h.admit(c); refusal != "" {
-		// Not registered: writePump sends the reason and closes.
-		c.closeCode, c.closeReason = websocket.ClosePolicyViolation, refusal
-		close(c.send)
-		return
+		return refusal
 	}
 	h.conns[c] = struct{}{}
 	h.byAddr[c.addr]++
@@ -207,6 +221,7 @@ func (h *hub) add(c *conn) {
 		}
 		h.announce(c.user, event)
 	}
+	return ""
 }
 
 // admit explains why c may not join, or returns "": a flood of sockets from
@@ -242,12 +257,12 @@ func (h *hub) drop(c *conn, code int, reason string) {
 
 // push queues frame for c, dropping c if its queue is full: a peer that does
 // not read must not hold up anyone else.
-func (h *hub) push(c *conn, frame *websocket.PreparedMessage) {
-	if frame == nil {
+func (h *hub) push(c *conn, f frames) {
+	if len(f) == 0 {
 		return
 	}
 	select {
-	case c.send <- frame:
+	case c.send <- f:
 	default:
 		slog.Warn("dropping slow connection", "user", c.user)
 		h.drop(c, websocket.ClosePolicyViolation, "too slow: send queue full")
@@ -258,19 +273,22 @@ func (h *hub) push(c *conn, frame *websocket.PreparedMessage) {
 	}
 }
 
-// broadcast queues frame for every connection.
-func (h *hub) broadcast(frame *websocket.PreparedMessage) {
+// broadcast queues f for every connection.
+func (h *hub) broadcast(f frames) {
 	for c := range h.conns {
-		h.push(c, frame) // drop during range is safe: Go allows delete while iterating.
+		h.push(c, f) // drop during range is safe: Go allows delete while iterating.
 	}
 }
 
-// announce sends a presence event about user to every room.
+// announce sends a presence event about user to every room, as one queue
+// slot per connection however many rooms there are.
 func (h *hub) announce(user, event string) {
 	online := h.onlineNames()
+	var all frames
 	for _, room := range h.rooms {
-		h.broadcast(prepare(presenceFrame{Type: "presence", Room: room, User: user, Event: event, Online: online}))
+		all = append(all, prepare(presenceFrame{Type: "presence", Room: room, User: user, Event: event, Online: online})...)
 	}
+	h.broadcast(all)
 }
 
 // fanOut delivers a committed batch: a new message to everyone, a duplicate
@@ -338,7 +356,7 @@ func newErrorFrame(code, msg, clientID string) errorFrame {
 }
 
 // prepare encodes v once, so every recipient shares the same bytes.
-func prepare(v any) *websocket.PreparedMessage {
+func prepare(v any) frames {
 	data, err := json.Marshal(v)
 	if err != nil {
 		slog.Error("encode frame", "err", err)
@@ -349,5 +367,5 @@ func prepare(v any) *websocket.PreparedMessage {
 		slog.Error("prepare frame", "err", err)
 		return nil
 	}
-	return pm
+	return frames{pm}
 }

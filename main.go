@@ -219,8 +219,10 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	go func() { defer a.bg.Done(); com.run(ctx) }()
 	go func() {
 		defer a.bg.Done()
-		sessions.reap(ctx, cfg.ReapInterval, h.sessionKeys, func(keys []string) {
-			h.closeSessions(keys...)
+		sessions.reap(ctx, cfg.ReapInterval, h.sessionKeys, func(ended []string) {
+			if len(ended) > 0 {
+				h.closeSessions(ended...)
+			}
 			srv.logins.prune()
 		})
 	}()

@@ -65,18 +65,20 @@ func sessionKey(id []byte) string {
 }
 
 // create stores a fresh session for username and sets its cookie. The id is
-// always new (no fixation); any session the request already carried is
-// deleted, since this one replaces it.
-func (sm *sessionManager) create(w http.ResponseWriter, r *http.Request, username string) (session, error) {
+// always new (no fixation); a session the request already carried is
+// deleted, since this one replaces it, and its key returned as replaced so
+// the caller can close its sockets.
+func (sm *sessionManager) create(w http.ResponseWriter, r *http.Request, username string) (s session, replaced string, err error) {
 	if old, err := sm.fromRequest(r); err == nil {
 		if err := sm.st.deleteSession(old.Key); err != nil && !errors.Is(err, errSessionNotFound) {
 			slog.Warn("delete replaced session", "err", err)
 		}
+		replaced = old.Key
 	}
 	id := make([]byte, 32) // 256 bits
 	rand.Read(id)
 	now := time.Now().UTC()
-	s := session{
+	s = session{
 		Key:        sessionKey(id),
 		User:       username,
 		Created:    now,
@@ -86,12 +88,12 @@ func (sm *sessionManager) create(w http.ResponseWriter, r *http.Request, usernam
 		RemoteAddr: clientAddr(r),
 	}
 	if err := sm.st.putSession(s); err != nil {
-		return session{}, fmt.Errorf("create session for %q: %w", username, err)
+		return session{}, replaced, fmt.Errorf("create session for %q: %w", username, err)
 	}
 	if err := sm.setCookie(w, r, id); err != nil {
-		return session{}, err
+		return session{}, replaced, err
 	}
-	return s, nil
+	return s, replaced, nil
 }
 
 func (sm *sessionManager) setCookie(w http.ResponseWriter, r *http.Request, id []byte) error {
@@ -162,17 +164,17 @@ func (sm *sessionManager) fromRequest(r *http.Request) (session, error) {
 // re-sent with the new lifetime. A failed write is logged, not fatal: the
 // session is still valid until its old expiry.
 func (sm *sessionManager) touch(w http.ResponseWriter, r *http.Request, s *session) {
-	now := time.Now().UTC()
-	if now.Sub(s.LastSeen) < touchInterval {
+	if time.Since(s.LastSeen) < touchInterval {
 		return
 	}
-	s.LastSeen = now
-	s.Expires = now.Add(sm.lifetime)
-	s.RemoteAddr = clientAddr(r)
-	if err := sm.st.putSession(*s); err != nil {
-		slog.Warn("extend session", "user", s.User, "err", err)
+	updated, err := sm.st.touchSession(s.Key, time.Now().UTC(), sm.lifetime, clientAddr(r))
+	if err != nil {
+		if !errors.Is(err, errSessionNotFound) {
+			slog.Warn("extend session", "user", s.User, "err", err)
+		}
 		return
 	}
+	*s = updated
 	if w == nil {
 		return
 	}
@@ -185,8 +187,10 @@ func (sm *sessionManager) touch(w http.ResponseWriter, r *http.Request, s *sessi
 
 // reap runs every interval until ctx is done. Sessions with an open socket
 // are in use, so it extends them (live returns their keys); then it deletes
-// expired sessions and passes their keys to closed so their sockets shut.
-func (sm *sessionManager) reap(ctx context.Context, interval time.Duration, live func() []string, closed func(keys []string)) {
+// expired sessions. Every tick it passes ended the keys of sessions that
+// are gone (expired, or deleted under a live socket), so their sockets can
+// be closed.
+func (sm *sessionManager) reap(ctx context.Context, interval time.Duration, live func() []string, ended func(keys []string)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -195,18 +199,18 @@ func (sm *sessionManager) reap(ctx context.Context, interval time.Duration, live
 			return
 		case <-t.C:
 			now := time.Now().UTC()
-			if err := sm.st.extendSessions(slices.Compact(slices.Sorted(slices.Values(live()))), now, sm.lifetime); err != nil {
+			gone, err := sm.st.extendSessions(slices.Compact(slices.Sorted(slices.Values(live()))), now, sm.lifetime)
+			if err != nil {
 				slog.Error("extend live sessions", "err", err)
 			}
-			keys, err := sm.st.deleteExpiredSessions(now)
+			expired, err := sm.st.deleteExpiredSessions(now)
 			if err != nil {
 				slog.Error("reap sessions", "err", err)
-				continue
 			}
-			if len(keys) > 0 {
-				slog.Info("reaped expired sessions", "count", len(keys))
-				closed(keys)
+			if len(expired) > 0 {
+				slog.Info("reaped expired sessions", "count", len(expired))
 			}
+			ended(append(gone, expired...))
 		}
 	}
 }

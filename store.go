@@ -357,18 +357,41 @@ func (st *store) listSessions(name string) ([]session, error) {
 	return out, err
 }
 
+// touchSession moves the session's last-seen time to now, its expiry to
+// now+lifetime and its address to addr, and returns the result. It returns
+// errSessionNotFound if the session was deleted meanwhile: a logout must
+// never be undone by a request that read the session before it.
+func (st *store) touchSession(key string, now time.Time, lifetime time.Duration, addr string) (session, error) {
+	var s session
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSessions)
+		if err := getJSON(b, []byte(key), &s, errSessionNotFound); err != nil {
+			return err
+		}
+		s.LastSeen, s.Expires = now, now.Add(lifetime)
+		if addr != "" {
+			s.RemoteAddr = addr
+		}
+		return putJSON(b, []byte(key), s)
+	})
+	return s, err
+}
+
 // extendSessions moves the last-seen time of the sessions under keys to now
-// and their expiry to now+lifetime, skipping keys that no longer exist.
-func (st *store) extendSessions(keys []string, now time.Time, lifetime time.Duration) error {
+// and their expiry to now+lifetime. It returns the keys that no longer
+// exist.
+func (st *store) extendSessions(keys []string, now time.Time, lifetime time.Duration) (missing []string, err error) {
 	if len(keys) == 0 {
-		return nil
+		return nil, nil
 	}
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	err = st.db.Update(func(tx *bbolt.Tx) error {
+		missing = missing[:0]
 		b := tx.Bucket(bucketSessions)
 		for _, k := range keys {
 			var s session
 			if err := getJSON(b, []byte(k), &s, errSessionNotFound); err != nil {
 				if errors.Is(err, errSessionNotFound) {
+					missing = append(missing, k)
 					continue
 				}
 				return err
@@ -380,6 +403,7 @@ func (st *store) extendSessions(keys []string, now time.Time, lifetime time.Dura
 		}
 		return nil
 	})
+	return missing, err
 }
 
 // deleteExpiredSessions removes every session whose expiry is not after now

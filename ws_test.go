@@ -526,3 +526,89 @@ func TestSocketFloodsAreCappedPerUserAndAddress(t *testing.T) {
 		return ws.ReadJSON(&f) == nil && f.Type == "hello"
 	})
 }
+
+func TestPresenceWithManyRoomsTakesOneQueueSlot(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for i := range 400 {
+		if err := ts.store().createRoom(room{Name: fmt.Sprintf("room-%03d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts.restart() // the hub loads the rooms at start
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	sa := ann.dial()
+	// ann reads as any client does, while bob comes and goes: each time,
+	// 400 presence frames head her way.
+	got := make(chan error, 1)
+	go func() {
+		for {
+			f, err := sa.next()
+			if err != nil {
+				got <- err
+				return
+			}
+			if f.Type == "message" && f.ClientID == "c-1" {
+				got <- nil
+				return
+			}
+		}
+	}()
+	for range 40 {
+		sb := bob.dial()
+		sb.ws.Close()
+	}
+	other := ts.loggedIn("cy").dial()
+	other.say("general", "are you there?", "c-1")
+	other.ack("c-1")
+	if err := <-got; err != nil {
+		t.Fatalf("ann was dropped: %v", err)
+	}
+}
+
+func TestReloginClosesTheReplacedSessionsSockets(t *testing.T) {
+	ts := newTestServer(t, nil)
+	c := ts.loggedIn("ann")
+	old := c.dial()
+	if status, _ := c.do("POST", "/api/login", map[string]string{"username": "ann", "password": "password-ann"}, nil); status != 200 {
+		t.Fatal("re-login failed")
+	}
+	if code := old.closed(time.Second); code != closeSessionEnded {
+		t.Errorf("socket of the replaced session: close %d, want %d", code, closeSessionEnded)
+	}
+}
+
+func TestSocketWhoseSessionVanishedIsClosedByTheReaper(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.ReapInterval = 20 * time.Millisecond })
+	c := ts.loggedIn("ann")
+	s := c.dial()
+	list, _ := ts.store().listSessions("ann")
+	// Deleted behind the hub's back, as when a logout races the handshake.
+	if err := ts.store().deleteSession(list[0].Key); err != nil {
+		t.Fatal(err)
+	}
+	if code := s.closed(2 * time.Second); code != closeSessionEnded {
+		t.Errorf("close %d, want %d", code, closeSessionEnded)
+	}
+}
+
+func TestRefusedSocketStoresNothing(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.MaxConnsPerUser = 1 })
+	c := ts.loggedIn("ann")
+	c.dial()
+	h := http.Header{"Cookie": {c.cookieHeader()}, "Origin": {ts.URL}}
+	ws, _, err := dialWS(ts, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	for i := range 5 {
+		ws.WriteJSON(clientFrame{Type: "send", Room: "general", Body: "sneaky", ClientID: fmt.Sprint("c-", i)})
+	}
+	s := &socket{t: t, ws: ws}
+	if code := s.closed(2 * time.Second); code != websocket.ClosePolicyViolation {
+		t.Errorf("close %d, want 1008", code)
+	}
+	if msgs, _ := ts.store().history("general", historyQuery{Limit: 10}); len(msgs) != 0 {
+		t.Errorf("a refused socket stored %d messages", len(msgs))
+	}
+}

@@ -191,7 +191,7 @@ async function startChat() {
   } catch (e) {
     if (e.status === 401) return sessionEnded();
   }
-  const wanted = decodeURIComponent(location.hash.slice(1)) || localStorage.getItem("hearth.room") || "general";
+  const wanted = hashRoom() || localStorage.getItem("hearth.room") || "general";
   selectRoom(state.rooms.has(wanted) ? wanted : "general");
   connect();
 }
@@ -320,24 +320,41 @@ function presenceText(f) {
 }
 
 // catchUp fetches, for every room already on screen, what was said while
-// the socket was down, and loads the current room if it is new to us.
+// the socket was down, and loads the current room if it is new to us. Each
+// room's starting point is taken before any request is made: live messages
+// arriving meanwhile must not move it past the gap.
 async function catchUp() {
+  const from = new Map();
   for (const r of state.rooms.values()) {
-    if (r.loaded) {
-      let after = r.ids.length ? r.ids[r.ids.length - 1] : 0;
-      try {
-        for (;;) {
-          const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?after=${after}&limit=${CATCHUP_PAGE}`);
-          for (const m of messages) insert(r, m);
-          if (messages.length) after = messages[messages.length - 1].id;
-          if (messages.length < CATCHUP_PAGE) break;
-        }
-      } catch { /* the next reconnect tries again */ }
-      if (r.name === state.current) renderMessages();
+    if (r.loaded) from.set(r, r.ids.length ? r.ids[r.ids.length - 1] : 0);
+  }
+  for (const [r, start] of from) {
+    let after = start;
+    try {
+      for (;;) {
+        const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?after=${after}&limit=${CATCHUP_PAGE}`);
+        for (const m of messages) insert(r, m);
+        if (messages.length) after = messages[messages.length - 1].id;
+        if (messages.length < CATCHUP_PAGE) break;
+      }
+    } catch {
+      // A gap we could not fill: forget the room's messages, so it is
+      // loaded afresh (the newest page) rather than shown with a hole.
+      resetRoom(r);
+      if (r.name === state.current && state.connected) loadLatest(r);
     }
+    if (r.name === state.current) renderMessages();
   }
   const cur = state.rooms.get(state.current);
   if (cur && !cur.loaded) loadLatest(cur);
+}
+
+function resetRoom(r) {
+  r.msgs.clear();
+  r.ids = [];
+  r.events = [];
+  r.loaded = false;
+  r.hasMore = true;
 }
 
 async function loadLatest(r) {
@@ -409,6 +426,12 @@ function receive(m) {
 function refused(f) {
   const p = f.client_id && state.pending.get(f.client_id);
   const text = f.message || f.code;
+  if (p && f.code === "rate_limited") {
+    // Sent faster than the server allows (say, a backlog flushed after a
+    // reconnect): it stays pending and goes again shortly.
+    setTimeout(() => { if (state.pending.has(p.cid)) transmit(p); }, 1000 + Math.random() * 1000);
+    return;
+  }
   if (p) {
     p.failed = text;
     savePending();
@@ -501,6 +524,11 @@ function paintAvatar(el, name) {
   for (const ch of name) h = (h * 31 + ch.codePointAt(0)) % 360;
   el.style.setProperty("--hue", h);
   el.textContent = [...name][0] || "?";
+}
+
+// hashRoom is the room named in the URL's #fragment, or "".
+function hashRoom() {
+  try { return decodeURIComponent(location.hash.slice(1)); } catch { return ""; }
 }
 
 function selectRoom(name) {
@@ -958,7 +986,7 @@ function wire() {
   }, 6 * 3600 * 1000);
   window.addEventListener("online", () => { if (state.me && !state.ws && !state.loggingOut) connect(); });
   window.addEventListener("hashchange", () => {
-    const name = decodeURIComponent(location.hash.slice(1));
+    const name = hashRoom();
     if (state.me && state.rooms.has(name) && name !== state.current) selectRoom(name);
   });
 }
