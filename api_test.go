@@ -458,6 +458,11 @@ func TestPagesAndHeaders(t *testing.T) {
 		{"/../main.go", 404, ""},
 		{"/%2e%2e/main.go", 404, ""},
 		{"/assets/app.js", 404, ""},
+		{"/..%2f..%2fetc%2fpasswd", 404, ""},
+		{"//etc/passwd", 404, ""},
+		{"/.git/config", 404, ""},
+		{"/app.js%00.html", 404, ""},
+		{"/index.html/", 404, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
@@ -604,4 +609,107 @@ func TestFailedLoginLimitRefills(t *testing.T) {
 	eventually(t, 2*time.Second, "the bucket to refill", func() bool {
 		return loginFrom(ts, "10.0.0.9", "ann", "correct horse") == 200
 	})
+}
+
+func TestBadCookiesAreRefusedOverHTTPAndStoreNothing(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	valid := ann.cookieHeader()
+	v := strings.TrimPrefix(valid, sessionCookie+"=")
+	tampered := sessionCookie + "=" + v[:10] + strings.Map(func(r rune) rune {
+		if r == 'A' {
+			return 'B'
+		}
+		return 'A'
+	}, v[10:11]) + v[11:]
+
+	expired := ts.loggedIn("exp")
+	expireAll(t, ts.store(), "exp")
+	revoked := ts.loggedIn("rev")
+	revokeAll(t, ts, "rev")
+	out := ts.loggedIn("out")
+	replayed := out.cookieHeader()
+	out.do("POST", "/api/logout", nil, nil)
+
+	cases := map[string]string{
+		"tampered":               tampered,
+		"truncated":              valid[:len(valid)-8],
+		"signed with other keys": sessionCookie + "=" + foreignCookie(t),
+		"expired":                expired.cookieHeader(),
+		"revoked":                revoked.cookieHeader(),
+		"replayed after logout":  replayed,
+	}
+	for name, cookie := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, r := range []struct{ method, path, body string }{
+				{"GET", "/api/me", ""},
+				{"GET", "/api/rooms/general/messages", ""},
+				{"GET", "/api/sessions", ""},
+				{"POST", "/api/rooms", `{"name":"sneaky"}`},
+				{"POST", "/api/invites", `{}`},
+			} {
+				req, _ := http.NewRequest(r.method, ts.URL+r.path, strings.NewReader(r.body))
+				req.Header.Set("Cookie", cookie)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusUnauthorized {
+					t.Errorf("%s %s: %d, want 401", r.method, r.path, resp.StatusCode)
+				}
+			}
+		})
+	}
+	rooms, _ := ts.store().listRooms()
+	invites, _ := ts.store().listInvites()
+	if len(rooms) != 1 || len(invites) != 0 {
+		t.Errorf("refused requests stored something: rooms %v, invites %v", rooms, invites)
+	}
+}
+
+// foreignCookie is a well-formed session cookie made with keys that are not
+// the server's.
+func foreignCookie(t *testing.T) string {
+	t.Helper()
+	st := newTestStore(t)
+	sm, err := newSessionManager(st, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if _, _, err := sm.create(rec, httptest.NewRequest("POST", "/", nil), "ann"); err != nil {
+		t.Fatal(err)
+	}
+	return rec.Result().Cookies()[0].Value
+}
+
+func TestGuessingSetupTokensAndInviteCodesIsLimited(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.LoginBurst = 5; c.LoginRate = 0.0001 })
+	c := ts.newClient()
+	for _, ep := range []struct {
+		path string
+		body func(i int) map[string]string
+	}{
+		{"/api/setup", func(i int) map[string]string {
+			return map[string]string{"token": fmt.Sprint("GUESS", i), "username": "eve", "password": "long enough"}
+		}},
+		{"/api/join", func(i int) map[string]string {
+			return map[string]string{"code": fmt.Sprint("GUESS", i), "username": "eve", "password": "long enough"}
+		}},
+	} {
+		limited := false
+		for i := range 10 {
+			if status, _ := c.do("POST", ep.path, ep.body(i), nil); status == http.StatusTooManyRequests {
+				limited = true
+				break
+			}
+		}
+		if !limited {
+			t.Errorf("%s: 10 wrong guesses were never limited", ep.path)
+		}
+	}
+	if users, _ := ts.store().listUsers(); len(users) != 0 {
+		t.Errorf("guesses created users: %+v", users)
+	}
 }

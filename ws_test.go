@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -424,9 +425,30 @@ func TestMessageRateLimitBurstThenRefill(t *testing.T) {
 func TestSlowReaderIsDroppedNotWaitedFor(t *testing.T) {
 	const bodySize = 60000
 	ts := newTestServer(t, func(c *config) { c.MsgBurst = 100000; c.MsgRate = 100000; c.MaxBody = bodySize })
-	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	ann, bob, cy := ts.loggedIn("ann"), ts.loggedIn("bob"), ts.loggedIn("cy")
 	stalled := bob.dial() // never reads until the end
 	sa := ann.dial()
+	// cy reads normally all along and must get every message.
+	healthy := cy.dial()
+	cyGot := make(chan int, 1)
+	go func() {
+		n := 0
+		for {
+			// Raw reads: decoding 60 KB frames under -race is slow.
+			healthy.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, data, err := healthy.ws.ReadMessage()
+			if err != nil {
+				cyGot <- -1
+				return
+			}
+			if bytes.HasPrefix(data, []byte(`{"type":"message"`)) {
+				if n++; n == 2*sendQueueSize+300 {
+					cyGot <- n
+					return
+				}
+			}
+		}
+	}()
 	// Big bodies fill the stalled socket's TCP buffers (a few MB on
 	// loopback), then its bounded queue of sendQueueSize frames. ann's
 	// acknowledgements keep coming all the while.
@@ -446,6 +468,9 @@ func TestSlowReaderIsDroppedNotWaitedFor(t *testing.T) {
 	code := stalled.closed(10 * time.Second)
 	if code != websocket.ClosePolicyViolation && code != websocket.CloseAbnormalClosure {
 		t.Errorf("stalled reader close code = %d, want 1008 or 1006", code)
+	}
+	if n := <-cyGot; n != total {
+		t.Errorf("the healthy reader got %d messages, want all %d", n, total)
 	}
 }
 
