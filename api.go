@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -73,8 +74,10 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 		},
 		setup: setup,
 		upgrader: websocket.Upgrader{
-			ReadBufferSize:  1024,
-			WriteBufferSize: 1024,
+			// Small read buffers and pooled write buffers keep an idle
+			// socket cheap; frames are gathered by batchConn instead.
+			ReadBufferSize:  512,
+			WriteBufferPool: &sync.Pool{},
 			CheckOrigin:     sameOrigin, // checked before Upgrade too; kept as a second lock
 		},
 		mux: http.NewServeMux(),

@@ -285,7 +285,7 @@ func TestRooms(t *testing.T) {
 		})
 	}
 	// Open sockets hear of the new room and can use it at once.
-	s.expect(func(f frame) bool { return f.Type == "room" && f.Room == "holidays" })
+	s.expect(func(f wireFrame) bool { return f.Type == "room" && f.Room == "holidays" })
 	s.say("holidays", "beach?", "c-1")
 	s.ack("c-1")
 	var list struct{ Rooms []room }

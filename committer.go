@@ -33,9 +33,16 @@ type messageAppender interface {
 // pendingSend is one message on its way from a connection to the store and
 // the hub.
 type pendingSend struct {
-	from *conn // acknowledged or told of failure; nil for server-made messages
-	req  appendRequest
-	err  error // errCommitFailed when the batch's transaction failed
+	from  *conn // acknowledged or told of failure; nil for server-made messages
+	req   appendRequest
+	err   error  // errCommitFailed when the batch's transaction failed
+	reply frames // encoded by the committer after the commit: the message, or the error
+}
+
+// private reports whether p's reply is for its sender alone: a refusal, or
+// the stored copy of a duplicate.
+func (p *pendingSend) private() bool {
+	return p.err != nil || p.req.Err != nil || p.req.Dup
 }
 
 // committer turns queued sends into committed, delivered messages.
@@ -92,6 +99,15 @@ func (cm *committer) run(ctx context.Context) {
 			slog.Error("commit messages", "count", len(batch), "err", err)
 			for _, p := range batch {
 				p.err = errCommitFailed
+			}
+		}
+		// Encoding here, not in the hub, overlaps it with the hub's fan-out
+		// of the previous batch.
+		for _, p := range batch {
+			if p.err != nil || p.req.Err != nil {
+				p.reply = prepare(errorFrameFor(p))
+			} else {
+				p.reply = prepare(p.req.Msg)
 			}
 		}
 		// The hub gets its own slice: batch is reused for the next round.

@@ -4,12 +4,16 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -23,10 +27,12 @@ const (
 	pongWait = 60 * time.Second
 	// pingPeriod must be shorter than pongWait.
 	pingPeriod = (pongWait * 9) / 10
-	// sendQueueSize bounds the frame batches waiting for a slow peer (a
-	// message, or one presence event for every room); when full, the peer is
-	// disconnected rather than waited for.
-	sendQueueSize = 256
+	// sendQueueSize and maxQueuedBytes bound what waits for a slow peer, in
+	// queue slots (a committed batch of messages, or one presence event for
+	// every room) and in bytes; past either, the peer is disconnected rather
+	// than waited for.
+	sendQueueSize  = 256
+	maxQueuedBytes = 4 << 20
 	// maxClientIDLen bounds the client's idempotency key.
 	maxClientIDLen = 64
 	// closeGrace is how long writePump waits, after sending a close frame,
@@ -44,6 +50,7 @@ func maxFrameSize(maxBody int) int64 { return int64(maxBody)*6 + 1024 }
 // conn is one authenticated WebSocket.
 type conn struct {
 	ws  *websocket.Conn
+	out *batchConn // under ws; writePump batches its writes
 	hub *hub
 	com *committer
 
@@ -62,6 +69,7 @@ type conn struct {
 	// it; it sets closeCode and closeReason first, for writePump to read
 	// once send is closed.
 	send        chan frames
+	queued      atomic.Int64 // bytes pushed by the hub and not yet written
 	closeCode   int
 	closeReason string
 }
@@ -103,12 +111,14 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 			slog.Warn("record first connection", "user", u.Name, "err", err)
 		}
 	}
-	ws, err := s.upgrader.Upgrade(w, r, nil)
+	bw := &batchingWriter{ResponseWriter: w}
+	ws, err := s.upgrader.Upgrade(bw, r, nil)
 	if err != nil {
 		return // Upgrade has answered the client.
 	}
 	c := &conn{
 		ws:         ws,
+		out:        bw.conn,
 		hub:        s.hub,
 		com:        s.com,
 		user:       u.Name,
@@ -246,6 +256,8 @@ func (c *conn) reply(f errorFrame) {
 
 // writePump writes queued frames and pings until the hub closes c.send or a
 // write fails. It is the only writer of c.ws and closes it when done.
+// Whatever is queued when it wakes goes out in one write: on loopback a
+// write costs several microseconds, far more than a frame's bytes.
 func (c *conn) writePump() {
 	ticker := time.NewTicker(pingPeriod)
 	defer func() {
@@ -257,6 +269,23 @@ func (c *conn) writePump() {
 		select {
 		case batch, ok := <-c.send:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			c.out.hold()
+			var written int64
+			for ok {
+				for _, f := range batch {
+					c.ws.WritePreparedMessage(f.pm) // buffered; flush reports failure
+				}
+				written += batch.size()
+				if len(c.send) == 0 {
+					break
+				}
+				batch, ok = <-c.send
+			}
+			err := c.out.flush()
+			c.queued.Add(-written)
+			if err != nil {
+				return
+			}
 			if !ok {
 				c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeReason))
 				// readPump sees the peer's answering close (gorilla's
@@ -267,11 +296,6 @@ func (c *conn) writePump() {
 				}
 				return
 			}
-			for _, frame := range batch {
-				if err := c.ws.WritePreparedMessage(frame); err != nil {
-					return
-				}
-			}
 		case <-ticker.C:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
 			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
@@ -279,6 +303,73 @@ func (c *conn) writePump() {
 			}
 		}
 	}
+}
+
+// batchConn is the socket under a websocket.Conn. Between hold and flush
+// it gathers writes into one buffer, so writePump sends many frames with one
+// system call; otherwise writes go straight through. Control frames that
+// gorilla writes from other goroutines (the close handler's echo) wait
+// behind a hold for its flush.
+type batchConn struct {
+	net.Conn
+	mu      sync.Mutex
+	holding bool
+	buf     *[]byte // from batchBuffers while holding
+}
+
+// batchBuffers lends write buffers only while a batch is gathered, so an
+// idle connection holds none.
+var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+func (b *batchConn) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.holding {
+		*b.buf = append(*b.buf, p...)
+		return len(p), nil
+	}
+	return b.Conn.Write(p)
+}
+
+func (b *batchConn) hold() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.holding = true
+	b.buf = batchBuffers.Get().(*[]byte)
+}
+
+// flush writes what was gathered since hold, in one write.
+func (b *batchConn) flush() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.holding = false
+	_, err := b.Conn.Write(*b.buf)
+	if cap(*b.buf) <= 1<<20 { // do not keep a giant burst's buffer around
+		*b.buf = (*b.buf)[:0]
+		batchBuffers.Put(b.buf)
+	}
+	b.buf = nil
+	return err
+}
+
+// batchingWriter hands gorilla's Upgrade a batchConn instead of the raw
+// hijacked connection.
+type batchingWriter struct {
+	http.ResponseWriter
+	conn *batchConn
+}
+
+func (w *batchingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("response does not support hijacking")
+	}
+	nc, brw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	w.conn = &batchConn{Conn: nc}
+	return w.conn, brw, nil
 }
 
 // quote shows client-chosen text in an error message, bounded.

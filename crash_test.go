@@ -93,7 +93,7 @@ func (c *crashClient) session(wsURL string, acks, connected *atomic.Int64) (dial
 		if err != nil {
 			return true, err
 		}
-		var f frame
+		var f wireFrame
 		if err := json.Unmarshal(data, &f); err != nil {
 			return true, fmt.Errorf("bad frame %q: %v", data, err)
 		}

@@ -238,12 +238,12 @@ func (c *client) dial() *socket {
 	}
 	s := &socket{t: c.t, ws: ws}
 	c.t.Cleanup(func() { ws.Close() })
-	s.expect(func(f frame) bool { return f.Type == "hello" })
+	s.expect(func(f wireFrame) bool { return f.Type == "hello" })
 	return s
 }
 
-// frame is any server frame, decoded loosely.
-type frame struct {
+// wireFrame is any server frame, decoded loosely.
+type wireFrame struct {
 	Type     string    `json:"type"`
 	Room     string    `json:"room"`
 	ID       uint64    `json:"id"`
@@ -272,9 +272,9 @@ func (s *socket) say(room, body, clientID string) {
 }
 
 // next reads one frame, failing the test after 5 s.
-func (s *socket) next() (frame, error) {
+func (s *socket) next() (wireFrame, error) {
 	s.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-	var f frame
+	var f wireFrame
 	_, data, err := s.ws.ReadMessage()
 	if err != nil {
 		return f, err
@@ -287,7 +287,7 @@ func (s *socket) next() (frame, error) {
 
 // expect reads frames until one satisfies match, failing after 5 s without
 // one; frames before it are skipped.
-func (s *socket) expect(match func(frame) bool) frame {
+func (s *socket) expect(match func(wireFrame) bool) wireFrame {
 	s.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
@@ -300,13 +300,13 @@ func (s *socket) expect(match func(frame) bool) frame {
 		}
 	}
 	s.t.Fatal("no matching frame within 5s")
-	return frame{}
+	return wireFrame{}
 }
 
 // ack waits for the acknowledgement of clientID.
-func (s *socket) ack(clientID string) frame {
+func (s *socket) ack(clientID string) wireFrame {
 	s.t.Helper()
-	return s.expect(func(f frame) bool {
+	return s.expect(func(f wireFrame) bool {
 		if f.Type == "error" && f.ClientID == clientID {
 			s.t.Fatalf("send %s refused: %s %s", clientID, f.Code, f.Message)
 		}

@@ -48,10 +48,25 @@ type hub struct {
 	rooms  []string       // sorted; every room is public, so every connection hears every room
 }
 
-// frames are encoded frames that take one slot of a connection's send
-// queue together: one message, or a presence event's frame for every room.
-// Their bytes are shared by every recipient and never modified.
-type frames []*websocket.PreparedMessage
+// frame is one encoded frame; its bytes are shared by every recipient and
+// never modified.
+type frame struct {
+	pm   *websocket.PreparedMessage
+	size int // payload bytes, counted against a connection's queue bound
+}
+
+// frames take one slot of a connection's send queue together: a committed
+// batch of messages, or a presence event's frame for every room.
+type frames []frame
+
+// size is the payload bytes of f.
+func (f frames) size() int64 {
+	var n int64
+	for _, fr := range f {
+		n += int64(fr.size)
+	}
+	return n
+}
 
 // directFrame is for one connection only.
 type directFrame struct {
@@ -255,22 +270,28 @@ func (h *hub) drop(c *conn, code int, reason string) {
 	}
 }
 
-// push queues frame for c, dropping c if its queue is full: a peer that does
-// not read must not hold up anyone else.
+// push queues f for c, dropping c if its queue is full (in slots or in
+// bytes): a peer that does not read must not hold up anyone else, nor hold
+// more than maxQueuedBytes of the server's memory.
 func (h *hub) push(c *conn, f frames) {
 	if len(f) == 0 {
 		return
 	}
-	select {
-	case c.send <- f:
-	default:
-		slog.Warn("dropping slow connection", "user", c.user)
-		h.drop(c, websocket.ClosePolicyViolation, "too slow: send queue full")
-		// writePump may be stuck writing to a peer that does not read;
-		// closing the socket (safe from any goroutine) frees it now rather
-		// than at its write deadline.
-		c.ws.Close()
+	n := f.size()
+	if c.queued.Add(n) <= maxQueuedBytes {
+		select {
+		case c.send <- f:
+			return
+		default:
+		}
 	}
+	c.queued.Add(-n)
+	slog.Warn("dropping slow connection", "user", c.user, "queued_bytes", c.queued.Load())
+	h.drop(c, websocket.ClosePolicyViolation, "too slow: send queue full")
+	// writePump may be stuck writing to a peer that does not read;
+	// closing the socket (safe from any goroutine) frees it now rather
+	// than at its write deadline.
+	c.ws.Close()
 }
 
 // broadcast queues f for every connection.
@@ -291,24 +312,21 @@ func (h *hub) announce(user, event string) {
 	h.broadcast(all)
 }
 
-// fanOut delivers a committed batch: a new message to everyone, a duplicate
-// back to its sender only (it was acknowledged before), a refusal as an
-// error frame to its sender.
+// fanOut delivers a committed batch: its new messages go to everyone as
+// one queue slot (in id order), a duplicate back to its sender only (it was
+// acknowledged before), a refusal as an error frame to its sender.
 func (h *hub) fanOut(batch []*pendingSend) {
+	var everyone frames
 	for _, p := range batch {
-		switch {
-		case p.err != nil || p.req.Err != nil:
+		if p.private() {
 			if _, ok := h.conns[p.from]; ok {
-				h.push(p.from, prepare(errorFrameFor(p)))
+				h.push(p.from, p.reply)
 			}
-		case p.req.Dup:
-			if _, ok := h.conns[p.from]; ok {
-				h.push(p.from, prepare(p.req.Msg))
-			}
-		default:
-			h.broadcast(prepare(p.req.Msg))
+			continue
 		}
+		everyone = append(everyone, p.reply...)
 	}
+	h.broadcast(everyone)
 }
 
 func (h *hub) onlineNames() []string {
@@ -367,5 +385,5 @@ func prepare(v any) frames {
 		slog.Error("prepare frame", "err", err)
 		return nil
 	}
-	return frames{pm}
+	return frames{{pm: pm, size: len(data)}}
 }

@@ -204,7 +204,7 @@ func TestFailedCommitIsReportedNotAcknowledged(t *testing.T) {
 
 	fa.failing.Store(true)
 	sa.say("general", "during", "c-2")
-	f := sa.expect(func(f frame) bool { return f.ClientID == "c-2" })
+	f := sa.expect(func(f wireFrame) bool { return f.ClientID == "c-2" })
 	if f.Type != "error" || f.Code != "store_failed" {
 		t.Fatalf("failed commit answered with %+v, want an error frame store_failed", f)
 	}
@@ -217,7 +217,7 @@ func TestFailedCommitIsReportedNotAcknowledged(t *testing.T) {
 	// bob never saw anything uncommitted.
 	var seen []string
 	for len(seen) < 2 {
-		f := sb.expect(func(f frame) bool { return f.Type == "message" })
+		f := sb.expect(func(f wireFrame) bool { return f.Type == "message" })
 		seen = append(seen, f.ClientID)
 	}
 	if fmt.Sprint(seen) != "[c-1 c-2]" {
@@ -242,7 +242,7 @@ func TestDiskFullThenSpaceReturns(t *testing.T) {
 	for i := 0; failed == "" && i < 2000; i++ {
 		cid := fmt.Sprint("c-", i)
 		s.say("general", body, cid)
-		f := s.expect(func(f frame) bool { return f.ClientID == cid })
+		f := s.expect(func(f wireFrame) bool { return f.ClientID == cid })
 		switch {
 		case f.Type == "message":
 			acked[cid] = f.ID

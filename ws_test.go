@@ -145,7 +145,7 @@ func TestMessageDeliveredToEveryoneAfterCommit(t *testing.T) {
 	if got.User != "ann" || got.Body != "dinner is ready" || got.ID != 1 || got.Room != "general" || got.TS.IsZero() {
 		t.Errorf("ack = %+v", got)
 	}
-	seen := sb.expect(func(f frame) bool { return f.Type == "message" })
+	seen := sb.expect(func(f wireFrame) bool { return f.Type == "message" })
 	if seen.ID != got.ID || seen.Body != got.Body {
 		t.Errorf("bob saw %+v, want %+v", seen, got)
 	}
@@ -212,8 +212,8 @@ func TestPresenceJoinedBackLeft(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
 	sa := ann.dial()
-	isPresence := func(user, event string) func(frame) bool {
-		return func(f frame) bool {
+	isPresence := func(user, event string) func(wireFrame) bool {
+		return func(f wireFrame) bool {
 			return f.Type == "presence" && f.User == user && f.Event == event && f.Room == "general"
 		}
 	}
@@ -230,7 +230,7 @@ func TestPresenceJoinedBackLeft(t *testing.T) {
 	}
 	// Returning: "bob is back", not joined.
 	bob.dial()
-	f := sa.expect(func(f frame) bool { return f.Type == "presence" && f.User == "bob" })
+	f := sa.expect(func(f wireFrame) bool { return f.Type == "presence" && f.User == "bob" })
 	if f.Event != "back" {
 		t.Errorf("returning user event = %q, want back", f.Event)
 	}
@@ -241,11 +241,11 @@ func TestSecondDeviceIsNotAnnounced(t *testing.T) {
 	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
 	sa := ann.dial()
 	bob.dial()
-	sa.expect(func(f frame) bool { return f.Type == "presence" && f.User == "bob" })
+	sa.expect(func(f wireFrame) bool { return f.Type == "presence" && f.User == "bob" })
 	bob.dial() // same user, second socket
 	sa.say("general", "marker", "c-m")
 	// The next frame after the second socket is the marker, not a presence.
-	f := sa.expect(func(f frame) bool { return f.Type == "presence" || f.ClientID == "c-m" })
+	f := sa.expect(func(f wireFrame) bool { return f.Type == "presence" || f.ClientID == "c-m" })
 	if f.Type == "presence" {
 		t.Errorf("second device announced: %+v", f)
 	}
@@ -352,7 +352,7 @@ func TestBadFramesGetErrorsAndKeepTheConnection(t *testing.T) {
 			if err := s.ws.WriteMessage(websocket.TextMessage, []byte(tc.raw)); err != nil {
 				t.Fatal(err)
 			}
-			f := s.expect(func(f frame) bool { return f.Type == "error" })
+			f := s.expect(func(f wireFrame) bool { return f.Type == "error" })
 			if f.Code != tc.code || f.ClientID != tc.cid || f.Message == "" {
 				t.Errorf("error frame = %+v, want code %q client_id %q", f, tc.code, tc.cid)
 			}
@@ -360,7 +360,7 @@ func TestBadFramesGetErrorsAndKeepTheConnection(t *testing.T) {
 	}
 	// Binary frames are refused too.
 	s.ws.WriteMessage(websocket.BinaryMessage, []byte("hi"))
-	if f := s.expect(func(f frame) bool { return f.Type == "error" }); f.Code != "bad_frame" {
+	if f := s.expect(func(f wireFrame) bool { return f.Type == "error" }); f.Code != "bad_frame" {
 		t.Errorf("binary frame: %+v", f)
 	}
 	// The connection still works and nothing was stored.
@@ -395,7 +395,7 @@ func TestMessageRateLimitBurstThenRefill(t *testing.T) {
 	}
 	accepted, limited := 0, 0
 	for accepted+limited < 6 {
-		f := s.expect(func(f frame) bool { return f.Type == "message" || f.Type == "error" })
+		f := s.expect(func(f wireFrame) bool { return f.Type == "message" || f.Type == "error" })
 		if f.Type == "message" {
 			accepted++
 		} else if f.Code == "rate_limited" {
@@ -413,7 +413,7 @@ func TestMessageRateLimitBurstThenRefill(t *testing.T) {
 	// The bucket refills: a later send is accepted.
 	eventually(t, 2*time.Second, "refill", func() bool {
 		s.say("general", "later", "c-later")
-		f := s.expect(func(f frame) bool { return f.ClientID == "c-later" })
+		f := s.expect(func(f wireFrame) bool { return f.ClientID == "c-later" })
 		return f.Type == "message"
 	})
 	msgs, _ := ts.store().history("general", historyQuery{Limit: 50})
@@ -450,8 +450,8 @@ func TestSlowReaderIsDroppedNotWaitedFor(t *testing.T) {
 		}
 	}()
 	// Big bodies fill the stalled socket's TCP buffers (a few MB on
-	// loopback), then its bounded queue of sendQueueSize frames. ann's
-	// acknowledgements keep coming all the while.
+	// loopback), then its queue, bounded at maxQueuedBytes (48 MB are
+	// sent). ann's acknowledgements keep coming all the while.
 	body := strings.Repeat("z", bodySize)
 	const total = 2*sendQueueSize + 300
 	const inFlight = 8
@@ -547,7 +547,7 @@ func TestSocketFloodsAreCappedPerUserAndAddress(t *testing.T) {
 		}
 		defer ws.Close()
 		ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-		var f frame
+		var f wireFrame
 		return ws.ReadJSON(&f) == nil && f.Type == "hello"
 	})
 }

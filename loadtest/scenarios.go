@@ -1,0 +1,517 @@
+// scenarios.go runs each scenario against each target and prints one line
+// of figures per target, with ratios against the others.
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// startTarget starts a fresh server of the named kind. sessions is how many
+// logins Hearth's clients share (browser tabs share a cookie, and logins
+// cost a bcrypt hash each).
+func startTarget(name string, bins binaries, cfg config, sessions int) (target, error) {
+	switch name {
+	case "hearth":
+		return startHearth(bins, cfg, sessions)
+	case "gorilla":
+		return startGorilla(bins, cfg)
+	case "tcp":
+		return startTCP(bins, cfg)
+	}
+	return nil, fmt.Errorf("unknown target %q", name)
+}
+
+// localAddrs spreads client sockets over 127.0.0.0/8, so tens of thousands
+// of short connections do not run out of ephemeral ports.
+var localAddrNext atomic.Uint32
+
+func localDialer() *net.Dialer {
+	n := localAddrNext.Add(1)
+	return &net.Dialer{Timeout: 30 * time.Second, LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, byte(n/250%250), byte(1+n%250))}}
+}
+
+func init() {
+	dialer.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return localDialer().DialContext(ctx, network, addr)
+	}
+}
+
+// dialAll opens n clients, 16 at a time.
+func dialAll(t target, n int) ([]client, error) {
+	clients := make([]client, n)
+	var wg sync.WaitGroup
+	var firstErr error
+	var mu sync.Mutex
+	work := make(chan int)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				c, err := t.Dial()
+				if err != nil {
+					mu.Lock()
+					firstErr = cmpOr(firstErr, fmt.Errorf("dial client %d: %w", i, err))
+					mu.Unlock()
+					continue
+				}
+				clients[i] = c
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		closeAll(clients)
+		return nil, firstErr
+	}
+	return clients, nil
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func closeAll(clients []client) {
+	for _, c := range clients {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
+// streamResult is what fanout and rate measure.
+type streamResult struct {
+	sent       int64
+	deliveries int64 // while sending
+	perSec     float64
+	p50, p99   time.Duration
+	dropped    int   // clients the server cut off
+	missing    int64 // deliveries never made (rate)
+}
+
+// stream connects cfg.n clients; the first cfg.senders send. With rate 0
+// each keeps cfg.window messages in flight (a slot frees when its own
+// message comes back); otherwise they send rate messages per second in all.
+func stream(ctx context.Context, t target, cfg config, rate int) (streamResult, error) {
+	var res streamResult
+	clients, err := dialAll(t, cfg.n)
+	if err != nil {
+		return res, err
+	}
+	n, nS := len(clients), cfg.senders
+	counts := make([]atomic.Int64, n)
+	lats := make([][]uint32, n) // microseconds; each written by its reader only
+	windows := make([]chan struct{}, nS)
+	for i := range windows {
+		windows[i] = make(chan struct{}, cfg.window)
+	}
+	var closing atomic.Bool
+	var dropped atomic.Int64
+	var readers sync.WaitGroup
+	for i, c := range clients {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			record := func(d delivery) {
+				lats[i] = append(lats[i], uint32((time.Now().UnixNano()-d.sentNs)/1000))
+				counts[i].Add(1)
+				if d.sender == i && i < nS {
+					select {
+					case <-windows[i]:
+					default:
+					}
+				}
+			}
+			for {
+				if err := c.Read(record); err != nil {
+					if !closing.Load() {
+						dropped.Add(1)
+					}
+					return
+				}
+			}
+		}()
+	}
+
+	runCtx, cancel := context.WithTimeout(ctx, cfg.duration)
+	defer cancel()
+	start := time.Now()
+	var senders sync.WaitGroup
+	var sent atomic.Int64
+	for i := range nS {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			var tick <-chan time.Time
+			if rate > 0 {
+				tk := time.NewTicker(time.Duration(nS) * time.Second / time.Duration(rate))
+				defer tk.Stop()
+				tick = tk.C
+			}
+			for seq := 0; ; seq++ {
+				if rate > 0 {
+					select {
+					case <-tick:
+					case <-runCtx.Done():
+						return
+					}
+				} else {
+					select {
+					case windows[i] <- struct{}{}:
+					case <-runCtx.Done():
+						return
+					}
+				}
+				if clients[i].Send(i, seq, time.Now().UnixNano()) != nil {
+					return
+				}
+				sent.Add(1)
+			}
+		}()
+	}
+	senders.Wait()
+	elapsed := time.Since(start)
+	for i := range counts {
+		res.deliveries += counts[i].Load()
+	}
+	res.sent = sent.Load()
+	res.perSec = float64(res.deliveries) / elapsed.Seconds()
+	if rate > 0 {
+		// Everyone should get everything: wait for stragglers, then count.
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			res.missing = 0
+			for i := range counts {
+				res.missing += max(0, res.sent-counts[i].Load())
+			}
+			if res.missing == 0 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	closing.Store(true)
+	closeAll(clients)
+	readers.Wait()
+	res.dropped = int(dropped.Load())
+	var all []uint32
+	for _, l := range lats {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	if len(all) > 0 {
+		res.p50 = time.Duration(all[len(all)/2]) * time.Microsecond
+		res.p99 = time.Duration(all[len(all)*99/100]) * time.Microsecond
+	}
+	return res, nil
+}
+
+// forEachTarget starts each chosen target fresh, runs fn, and stops it.
+func forEachTarget(cfg config, bins binaries, sessions int, fn func(t target) (string, float64, error)) (lines []string, values map[string]float64, err error) {
+	values = map[string]float64{}
+	for _, name := range cfg.targets {
+		t, err := startTarget(name, bins, cfg, sessions)
+		if err != nil {
+			return nil, nil, fmt.Errorf("start %s: %w", name, err)
+		}
+		line, v, err := fn(t)
+		t.Stop()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		lines = append(lines, name+"\x00"+line)
+		values[name] = v
+	}
+	return lines, values, nil
+}
+
+// report prints a scenario's lines with ratios; higherIsBetter tells how
+// to read them (ratios are always hearth's value over the other's).
+func report(scenario string, lines []string, values map[string]float64, unit string) {
+	for _, l := range lines {
+		name, line, _ := strings.Cut(l, "\x00")
+		ratios := ""
+		if name == "hearth" {
+			for _, other := range []string{"gorilla", "tcp"} {
+				if v, ok := values[other]; ok && v > 0 {
+					ratios += fmt.Sprintf("  %.2f× %s", values["hearth"]/v, other)
+				}
+			}
+			if ratios != "" {
+				ratios = "   hearth/" + unit + ":" + ratios
+			}
+		}
+		fmt.Printf("%-8s %-8s %s%s\n", scenario, name, line, ratios)
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
+
+func scenarioFanout(ctx context.Context, cfg config, bins binaries) error {
+	lines, values, err := forEachTarget(cfg, bins, 100, func(t target) (string, float64, error) {
+		r, err := stream(ctx, t, cfg, 0)
+		if err != nil {
+			return "", 0, err
+		}
+		return fmt.Sprintf("%9.0f deliveries/s  p50 %8s  p99 %8s  (%d clients, %d senders × %d in flight, %v; %d msgs; %d clients dropped)",
+			r.perSec, ms(r.p50), ms(r.p99), cfg.n, cfg.senders, cfg.window, cfg.duration, r.sent, r.dropped), r.perSec, nil
+	})
+	if err != nil {
+		return err
+	}
+	report("fanout", lines, values, "deliveries")
+	return nil
+}
+
+func scenarioRate(ctx context.Context, cfg config, bins binaries) error {
+	lines, values, err := forEachTarget(cfg, bins, 100, func(t target) (string, float64, error) {
+		r, err := stream(ctx, t, cfg, cfg.rate)
+		if err != nil {
+			return "", 0, err
+		}
+		return fmt.Sprintf("p50 %8s  p99 %8s  (%d msgs/s to %d clients, %v; %d sent, %d deliveries missing, %d clients dropped)",
+			ms(r.p50), ms(r.p99), cfg.rate, cfg.n, cfg.duration, r.sent, r.missing, r.dropped), float64(r.p99), nil
+	})
+	if err != nil {
+		return err
+	}
+	report("rate", lines, values, "p99")
+	return nil
+}
+
+func scenarioIdle(ctx context.Context, cfg config, bins binaries) error {
+	lines, values, err := forEachTarget(cfg, bins, 200, func(t target) (string, float64, error) {
+		time.Sleep(time.Second) // let start-up settle before the baseline
+		before, err := rssBytes(t.PID())
+		if err != nil {
+			return "", 0, err
+		}
+		clients, err := dialAll(t, cfg.idleN)
+		if err != nil {
+			return "", 0, err
+		}
+		// Drain whatever the server says (Hearth's presence), as clients do.
+		for _, c := range clients {
+			go func() {
+				for c.Read(func(delivery) {}) == nil {
+				}
+			}()
+		}
+		time.Sleep(3 * time.Second) // settle
+		after, err := rssBytes(t.PID())
+		closeAll(clients)
+		if err != nil {
+			return "", 0, err
+		}
+		per := float64(after-before) / float64(cfg.idleN)
+		return fmt.Sprintf("%6.1f KiB/connection  (RSS %.1f → %.1f MiB with %d idle sockets)",
+			per/1024, float64(before)/(1<<20), float64(after)/(1<<20), cfg.idleN), per, nil
+	})
+	if err != nil {
+		return err
+	}
+	report("idle", lines, values, "memory")
+	return nil
+}
+
+func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
+	lines, values, err := forEachTarget(cfg, bins, 100, func(t target) (string, float64, error) {
+		runCtx, cancel := context.WithTimeout(ctx, cfg.connectDuration)
+		defer cancel()
+		var done, failed atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range cfg.connectWorkers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for runCtx.Err() == nil {
+					c, err := t.Dial()
+					if err != nil {
+						failed.Add(1)
+						continue
+					}
+					c.Close()
+					done.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		perSec := float64(done.Load()) / time.Since(start).Seconds()
+		what := "upgrades"
+		switch t.Name() {
+		case "hearth":
+			what = "authenticated handshakes (cookie → session → upgrade → hello)"
+		case "tcp":
+			what = "TCP connects"
+		}
+		return fmt.Sprintf("%7.0f/s %s  (%d workers, %v, %d failed)", perSec, what, cfg.connectWorkers, cfg.connectDuration, failed.Load()), perSec, nil
+	})
+	if err != nil {
+		return err
+	}
+	report("connect", lines, values, "handshakes")
+	return nil
+}
+
+// scenarioHistory fills one Hearth room with cfg.historyN messages of 100
+// bytes through the socket, then measures paging it and starting on it.
+func scenarioHistory(ctx context.Context, cfg config, bins binaries) error {
+	h, err := startHearth(bins, cfg, 50)
+	if err != nil {
+		return err
+	}
+	defer func() { h.Stop() }()
+
+	// Seed through the real path: 50 sockets, 64 in flight each.
+	seedStart := time.Now()
+	if err := seed(ctx, h, cfg.historyN, 50, 64); err != nil {
+		return err
+	}
+	seedRate := float64(cfg.historyN) / time.Since(seedStart).Seconds()
+
+	// Pages of 50 at random points, over HTTP as the client asks for them.
+	cookie := h.cookie()
+	var lat []time.Duration
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i := range 2000 {
+		before := 51 + (i*7919)%max(1, cfg.historyN-51)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/api/rooms/general/messages?before=%d&limit=50", h.addr, before), nil)
+		req.Header.Set("Cookie", cookie)
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = resp.Body.Read(make([]byte, 1)) // the response started
+		for err == nil {
+			_, err = resp.Body.Read(make([]byte, 32<<10))
+		}
+		resp.Body.Close()
+		lat = append(lat, time.Since(t0))
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("history page: status %d", resp.StatusCode)
+		}
+	}
+	slices.Sort(lat)
+
+	db := filepath.Join(h.dir, "hearth.db")
+	h.Stop()
+	fi, err := os.Stat(db)
+	if err != nil {
+		return err
+	}
+	perMsg := float64(fi.Size()) / float64(cfg.historyN)
+
+	// Start-up to serving, three times; the page cache dropped first where
+	// the machine lets us (root), so the first is cold.
+	cold := os.WriteFile("/proc/sys/vm/drop_caches", []byte("3\n"), 0) == nil
+	var starts []time.Duration
+	for range 3 {
+		t0 := time.Now()
+		h2, err := runHearth(bins, h.dir, db, 0)
+		if err != nil {
+			return err
+		}
+		if err := waitHTTP(h2.addr, 30*time.Second); err != nil {
+			h2.Stop()
+			return err
+		}
+		starts = append(starts, time.Since(t0))
+		h2.Stop()
+	}
+	cache := "warm page cache"
+	if cold {
+		cache = "first start after dropping the page cache"
+	}
+	fmt.Printf("%-8s %-8s page of 50 from %d: p50 %s p99 %s (over HTTP, 2000 pages)  start-up to serving %s / %s / %s (%s)  %.0f bytes per 100-byte message (%.0f MiB)  seeded at %.0f msgs/s through 50 sockets\n",
+		"history", "hearth", cfg.historyN, ms(lat[len(lat)/2]), ms(lat[len(lat)*99/100]),
+		ms(starts[0]), ms(starts[1]), ms(starts[2]), cache, perMsg, float64(fi.Size())/(1<<20), seedRate)
+	return nil
+}
+
+// waitHTTP polls until Hearth answers /api/me (401 without a cookie).
+func waitHTTP(addr string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/api/me")
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return errors.New("Hearth did not start serving")
+}
+
+// seed stores total messages of 100 bytes through sockets sockets with
+// window in flight each.
+func seed(ctx context.Context, h *hearthTarget, total, sockets, window int) error {
+	clients, err := dialAll(h, sockets)
+	if err != nil {
+		return err
+	}
+	defer closeAll(clients)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, sockets)
+	body := strings.Repeat("x", 100)
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ws := c.(*hearthClient).ws
+			mine := map[string]bool{} // client_ids in flight
+			for {
+				for len(mine) < window {
+					n := next.Add(1)
+					if n > int64(total) {
+						break
+					}
+					cid := fmt.Sprintf("seed-%d", n)
+					frame := `{"type":"send","room":"general","body":"` + body + `","client_id":"` + cid + `"}`
+					if err := ws.WriteMessage(1, []byte(frame)); err != nil {
+						errs <- err
+						return
+					}
+					mine[cid] = true
+				}
+				if len(mine) == 0 || ctx.Err() != nil {
+					return
+				}
+				_, data, err := ws.ReadMessage()
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, rest, ok := strings.Cut(string(data), `"client_id":"`); ok {
+					if cid, _, ok := strings.Cut(rest, `"`); ok {
+						delete(mine, cid)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}

@@ -1,0 +1,555 @@
+// targets.go starts and stops the servers under test, Hearth, the gorilla
+// chat example and the raw-TCP ceiling, and speaks each one's protocol.
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// gorillaExample is the peer: the chat example of the websocket version
+// Hearth itself uses.
+const gorillaExample = "github.com/gorilla/websocket/examples/chat@v1.5.3"
+
+// hearthLoadFlags raise the limits one machine playing thousands of
+// clients would hit; they are printed at the top of every run.
+var hearthLoadFlags = []string{
+	"-msg-rate", "1000000", "-msg-burst", "1000000",
+	"-max-conns-per-user", "1000000", "-max-conns-per-addr", "1000000",
+}
+
+// loadUsers is how many accounts the clients share; loadPassword is theirs.
+const (
+	loadUsers    = 20
+	loadPassword = "load-test-password"
+)
+
+type binaries struct{ hearth, gorilla, self string }
+
+func buildBinaries(cfg config) (binaries, error) {
+	b := binaries{hearth: filepath.Join(cfg.workDir, "hearth"), gorilla: filepath.Join(cfg.workDir, "chat")}
+	var err error
+	if b.self, err = os.Executable(); err != nil {
+		return b, err
+	}
+	if out, err := exec.Command("go", "build", "-o", b.hearth, ".").CombinedOutput(); err != nil {
+		return b, fmt.Errorf("build Hearth (run from the repository root): %v\n%s", err, out)
+	}
+	if wants(cfg.targets, "gorilla") {
+		cmd := exec.Command("go", "install", gorillaExample)
+		cmd.Env = append(os.Environ(), "GOBIN="+cfg.workDir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return b, fmt.Errorf("install %s: %v\n%s", gorillaExample, err, out)
+		}
+	}
+	return b, nil
+}
+
+func wants(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func numCPU() int { return runtime.NumCPU() }
+
+// --- processes ---
+
+var (
+	procsMu sync.Mutex
+	procs   = map[*exec.Cmd]bool{}
+)
+
+func startProcess(dir, bin string, args ...string) (*exec.Cmd, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = nil, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	procsMu.Lock()
+	procs[cmd] = true
+	procsMu.Unlock()
+	return cmd, nil
+}
+
+// stopProcess sends SIGTERM, then SIGKILL after 5 s, and reaps it.
+func stopProcess(cmd *exec.Cmd) {
+	procsMu.Lock()
+	delete(procs, cmd)
+	procsMu.Unlock()
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+}
+
+func killAll() {
+	procsMu.Lock()
+	defer procsMu.Unlock()
+	for cmd := range procs {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+}
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// waitServing polls until something answers on addr.
+func waitServing(addr string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return fmt.Errorf("nothing serving on %s after %v", addr, within)
+}
+
+// rssBytes reads a process's resident set size from /proc.
+func rssBytes(pid int) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, errors.New("no VmRSS")
+}
+
+// --- the protocol each target speaks ---
+
+// delivery is one message as a receiver sees it.
+type delivery struct {
+	sender, seq int
+	sentNs      int64
+}
+
+// client is one connection of any target. Send is called by one goroutine
+// and Read by another.
+type client interface {
+	Send(sender, seq int, sentNs int64) error
+	// Read blocks for the next frame and calls fn for each message in it.
+	Read(fn func(delivery)) error
+	Close()
+}
+
+// target is a running server.
+type target interface {
+	Name() string
+	PID() int
+	Dial() (client, error)
+	Stop()
+}
+
+// appendPayload writes "sender seq sentNs".
+func appendPayload(b []byte, sender, seq int, sentNs int64) []byte {
+	b = strconv.AppendInt(b, int64(sender), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, ' ')
+	return strconv.AppendInt(b, sentNs, 10)
+}
+
+func parsePayload(p []byte) (delivery, bool) {
+	f := bytes.Fields(p)
+	if len(f) != 3 {
+		return delivery{}, false
+	}
+	s, err1 := strconv.Atoi(string(f[0]))
+	q, err2 := strconv.Atoi(string(f[1]))
+	ns, err3 := strconv.ParseInt(string(f[2]), 10, 64)
+	return delivery{s, q, ns}, err1 == nil && err2 == nil && err3 == nil
+}
+
+var dialer = websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 1024}
+
+// --- Hearth ---
+
+type hearthTarget struct {
+	cmd     *exec.Cmd
+	addr    string
+	dir     string
+	cookies []string
+	next    int
+	mu      sync.Mutex
+}
+
+// startHearth runs Hearth on a fresh database (or dbPath, if given) with
+// loadUsers accounts, logs in sessions sessions, and waits until it serves.
+func startHearth(bins binaries, cfg config, sessions int) (*hearthTarget, error) {
+	dir, err := os.MkdirTemp(cfg.workDir, "hearth-")
+	if err != nil {
+		return nil, err
+	}
+	db := filepath.Join(dir, "hearth.db")
+	for i := range loadUsers {
+		cmd := exec.Command(bins.hearth, "user", "add", "-db", db, fmt.Sprintf("load%02d", i))
+		cmd.Stdin = strings.NewReader(loadPassword + "\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("hearth user add: %v: %s", err, out)
+		}
+	}
+	return runHearth(bins, dir, db, sessions)
+}
+
+func runHearth(bins binaries, dir, db string, sessions int) (*hearthTarget, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"serve", "-addr", addr, "-db", db, "-log-level", "error"}, hearthLoadFlags...)
+	cmd, err := startProcess(dir, bins.hearth, args...)
+	if err != nil {
+		return nil, err
+	}
+	h := &hearthTarget{cmd: cmd, addr: addr, dir: dir}
+	if err := waitServing(addr, 30*time.Second); err != nil {
+		h.Stop()
+		return nil, err
+	}
+	for i := range sessions {
+		c, err := h.login(fmt.Sprintf("load%02d", i%loadUsers))
+		if err != nil {
+			h.Stop()
+			return nil, err
+		}
+		h.cookies = append(h.cookies, c)
+	}
+	return h, nil
+}
+
+func (h *hearthTarget) login(user string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"username": user, "password": loadPassword})
+	resp, err := http.Post("http://"+h.addr+"/api/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(resp.Cookies()) == 0 {
+		return "", fmt.Errorf("login %s: status %d", user, resp.StatusCode)
+	}
+	ck := resp.Cookies()[0]
+	return ck.Name + "=" + ck.Value, nil
+}
+
+func (h *hearthTarget) Name() string { return "hearth" }
+func (h *hearthTarget) PID() int     { return h.cmd.Process.Pid }
+func (h *hearthTarget) Stop()        { stopProcess(h.cmd) }
+
+func (h *hearthTarget) cookie() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.next++
+	return h.cookies[h.next%len(h.cookies)]
+}
+
+// Dial opens a socket with a session cookie, exactly as a browser would,
+// and returns once the server's hello says it is registered.
+func (h *hearthTarget) Dial() (client, error) {
+	hdr := http.Header{"Cookie": {h.cookie()}, "Origin": {"http://" + h.addr}}
+	ws, _, err := dialer.Dial("ws://"+h.addr+"/ws", hdr)
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			ws.Close()
+			return nil, fmt.Errorf("waiting for hello: %w", err)
+		}
+		if bytes.HasPrefix(data, []byte(`{"type":"hello"`)) {
+			break
+		}
+	}
+	ws.SetReadDeadline(time.Time{})
+	return &hearthClient{ws: ws}, nil
+}
+
+type hearthClient struct {
+	ws  *websocket.Conn
+	buf []byte
+}
+
+func (c *hearthClient) Send(sender, seq int, sentNs int64) error {
+	b := append(c.buf[:0], `{"type":"send","room":"general","body":"`...)
+	b = appendPayload(b, sender, seq, sentNs)
+	b = append(b, `","client_id":"`...)
+	b = strconv.AppendInt(b, int64(sender), 10)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, `"}`...)
+	c.buf = b
+	return c.ws.WriteMessage(websocket.TextMessage, b)
+}
+
+var bodyField = []byte(`"body":"`)
+
+func (c *hearthClient) Read(fn func(delivery)) error {
+	_, data, err := c.ws.ReadMessage()
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(data, []byte(`{"type":"message"`)) {
+		return nil // presence and the like
+	}
+	i := bytes.Index(data, bodyField)
+	if i < 0 {
+		return nil
+	}
+	rest := data[i+len(bodyField):]
+	if j := bytes.IndexByte(rest, '"'); j >= 0 {
+		if d, ok := parsePayload(rest[:j]); ok {
+			fn(d)
+		}
+	}
+	return nil
+}
+
+func (c *hearthClient) Close() { c.ws.Close() }
+
+// --- the gorilla example ---
+
+type gorillaTarget struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+func startGorilla(bins binaries, cfg config) (*gorillaTarget, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := startProcess(cfg.workDir, bins.gorilla, "-addr", addr)
+	if err != nil {
+		return nil, err
+	}
+	g := &gorillaTarget{cmd: cmd, addr: addr}
+	if err := waitServing(addr, 30*time.Second); err != nil {
+		g.Stop()
+		return nil, err
+	}
+	return g, nil
+}
+
+func (g *gorillaTarget) Name() string { return "gorilla" }
+func (g *gorillaTarget) PID() int     { return g.cmd.Process.Pid }
+func (g *gorillaTarget) Stop()        { stopProcess(g.cmd) }
+
+func (g *gorillaTarget) Dial() (client, error) {
+	ws, _, err := dialer.Dial("ws://"+g.addr+"/ws", nil)
+	if err != nil {
+		return nil, err
+	}
+	return &lineWSClient{ws: ws}, nil
+}
+
+// lineWSClient speaks the gorilla example's protocol: text frames holding
+// one or more messages separated by newlines.
+type lineWSClient struct {
+	ws  *websocket.Conn
+	buf []byte
+}
+
+func (c *lineWSClient) Send(sender, seq int, sentNs int64) error {
+	c.buf = appendPayload(c.buf[:0], sender, seq, sentNs)
+	return c.ws.WriteMessage(websocket.TextMessage, c.buf)
+}
+
+func (c *lineWSClient) Read(fn func(delivery)) error {
+	_, data, err := c.ws.ReadMessage()
+	if err != nil {
+		return err
+	}
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if d, ok := parsePayload(line); ok {
+			fn(d)
+		}
+	}
+	return nil
+}
+
+func (c *lineWSClient) Close() { c.ws.Close() }
+
+// --- the raw-TCP ceiling ---
+
+type tcpTarget struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+func startTCP(bins binaries, cfg config) (*tcpTarget, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := startProcess(cfg.workDir, bins.self, "tcp-fanout-server", addr)
+	if err != nil {
+		return nil, err
+	}
+	t := &tcpTarget{cmd: cmd, addr: addr}
+	if err := waitServing(addr, 30*time.Second); err != nil {
+		t.Stop()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *tcpTarget) Name() string { return "tcp" }
+func (t *tcpTarget) PID() int     { return t.cmd.Process.Pid }
+func (t *tcpTarget) Stop()        { stopProcess(t.cmd) }
+
+func (t *tcpTarget) Dial() (client, error) {
+	c, err := net.Dial("tcp", t.addr)
+	if err != nil {
+		return nil, err
+	}
+	return &tcpClient{c: c, r: bufio.NewReaderSize(c, 16<<10)}, nil
+}
+
+type tcpClient struct {
+	c   net.Conn
+	r   *bufio.Reader
+	buf []byte
+}
+
+func (c *tcpClient) Send(sender, seq int, sentNs int64) error {
+	c.buf = append(appendPayload(c.buf[:0], sender, seq, sentNs), '\n')
+	_, err := c.c.Write(c.buf)
+	return err
+}
+
+func (c *tcpClient) Read(fn func(delivery)) error {
+	line, err := c.r.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	if d, ok := parsePayload(line); ok {
+		fn(d)
+	}
+	return nil
+}
+
+func (c *tcpClient) Close() { c.c.Close() }
+
+// serveTCPFanout is the ceiling: every line any client writes goes to every
+// client, with the gorilla example's design minus WebSocket: a hub
+// goroutine, a bounded queue per client (dropped when full) and a writer per
+// client that coalesces whatever is queued into one write.
+func serveTCPFanout(args []string) {
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: loadtest tcp-fanout-server ADDR")
+		os.Exit(2)
+	}
+	ln, err := net.Listen("tcp", args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	type peer struct {
+		c    net.Conn
+		send chan []byte
+	}
+	register, unregister := make(chan *peer), make(chan *peer)
+	broadcast := make(chan []byte, 256)
+	go func() {
+		peers := map[*peer]bool{}
+		for {
+			select {
+			case p := <-register:
+				peers[p] = true
+			case p := <-unregister:
+				if peers[p] {
+					delete(peers, p)
+					close(p.send)
+				}
+			case m := <-broadcast:
+				for p := range peers {
+					select {
+					case p.send <- m:
+					default:
+						delete(peers, p)
+						close(p.send)
+					}
+				}
+			}
+		}
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		p := &peer{c: c, send: make(chan []byte, 256)}
+		register <- p
+		go func() { // writer
+			w := bufio.NewWriterSize(c, 16<<10)
+			for m := range p.send {
+				w.Write(m)
+				for n := len(p.send); n > 0; n-- {
+					w.Write(<-p.send)
+				}
+				if w.Flush() != nil {
+					break
+				}
+			}
+			c.Close()
+		}()
+		go func() { // reader
+			r := bufio.NewReaderSize(c, 4096)
+			for {
+				line, err := r.ReadBytes('\n')
+				if err != nil {
+					unregister <- p
+					return
+				}
+				broadcast <- line
+			}
+		}()
+	}
+}
