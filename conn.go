@@ -269,11 +269,14 @@ func (c *conn) writePump() {
 		select {
 		case batch, ok := <-c.send:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			// Frames are whole and pre-encoded: they go into the batch
+			// beside gorilla's own writes (pings, closes), never between
+			// the bytes of one.
 			c.out.hold()
 			var written int64
 			for ok {
 				for _, f := range batch {
-					c.ws.WritePreparedMessage(f.pm) // buffered; flush reports failure
+					c.out.Write(f)
 				}
 				written += batch.size()
 				if len(c.send) == 0 {
@@ -312,9 +315,23 @@ func (c *conn) writePump() {
 // behind a hold for its flush.
 type batchConn struct {
 	net.Conn
-	mu      sync.Mutex
-	holding bool
-	buf     *[]byte // from batchBuffers while holding
+	mu       sync.Mutex
+	holding  bool
+	buf      *[]byte   // from batchBuffers while holding
+	deadline time.Time // the latest write deadline asked for while holding
+}
+
+// SetWriteDeadline is called by gorilla before every frame; while holding,
+// only the last one matters, and it is applied once, at flush. (Setting a
+// deadline costs a timer update each time.)
+func (b *batchConn) SetWriteDeadline(t time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.holding {
+		b.deadline = t
+		return nil
+	}
+	return b.Conn.SetWriteDeadline(t)
 }
 
 // batchBuffers lends write buffers only while a batch is gathered, so an
@@ -343,6 +360,10 @@ func (b *batchConn) flush() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.holding = false
+	if !b.deadline.IsZero() {
+		b.Conn.SetWriteDeadline(b.deadline)
+		b.deadline = time.Time{}
+	}
 	_, err := b.Conn.Write(*b.buf)
 	if cap(*b.buf) <= 1<<20 { // do not keep a giant burst's buffer around
 		*b.buf = (*b.buf)[:0]

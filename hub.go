@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -48,22 +49,19 @@ type hub struct {
 	rooms  []string       // sorted; every room is public, so every connection hears every room
 }
 
-// frame is one encoded frame; its bytes are shared by every recipient and
-// never modified.
-type frame struct {
-	pm   *websocket.PreparedMessage
-	size int // payload bytes, counted against a connection's queue bound
-}
+// frame is one complete WebSocket text frame, header included, encoded
+// once and written as is to every recipient. Its bytes are never modified.
+type frame []byte
 
 // frames take one slot of a connection's send queue together: a committed
 // batch of messages, or a presence event's frame for every room.
 type frames []frame
 
-// size is the payload bytes of f.
+// size is the bytes of f, counted against a connection's queue bound.
 func (f frames) size() int64 {
 	var n int64
 	for _, fr := range f {
-		n += int64(fr.size)
+		n += int64(len(fr))
 	}
 	return n
 }
@@ -373,17 +371,32 @@ func newErrorFrame(code, msg, clientID string) errorFrame {
 	return errorFrame{Type: "error", Code: code, Message: msg, ClientID: clientID}
 }
 
-// prepare encodes v once, so every recipient shares the same bytes.
+// prepare encodes v once, as a whole frame, so every recipient shares the
+// same bytes and writing it costs one copy into a connection's batch.
 func prepare(v any) frames {
-	data, err := json.Marshal(v)
+	payload, err := json.Marshal(v)
 	if err != nil {
 		slog.Error("encode frame", "err", err)
 		return nil
 	}
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
-	if err != nil {
-		slog.Error("prepare frame", "err", err)
-		return nil
+	return frames{textFrame(payload)}
+}
+
+// textFrame wraps payload in an unmasked, unfragmented server-to-client text
+// frame (RFC 6455 section 5.2): FIN and opcode 1, then the length in 7, 16
+// or 64 bits.
+func textFrame(payload []byte) frame {
+	n := len(payload)
+	f := make([]byte, 0, n+10)
+	switch {
+	case n < 126:
+		f = append(f, 0x81, byte(n))
+	case n <= 0xFFFF:
+		f = append(f, 0x81, 126)
+		f = binary.BigEndian.AppendUint16(f, uint16(n))
+	default:
+		f = append(f, 0x81, 127)
+		f = binary.BigEndian.AppendUint64(f, uint64(n))
 	}
-	return frames{{pm: pm, size: len(data)}}
+	return append(f, payload...)
 }

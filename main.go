@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -106,6 +107,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", envOr("HEARTH_ADDR", cfg.Addr), "listen address (env HEARTH_ADDR)")
 	fs.StringVar(&cfg.DBPath, "db", envOr("HEARTH_DB", cfg.DBPath), "database file (env HEARTH_DB)")
 	logLevel := fs.String("log-level", envOr("HEARTH_LOG_LEVEL", "info"), "debug, info, warn or error (env HEARTH_LOG_LEVEL)")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this address (keep it on loopback), for profiling")
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "how long an unused session lasts")
 	fs.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often expired sessions are deleted")
 	fs.IntVar(&cfg.MaxBody, "max-message", cfg.MaxBody, "largest message body in bytes")
@@ -136,6 +138,16 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	if *pprofAddr != "" {
+		// The profiler has its own listener and mux, never the app's.
+		go func() {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+			slog.Error("pprof", "err", http.ListenAndServe(*pprofAddr, mux))
+		}()
 	}
 	<-ctx.Done()
 	stop() // a second signal kills at once

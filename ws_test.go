@@ -637,3 +637,33 @@ func TestRefusedSocketStoresNothing(t *testing.T) {
 		t.Errorf("a refused socket stored %d messages", len(msgs))
 	}
 }
+
+func TestFramesOfEveryLengthEncodingArrive(t *testing.T) {
+	// 7-bit, 16-bit and 64-bit payload lengths (RFC 6455 5.2), each read
+	// back by gorilla's client.
+	ts := newTestServer(t, func(c *config) { c.MaxBody = 100_000 })
+	s := ts.loggedIn("ann").dial()
+	for i, n := range []int{1, 30, 125, 126, 65_000, 65_535, 65_536, 70_000} {
+		body := strings.Repeat("é", n/2) + strings.Repeat("x", n%2)
+		cid := fmt.Sprint("c-", i)
+		s.say("general", body, cid)
+		if got := s.ack(cid); got.Body != body {
+			t.Errorf("body of %d bytes came back as %d bytes", len(body), len(got.Body))
+		}
+	}
+	for _, tc := range []struct {
+		n      int
+		header []byte
+	}{
+		{0, []byte{0x81, 0}},
+		{125, []byte{0x81, 125}},
+		{126, []byte{0x81, 126, 0, 126}},
+		{65535, []byte{0x81, 126, 0xff, 0xff}},
+		{65536, []byte{0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0}},
+	} {
+		f := textFrame(make([]byte, tc.n))
+		if !bytes.Equal(f[:len(tc.header)], tc.header) || len(f) != len(tc.header)+tc.n {
+			t.Errorf("textFrame(%d bytes) header % x, length %d", tc.n, f[:len(tc.header)], len(f))
+		}
+	}
+}

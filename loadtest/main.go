@@ -57,7 +57,11 @@ func main() {
 	flag.DurationVar(&cfg.connectDuration, "connect-duration", 5*time.Second, "how long connect dials")
 	flag.IntVar(&cfg.connectWorkers, "connect-workers", 16, "parallel dialers, for connect")
 	flag.IntVar(&cfg.historyN, "history-n", 1_000_000, "messages stored, for history")
+	pprofAddr := flag.String("hearth-pprof", "", "pass -pprof ADDR to Hearth, to profile it during a run")
 	flag.Parse()
+	if *pprofAddr != "" {
+		hearthLoadFlags = append(hearthLoadFlags, "-pprof", *pprofAddr)
+	}
 	cfg.scenarios = strings.Split(*scenarios, ",")
 	cfg.targets = strings.Split(*targets, ",")
 

@@ -200,7 +200,22 @@ func parsePayload(p []byte) (delivery, bool) {
 	return delivery{s, q, ns}, err1 == nil && err2 == nil && err3 == nil
 }
 
-var dialer = websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 1024}
+// dialer is shared by every WebSocket client: one frame read costs the same
+// for every target, and a large read buffer lets a burst of frames arrive in
+// one system call.
+var dialer = websocket.Dialer{HandshakeTimeout: 30 * time.Second, ReadBufferSize: 32 << 10, WriteBufferSize: 1024}
+
+// readFrame reads the next data frame into buf (reused), skipping nothing:
+// control frames are handled inside gorilla.
+func readFrame(ws *websocket.Conn, buf *bytes.Buffer) ([]byte, error) {
+	_, r, err := ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	_, err = buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
 
 // --- Hearth ---
 
@@ -306,8 +321,9 @@ func (h *hearthTarget) Dial() (client, error) {
 }
 
 type hearthClient struct {
-	ws  *websocket.Conn
-	buf []byte
+	ws   *websocket.Conn
+	buf  []byte
+	rbuf bytes.Buffer
 }
 
 func (c *hearthClient) Send(sender, seq int, sentNs int64) error {
@@ -325,7 +341,7 @@ func (c *hearthClient) Send(sender, seq int, sentNs int64) error {
 var bodyField = []byte(`"body":"`)
 
 func (c *hearthClient) Read(fn func(delivery)) error {
-	_, data, err := c.ws.ReadMessage()
+	data, err := readFrame(c.ws, &c.rbuf)
 	if err != nil {
 		return err
 	}
@@ -386,8 +402,9 @@ func (g *gorillaTarget) Dial() (client, error) {
 // lineWSClient speaks the gorilla example's protocol: text frames holding
 // one or more messages separated by newlines.
 type lineWSClient struct {
-	ws  *websocket.Conn
-	buf []byte
+	ws   *websocket.Conn
+	buf  []byte
+	rbuf bytes.Buffer
 }
 
 func (c *lineWSClient) Send(sender, seq int, sentNs int64) error {
@@ -396,7 +413,7 @@ func (c *lineWSClient) Send(sender, seq int, sentNs int64) error {
 }
 
 func (c *lineWSClient) Read(fn func(delivery)) error {
-	_, data, err := c.ws.ReadMessage()
+	data, err := readFrame(c.ws, &c.rbuf)
 	if err != nil {
 		return err
 	}
@@ -445,11 +462,11 @@ func (t *tcpTarget) PID() int     { return t.cmd.Process.Pid }
 func (t *tcpTarget) Stop()        { stopProcess(t.cmd) }
 
 func (t *tcpTarget) Dial() (client, error) {
-	c, err := net.Dial("tcp", t.addr)
+	c, err := localDialer().Dial("tcp", t.addr)
 	if err != nil {
 		return nil, err
 	}
-	return &tcpClient{c: c, r: bufio.NewReaderSize(c, 16<<10)}, nil
+	return &tcpClient{c: c, r: bufio.NewReaderSize(c, 32<<10)}, nil
 }
 
 type tcpClient struct {
