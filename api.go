@@ -76,7 +76,7 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 		upgrader: websocket.Upgrader{
 			// Small read buffers and pooled write buffers keep an idle
 			// socket cheap; frames are gathered by batchConn instead.
-			ReadBufferSize:  512,
+			ReadBufferSize:  256,
 			WriteBufferPool: &sync.Pool{},
 			CheckOrigin:     sameOrigin, // checked before Upgrade too; kept as a second lock
 		},

@@ -1,60 +1,39 @@
-// conn.go owns one WebSocket connection: the checks made before the upgrade,
-// its only reader (readPump) and its only writer (writePump).
+// conn.go owns one WebSocket connection: the checks made before the upgrade
+// and its only reader (readPump). What it has to write is sendq.go's.
 
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 )
 
-const (
-	// writeWait is how long one frame may take to write.
-	writeWait = 10 * time.Second
-	// pongWait is how long the peer may stay silent, pongs included.
-	pongWait = 60 * time.Second
-	// pingPeriod must be shorter than pongWait.
-	pingPeriod = (pongWait * 9) / 10
-	// sendQueueSize and maxQueuedBytes bound what waits for a slow peer, in
-	// queue slots (a committed batch of messages, or one presence event for
-	// every room) and in bytes; past either, the peer is disconnected rather
-	// than waited for.
-	sendQueueSize  = 256
-	maxQueuedBytes = 4 << 20
-	// maxClientIDLen bounds the client's idempotency key.
-	maxClientIDLen = 64
-	// closeGrace is how long writePump waits, after sending a close frame,
-	// for the peer's answering close before dropping the TCP connection.
-	// Closing at once would reset a peer that is still writing, and it would
-	// never read why it was closed.
-	closeGrace = time.Second
-)
+// maxClientIDLen bounds the client's idempotency key.
+const maxClientIDLen = 64
 
 // maxFrameSize is the largest frame read from a client: a body of maxBody
 // bytes may grow sixfold through JSON escapes (\u0001), plus the envelope.
 // Anything larger closes the socket with 1009.
 func maxFrameSize(maxBody int) int64 { return int64(maxBody)*6 + 1024 }
 
-// conn is one authenticated WebSocket.
+// conn is one authenticated WebSocket. It has one goroutine of its own,
+// readPump; a writer goroutine exists only while it has something to write
+// (see sendq.go), so an idle connection costs little.
 type conn struct {
 	ws  *websocket.Conn
-	out *batchConn // under ws; writePump batches its writes
+	out *batchConn // under ws; the writer batches its writes
 	hub *hub
 	com *committer
 
-	// Set before the pumps start; read-only afterwards.
+	// Set before readPump starts; read-only afterwards.
 	user       string
 	addr       string // client IP, for the per-address socket limit
 	admin      bool
@@ -65,13 +44,7 @@ type conn struct {
 	limiter  *rate.Limiter // used by readPump only
 	readDone chan struct{} // closed when readPump returns
 
-	// send holds frames for writePump. Only the hub sends on it and closes
-	// it; it sets closeCode and closeReason first, for writePump to read
-	// once send is closed.
-	send        chan frames
-	queued      atomic.Int64 // bytes pushed by the hub and not yet written
-	closeCode   int
-	closeReason string
+	q sendQueue // what waits to be written; see sendq.go
 }
 
 // clientFrame is what a client may send.
@@ -128,16 +101,14 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 		firstTime:  firstTime,
 		maxBody:    s.cfg.MaxBody,
 		limiter:    rate.NewLimiter(s.cfg.MsgRate, s.cfg.MsgBurst),
-		send:       make(chan frames, sendQueueSize),
 		readDone:   make(chan struct{}),
 	}
-	s.hub.pumps.Add(2)
+	s.hub.pumps.Add(1)
 	if refusal := s.hub.join(c); refusal != "" {
-		s.hub.pumps.Add(-2)
+		s.hub.pumps.Done()
 		refuse(ws, refusal)
 		return
 	}
-	go c.writePump()
 	go c.readPump()
 	// A logout that ran between authenticate and join missed this socket;
 	// it must not outlive its session.
@@ -174,6 +145,9 @@ func (c *conn) readPump() {
 		c.hub.pumps.Done()
 	}()
 	c.ws.SetReadLimit(maxFrameSize(c.maxBody))
+	// The hub pings every pingPeriod; a peer silent for longer than
+	// pongWait (pongs included) is gone.
+	pongWait := c.hub.pingPeriod * 10 / 9
 	c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
@@ -249,148 +223,9 @@ func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
 }
 
 // reply sends one frame to this connection alone, through the hub (the hub
-// owns c.send).
+// decides, in order with everything else, what each connection is sent).
 func (c *conn) reply(f errorFrame) {
 	c.hub.send(c, prepare(f))
-}
-
-// writePump writes queued frames and pings until the hub closes c.send or a
-// write fails. It is the only writer of c.ws and closes it when done.
-// Whatever is queued when it wakes goes out in one write: on loopback a
-// write costs several microseconds, far more than a frame's bytes.
-func (c *conn) writePump() {
-	ticker := time.NewTicker(pingPeriod)
-	defer func() {
-		ticker.Stop()
-		c.ws.Close()
-		c.hub.pumps.Done()
-	}()
-	for {
-		select {
-		case batch, ok := <-c.send:
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			// Frames are whole and pre-encoded: they go into the batch
-			// beside gorilla's own writes (pings, closes), never between
-			// the bytes of one.
-			c.out.hold()
-			var written int64
-			for ok {
-				for _, f := range batch {
-					c.out.Write(f)
-				}
-				written += batch.size()
-				if len(c.send) == 0 {
-					break
-				}
-				batch, ok = <-c.send
-			}
-			err := c.out.flush()
-			c.queued.Add(-written)
-			if err != nil {
-				return
-			}
-			if !ok {
-				c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeReason))
-				// readPump sees the peer's answering close (gorilla's
-				// default close handler echoes ours) and returns.
-				select {
-				case <-c.readDone:
-				case <-time.After(closeGrace):
-				}
-				return
-			}
-		case <-ticker.C:
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				return
-			}
-		}
-	}
-}
-
-// batchConn is the socket under a websocket.Conn. Between hold and flush
-// it gathers writes into one buffer, so writePump sends many frames with one
-// system call; otherwise writes go straight through. Control frames that
-// gorilla writes from other goroutines (the close handler's echo) wait
-// behind a hold for its flush.
-type batchConn struct {
-	net.Conn
-	mu       sync.Mutex
-	holding  bool
-	buf      *[]byte   // from batchBuffers while holding
-	deadline time.Time // the latest write deadline asked for while holding
-}
-
-// SetWriteDeadline is called by gorilla before every frame; while holding,
-// only the last one matters, and it is applied once, at flush. (Setting a
-// deadline costs a timer update each time.)
-func (b *batchConn) SetWriteDeadline(t time.Time) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.holding {
-		b.deadline = t
-		return nil
-	}
-	return b.Conn.SetWriteDeadline(t)
-}
-
-// batchBuffers lends write buffers only while a batch is gathered, so an
-// idle connection holds none.
-var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
-
-func (b *batchConn) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.holding {
-		*b.buf = append(*b.buf, p...)
-		return len(p), nil
-	}
-	return b.Conn.Write(p)
-}
-
-func (b *batchConn) hold() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.holding = true
-	b.buf = batchBuffers.Get().(*[]byte)
-}
-
-// flush writes what was gathered since hold, in one write.
-func (b *batchConn) flush() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.holding = false
-	if !b.deadline.IsZero() {
-		b.Conn.SetWriteDeadline(b.deadline)
-		b.deadline = time.Time{}
-	}
-	_, err := b.Conn.Write(*b.buf)
-	if cap(*b.buf) <= 1<<20 { // do not keep a giant burst's buffer around
-		*b.buf = (*b.buf)[:0]
-		batchBuffers.Put(b.buf)
-	}
-	b.buf = nil
-	return err
-}
-
-// batchingWriter hands gorilla's Upgrade a batchConn instead of the raw
-// hijacked connection.
-type batchingWriter struct {
-	http.ResponseWriter
-	conn *batchConn
-}
-
-func (w *batchingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	hj, ok := w.ResponseWriter.(http.Hijacker)
-	if !ok {
-		return nil, nil, errors.New("response does not support hijacking")
-	}
-	nc, brw, err := hj.Hijack()
-	if err != nil {
-		return nil, nil, err
-	}
-	w.conn = &batchConn{Conn: nc}
-	return w.conn, brw, nil
 }
 
 // quote shows client-chosen text in an error message, bounded.

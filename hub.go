@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -36,11 +37,13 @@ type hub struct {
 	done       chan struct{}      // closed when run returns
 
 	// pumps counts the read and write goroutines of every connection, so
-	// shutdown can wait for them. Add is called by handleWS, Done by the pumps.
+	// shutdown can wait for them. Add is called by handleWS (a reader) and
+	// by the hub starting a writer; Done by the goroutines themselves.
 	pumps sync.WaitGroup
 
 	// Read-only after newHub.
-	maxPerUser, maxPerAddr int // concurrent sockets allowed; the excess is refused
+	maxPerUser, maxPerAddr int           // concurrent sockets allowed; the excess is refused
+	pingPeriod             time.Duration // how often every socket is pinged
 
 	// Owned by run.
 	conns  map[*conn]struct{}
@@ -89,9 +92,10 @@ type kickRequest struct {
 
 // newHub returns a hub serving rooms that admits at most maxPerUser sockets
 // per user and maxPerAddr per client address.
-func newHub(rooms []string, maxPerUser, maxPerAddr int) *hub {
+func newHub(rooms []string, maxPerUser, maxPerAddr int, pingPeriod time.Duration) *hub {
 	slices.Sort(rooms)
 	return &hub{
+		pingPeriod: pingPeriod,
 		maxPerUser: maxPerUser,
 		maxPerAddr: maxPerAddr,
 		byAddr:     make(map[string]int),
@@ -113,14 +117,17 @@ func newHub(rooms []string, maxPerUser, maxPerAddr int) *hub {
 // with 1001 (going away) and returns; senders then see done closed.
 func (h *hub) run(ctx context.Context) {
 	defer close(h.done)
+	pings := time.NewTicker(h.pingPeriod)
+	defer pings.Stop()
 	for {
 		select {
+		case <-pings.C:
+			h.broadcast(pingFrame)
 		case <-ctx.Done():
 			for c := range h.conns {
 				// No "left" announcements: everyone is leaving at once.
 				delete(h.conns, c)
-				c.closeCode, c.closeReason = websocket.CloseGoingAway, shutdownReason
-				close(c.send)
+				c.closeWith(websocket.CloseGoingAway, shutdownReason)
 			}
 			return
 		case r := <-h.register:
@@ -256,8 +263,7 @@ func (h *hub) drop(c *conn, code int, reason string) {
 		return
 	}
 	delete(h.conns, c)
-	c.closeCode, c.closeReason = code, reason
-	close(c.send)
+	c.closeWith(code, reason)
 	if h.byAddr[c.addr]--; h.byAddr[c.addr] == 0 {
 		delete(h.byAddr, c.addr)
 	}
@@ -272,21 +278,12 @@ func (h *hub) drop(c *conn, code int, reason string) {
 // bytes): a peer that does not read must not hold up anyone else, nor hold
 // more than maxQueuedBytes of the server's memory.
 func (h *hub) push(c *conn, f frames) {
-	if len(f) == 0 {
+	if len(f) == 0 || c.enqueue(f) {
 		return
 	}
-	n := f.size()
-	if c.queued.Add(n) <= maxQueuedBytes {
-		select {
-		case c.send <- f:
-			return
-		default:
-		}
-	}
-	c.queued.Add(-n)
-	slog.Warn("dropping slow connection", "user", c.user, "queued_bytes", c.queued.Load())
+	slog.Warn("dropping slow connection", "user", c.user)
 	h.drop(c, websocket.ClosePolicyViolation, "too slow: send queue full")
-	// writePump may be stuck writing to a peer that does not read;
+	// The writer may be stuck writing to a peer that does not read;
 	// closing the socket (safe from any goroutine) frees it now rather
 	// than at its write deadline.
 	c.ws.Close()

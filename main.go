@@ -44,8 +44,9 @@ type config struct {
 	MsgBurst        int
 	LoginRate       rate.Limit // failed logins per second refilled, per address and per name
 	LoginBurst      int
-	MaxConnsPerUser int // concurrent sockets per account
-	MaxConnsPerAddr int // concurrent sockets per client address
+	MaxConnsPerUser int           // concurrent sockets per account
+	MaxConnsPerAddr int           // concurrent sockets per client address
+	PingPeriod      time.Duration // how often sockets are pinged; silent for 10/9 of it, they are closed
 }
 
 func defaultConfig() config {
@@ -61,6 +62,7 @@ func defaultConfig() config {
 		LoginBurst:      10,
 		MaxConnsPerUser: 16,
 		MaxConnsPerAddr: 64,
+		PingPeriod:      54 * time.Second,
 	}
 }
 
@@ -209,7 +211,7 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	}
 
 	ctx, stop := context.WithCancel(context.Background())
-	h := newHub(names, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr)
+	h := newHub(names, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod)
 	com := newCommitter(appender, h)
 	srv := newServer(cfg, st, h, com, sessions, setup)
 	a := &app{

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"sync/atomic"
 	"strings"
 	"testing"
 	"time"
@@ -665,5 +666,36 @@ func TestFramesOfEveryLengthEncodingArrive(t *testing.T) {
 		if !bytes.Equal(f[:len(tc.header)], tc.header) || len(f) != len(tc.header)+tc.n {
 			t.Errorf("textFrame(%d bytes) header % x, length %d", tc.n, f[:len(tc.header)], len(f))
 		}
+	}
+}
+
+func TestPingsKeepSocketsAliveAndSilentPeersAreClosed(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.PingPeriod = 30 * time.Millisecond })
+	s := ts.loggedIn("ann").dial()
+	var pings atomic.Int64
+	s.ws.SetPingHandler(func(data string) error {
+		pings.Add(1)
+		return s.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	// Reading runs gorilla's ping handler; the pongs keep the socket open
+	// well past the 33 ms the server waits for a silent peer.
+	go func() {
+		for {
+			if _, _, err := s.ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	eventually(t, 2*time.Second, "ten pings answered", func() bool { return pings.Load() >= 10 })
+	s.ws.SetReadDeadline(time.Time{})
+
+	// A peer that never answers pings is given up on.
+	silent := ts.loggedIn("bob").dial()
+	silent.ws.SetPingHandler(func(string) error { return nil })
+	if code := silent.closed(2 * time.Second); code != websocket.CloseAbnormalClosure && code != websocket.CloseNormalClosure {
+		t.Errorf("silent peer closed with %d, want the connection closed", code)
+	}
+	if pings.Load() < 10 {
+		t.Error("the answering peer stopped getting pings")
 	}
 }

@@ -34,6 +34,7 @@ type config struct {
 	duration           time.Duration
 	rate               int
 	idleN              int
+	idleSettle         time.Duration
 	connectDuration    time.Duration
 	connectWorkers     int
 	historyN           int
@@ -54,6 +55,7 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long fanout and rate send")
 	flag.IntVar(&cfg.rate, "rate", 200, "messages per second, all senders together, for rate")
 	flag.IntVar(&cfg.idleN, "idle-n", 5000, "idle sockets, for idle")
+	flag.DurationVar(&cfg.idleSettle, "idle-settle", 3*time.Second, "how long idle sockets sit before RSS is read")
 	flag.DurationVar(&cfg.connectDuration, "connect-duration", 5*time.Second, "how long connect dials")
 	flag.IntVar(&cfg.connectWorkers, "connect-workers", 16, "parallel dialers, for connect")
 	flag.IntVar(&cfg.historyN, "history-n", 1_000_000, "messages stored, for history")

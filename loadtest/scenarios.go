@@ -316,7 +316,7 @@ func scenarioIdle(ctx context.Context, cfg config, bins binaries) error {
 				}
 			}()
 		}
-		time.Sleep(3 * time.Second) // settle
+		time.Sleep(cfg.idleSettle)
 		after, err := rssBytes(t.PID())
 		closeAll(clients)
 		if err != nil {

@@ -1,0 +1,229 @@
+// sendq.go owns what a connection has to write: its bounded queue, the
+// writer goroutine that flushes it (started when something is queued, gone
+// when the queue is empty, so an idle connection holds no goroutine and no
+// buffer for writing), the close frame, and batchConn, which turns
+// one flush into one system call.
+
+package main
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+const (
+	// writeWait is how long one flush may take.
+	writeWait = 10 * time.Second
+	// sendQueueSize and maxQueuedBytes bound what waits for a slow peer, in
+	// queue slots (a committed batch of messages, or one presence event for
+	// every room) and in bytes; past either, the peer is disconnected rather
+	// than waited for.
+	sendQueueSize  = 256
+	maxQueuedBytes = 4 << 20
+	// closeGrace is how long the writer waits, after sending a close frame,
+	// for the peer's answering close before dropping the TCP connection.
+	// Closing at once would reset a peer that is still writing, and it would
+	// never read why it was closed.
+	closeGrace = time.Second
+)
+
+// sendQueue is a connection's outgoing queue. The hub (and only the hub)
+// adds to it and closes it; the writer goroutine drains it.
+type sendQueue struct {
+	mu          sync.Mutex
+	items       []frames // nil when empty: an idle queue holds no memory
+	bytes       int64    // queued and not yet written
+	writing     bool     // a writer goroutine is running
+	closing     bool     // no more frames: the writer sends the close frame
+	closeCode   int
+	closeReason string
+}
+
+// enqueue adds f to c's queue and makes sure a writer runs. It returns false
+// when the queue is full (in slots or bytes): the hub then drops c. Called
+// by the hub only.
+func (c *conn) enqueue(f frames) bool {
+	n := f.size()
+	c.q.mu.Lock()
+	defer c.q.mu.Unlock()
+	if c.q.closing {
+		return true // on its way out; nothing more to write
+	}
+	if len(c.q.items) >= sendQueueSize || c.q.bytes+n > maxQueuedBytes {
+		return false
+	}
+	c.q.items = append(c.q.items, f)
+	c.q.bytes += n
+	c.startWriterLocked()
+	return true
+}
+
+// closeWith asks the writer to send a close frame with code and reason after
+// what is queued, then close the socket. Called by the hub only.
+func (c *conn) closeWith(code int, reason string) {
+	c.q.mu.Lock()
+	defer c.q.mu.Unlock()
+	if c.q.closing {
+		return
+	}
+	c.q.closing, c.q.closeCode, c.q.closeReason = true, code, reason
+	c.startWriterLocked()
+}
+
+// startWriterLocked starts the writer unless one runs. c.q.mu must be held.
+func (c *conn) startWriterLocked() {
+	if c.q.writing {
+		return
+	}
+	c.q.writing = true
+	c.hub.pumps.Add(1)
+	go c.write()
+}
+
+// write is the writer goroutine: at most one runs per connection. It sends
+// everything queued in one flush, again and again until the queue is empty,
+// then returns; or it sends the close frame and closes the socket.
+func (c *conn) write() {
+	defer c.hub.pumps.Done()
+	for {
+		c.q.mu.Lock()
+		items, closing := c.q.items, c.q.closing
+		c.q.items = nil
+		if len(items) == 0 && !closing {
+			c.q.writing = false
+			c.q.mu.Unlock()
+			return
+		}
+		code, reason := c.q.closeCode, c.q.closeReason
+		c.q.mu.Unlock()
+
+		if len(items) > 0 {
+			var n int64
+			c.out.hold()
+			for _, f := range items {
+				for _, fr := range f {
+					c.out.Write(fr) // whole pre-encoded frames, beside gorilla's pings and closes
+				}
+				n += f.size()
+			}
+			err := c.out.flush(time.Now().Add(writeWait))
+			c.q.mu.Lock()
+			c.q.bytes -= n
+			c.q.mu.Unlock()
+			if err != nil {
+				c.abandon()
+				return
+			}
+		}
+		if closing {
+			c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
+			// readPump sees the peer's answering close (gorilla's default
+			// close handler echoes ours) and returns.
+			select {
+			case <-c.readDone:
+			case <-time.After(closeGrace):
+			}
+			c.ws.Close()
+			return
+		}
+	}
+}
+
+// abandon gives up on a socket that cannot be written: readPump then fails
+// and unregisters it. The writer stays marked as running, so none restarts.
+func (c *conn) abandon() {
+	c.q.mu.Lock()
+	c.q.closing, c.q.items = true, nil
+	c.q.mu.Unlock()
+	c.ws.Close()
+}
+
+// pingFrame is an empty ping, pre-encoded like every other frame: the hub
+// queues it for every connection every ping period, so no connection needs a
+// timer of its own.
+var pingFrame = frames{frame{0x89, 0x00}}
+
+// batchConn is the socket under a websocket.Conn. Between hold and flush
+// it gathers writes into one buffer, so the writer sends many frames with
+// one system call; otherwise writes go straight through. Control frames
+// that gorilla writes from other goroutines (the close handler's echo, pong
+// replies) wait behind a hold for its flush.
+type batchConn struct {
+	net.Conn
+	mu      sync.Mutex
+	holding bool
+	buf     *[]byte // from batchBuffers while holding
+}
+
+// SetWriteDeadline is called by gorilla before each control frame. While
+// holding, the frame only joins the buffer, and flush sets its own deadline.
+func (b *batchConn) SetWriteDeadline(t time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.holding {
+		return nil
+	}
+	return b.Conn.SetWriteDeadline(t)
+}
+
+// batchBuffers lends write buffers only while a batch is gathered, so an
+// idle connection holds none.
+var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+func (b *batchConn) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.holding {
+		*b.buf = append(*b.buf, p...)
+		return len(p), nil
+	}
+	return b.Conn.Write(p)
+}
+
+func (b *batchConn) hold() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.holding = true
+	b.buf = batchBuffers.Get().(*[]byte)
+}
+
+// flush writes what was gathered since hold, in one write, by deadline.
+func (b *batchConn) flush(deadline time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.holding = false
+	b.Conn.SetWriteDeadline(deadline)
+	_, err := b.Conn.Write(*b.buf)
+	if cap(*b.buf) <= 1<<20 { // do not keep a giant burst's buffer around
+		*b.buf = (*b.buf)[:0]
+		batchBuffers.Put(b.buf)
+	}
+	b.buf = nil
+	return err
+}
+
+// batchingWriter hands gorilla's Upgrade a batchConn instead of the raw
+// hijacked connection.
+type batchingWriter struct {
+	http.ResponseWriter
+	conn *batchConn
+}
+
+func (w *batchingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("response does not support hijacking")
+	}
+	nc, brw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	w.conn = &batchConn{Conn: nc}
+	return w.conn, brw, nil
+}
