@@ -63,6 +63,7 @@ func testConfig(t testing.TB) config {
 	cfg := defaultConfig()
 	cfg.DBPath = filepath.Join(t.TempDir(), "hearth.db")
 	cfg.Addr = "127.0.0.1:0"
+	cfg.PresenceGrace = 0 // "left" at once, unless a test is about the grace
 	return cfg
 }
 

@@ -34,6 +34,7 @@ type hub struct {
 	kick       chan kickRequest
 	addRoom    chan string
 	liveKeys   chan chan []string // asks for the session keys of open sockets
+	leftDue    chan string        // a user's presence grace may have run out
 	done       chan struct{}      // closed when run returns
 
 	// pumps counts the read and write goroutines of every connection, so
@@ -44,12 +45,14 @@ type hub struct {
 	// Read-only after newHub.
 	maxPerUser, maxPerAddr int           // concurrent sockets allowed; the excess is refused
 	pingPeriod             time.Duration // how often every socket is pinged
+	presenceGrace          time.Duration // how long "left" waits for the user to come back
 
 	// Owned by run.
-	conns  map[*conn]struct{}
-	online map[string]int // user name → open connections
-	byAddr map[string]int // client address → open connections
-	rooms  []string       // sorted; every room is public, so every connection hears every room
+	conns   map[*conn]struct{}
+	online  map[string]int       // user name → open connections; 0 while leaving
+	leaving map[string]time.Time // users with no connection, until their "left" is due
+	byAddr  map[string]int       // client address → open connections
+	rooms   []string             // sorted; every room is public, so every connection hears every room
 }
 
 // frame is one complete WebSocket text frame, header included, encoded
@@ -92,24 +95,27 @@ type kickRequest struct {
 
 // newHub returns a hub serving rooms that admits at most maxPerUser sockets
 // per user and maxPerAddr per client address.
-func newHub(rooms []string, maxPerUser, maxPerAddr int, pingPeriod time.Duration) *hub {
+func newHub(rooms []string, maxPerUser, maxPerAddr int, pingPeriod, presenceGrace time.Duration) *hub {
 	slices.Sort(rooms)
 	return &hub{
-		pingPeriod: pingPeriod,
-		maxPerUser: maxPerUser,
-		maxPerAddr: maxPerAddr,
-		byAddr:     make(map[string]int),
-		register:   make(chan registration),
-		unregister: make(chan *conn),
-		deliver:    make(chan []*pendingSend, 64),
-		direct:     make(chan directFrame, 256),
-		kick:       make(chan kickRequest),
-		addRoom:    make(chan string),
-		liveKeys:   make(chan chan []string),
-		done:       make(chan struct{}),
-		conns:      make(map[*conn]struct{}),
-		online:     make(map[string]int),
-		rooms:      rooms,
+		pingPeriod:    pingPeriod,
+		presenceGrace: presenceGrace,
+		leftDue:       make(chan string),
+		leaving:       make(map[string]time.Time),
+		maxPerUser:    maxPerUser,
+		maxPerAddr:    maxPerAddr,
+		byAddr:        make(map[string]int),
+		register:      make(chan registration),
+		unregister:    make(chan *conn),
+		deliver:       make(chan []*pendingSend, 64),
+		direct:        make(chan directFrame, 256),
+		kick:          make(chan kickRequest),
+		addRoom:       make(chan string),
+		liveKeys:      make(chan chan []string),
+		done:          make(chan struct{}),
+		conns:         make(map[*conn]struct{}),
+		online:        make(map[string]int),
+		rooms:         rooms,
 	}
 }
 
@@ -152,6 +158,12 @@ func (h *hub) run(ctx context.Context) {
 				keys = append(keys, c.sessionKey)
 			}
 			reply <- keys
+		case user := <-h.leftDue:
+			if due, ok := h.leaving[user]; ok && !time.Now().Before(due) {
+				delete(h.leaving, user)
+				delete(h.online, user)
+				h.announce(user, "left")
+			}
 		case name := <-h.addRoom:
 			if !slices.Contains(h.rooms, name) {
 				h.rooms = append(h.rooms, name)
@@ -231,6 +243,11 @@ func (h *hub) add(c *conn) (refusal string) {
 	h.byAddr[c.addr]++
 	h.online[c.user]++
 	first := h.online[c.user] == 1
+	if _, ok := h.leaving[c.user]; ok {
+		// Back within the grace: as far as anyone saw, never gone.
+		delete(h.leaving, c.user)
+		first = false
+	}
 	// hello is the client's signal that it is registered: anything committed
 	// from now on reaches it live, so history it fetches after this has no gap.
 	h.push(c, prepare(helloFrame{Type: "hello", User: c.user, Admin: c.admin, Rooms: h.rooms, Online: h.onlineNames(), MaxBody: c.maxBody}))
@@ -268,10 +285,24 @@ func (h *hub) drop(c *conn, code int, reason string) {
 		delete(h.byAddr, c.addr)
 	}
 	h.online[c.user]--
-	if h.online[c.user] == 0 {
+	if h.online[c.user] > 0 {
+		return
+	}
+	if h.presenceGrace <= 0 {
 		delete(h.online, c.user)
 		h.announce(c.user, "left")
+		return
 	}
+	// A reload or a dropped phone connection is back in a moment: say
+	// "left" only if the user stays away for the grace.
+	user := c.user
+	h.leaving[user] = time.Now().Add(h.presenceGrace)
+	time.AfterFunc(h.presenceGrace, func() {
+		select {
+		case h.leftDue <- user:
+		case <-h.done:
+		}
+	})
 }
 
 // push queues f for c, dropping c if its queue is full (in slots or in

@@ -47,6 +47,7 @@ type config struct {
 	MaxConnsPerUser int           // concurrent sockets per account
 	MaxConnsPerAddr int           // concurrent sockets per client address
 	PingPeriod      time.Duration // how often sockets are pinged; silent for 10/9 of it, they are closed
+	PresenceGrace   time.Duration // how long a user without sockets still shows online before "left"
 }
 
 func defaultConfig() config {
@@ -63,6 +64,7 @@ func defaultConfig() config {
 		MaxConnsPerUser: 16,
 		MaxConnsPerAddr: 64,
 		PingPeriod:      54 * time.Second,
+		PresenceGrace:   5 * time.Second,
 	}
 }
 
@@ -211,7 +213,7 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	}
 
 	ctx, stop := context.WithCancel(context.Background())
-	h := newHub(names, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod)
+	h := newHub(names, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod, cfg.PresenceGrace)
 	com := newCommitter(appender, h)
 	srv := newServer(cfg, st, h, com, sessions, setup)
 	a := &app{

@@ -699,3 +699,29 @@ func TestPingsKeepSocketsAliveAndSilentPeersAreClosed(t *testing.T) {
 		t.Error("the answering peer stopped getting pings")
 	}
 }
+
+func TestQuickReconnectIsNotAnnounced(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.PresenceGrace = 300 * time.Millisecond })
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	sa := ann.dial()
+	sb := bob.dial()
+	sa.expect(func(f wireFrame) bool { return f.Type == "presence" && f.User == "bob" && f.Event == "joined" })
+	// bob reloads the page: gone and back within the grace.
+	sb.ws.Close()
+	bob.dial()
+	sa.say("general", "marker", "c-m")
+	if f := sa.expect(func(f wireFrame) bool { return f.Type == "presence" || f.ClientID == "c-m" }); f.Type == "presence" {
+		t.Fatalf("a reload was announced: %+v", f)
+	}
+	// bob really leaves: "left" comes once the grace is over, and he was
+	// shown online until then.
+	ts.app.hub.closeSessions(func() string { l, _ := ts.store().listSessions("bob"); return l[0].Key }())
+	start := time.Now()
+	f := sa.expect(func(f wireFrame) bool { return f.Type == "presence" && f.User == "bob" })
+	if f.Event != "left" || fmt.Sprint(f.Online) != "[ann]" {
+		t.Errorf("presence = %+v, want bob left", f)
+	}
+	if waited := time.Since(start); waited < 250*time.Millisecond {
+		t.Errorf("left announced after %v, before the grace", waited)
+	}
+}
