@@ -174,28 +174,18 @@ func securityHeaders(next http.Handler) http.Handler {
 // authenticate finds the request's live session and its user, answering 401
 // (or 500 when the store fails) and returning ok=false otherwise.
 func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (session, user, bool) {
-	sess, err := s.sessions.fromRequest(r)
-	if err != nil {
-		if errors.Is(err, errNoSession) || errors.Is(err, errBadCookie) ||
-			errors.Is(err, errSessionNotFound) || errors.Is(err, errSessionExpired) {
-			writeError(w, http.StatusUnauthorized, "not logged in")
-		} else {
-			slog.Error("load session", "err", err)
-			writeError(w, http.StatusInternalServerError, "internal error")
-		}
-		return session{}, user{}, false
+	sess, u, err := s.sessions.userFromRequest(r)
+	switch {
+	case err == nil:
+		return sess, u, true
+	case errors.Is(err, errNoSession), errors.Is(err, errBadCookie), errors.Is(err, errSessionNotFound),
+		errors.Is(err, errSessionExpired), errors.Is(err, errUserNotFound):
+		writeError(w, http.StatusUnauthorized, "not logged in")
+	default:
+		slog.Error("load session", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
 	}
-	u, err := s.st.getUser(sess.User)
-	if err != nil {
-		if errors.Is(err, errUserNotFound) {
-			writeError(w, http.StatusUnauthorized, "not logged in")
-		} else {
-			slog.Error("load user", "user", sess.User, "err", err)
-			writeError(w, http.StatusInternalServerError, "internal error")
-		}
-		return session{}, user{}, false
-	}
-	return sess, u, true
+	return session{}, user{}, false
 }
 
 // userHandler is a handler that needs a logged-in user.

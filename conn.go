@@ -106,7 +106,7 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 	s.hub.pumps.Add(1)
 	if refusal := s.hub.join(c); refusal != "" {
 		s.hub.pumps.Done()
-		refuse(ws, refusal)
+		refuse(ws, bw.conn, refusal)
 		return
 	}
 	go c.readPump()
@@ -119,13 +119,14 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 
 // refuse closes a socket the hub did not admit, with the reason, and waits
 // briefly for the peer's answering close so the reason is read.
-func refuse(ws *websocket.Conn, reason string) {
+func refuse(ws *websocket.Conn, out *batchConn, reason string) {
 	defer ws.Close()
 	code := websocket.ClosePolicyViolation
 	if reason == shutdownReason {
 		code = websocket.CloseGoingAway
 	}
-	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait)); err != nil {
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
+	if err := out.flush(time.Now().Add(writeWait)); err != nil { // the 101 and the close
 		return
 	}
 	ws.SetReadDeadline(time.Now().Add(closeGrace))

@@ -122,12 +122,18 @@ func (c *conn) write() {
 			}
 		}
 		if closing {
-			c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
-			// readPump sees the peer's answering close (gorilla's default
-			// close handler echoes ours) and returns.
 			select {
 			case <-c.readDone:
-			case <-time.After(closeGrace):
+				// The peer closed (gorilla echoed its close frame) or
+				// vanished: there is no one to tell.
+			default:
+				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
+				// readPump sees the peer's answering close (gorilla's
+				// default close handler echoes ours) and returns.
+				select {
+				case <-c.readDone:
+				case <-time.After(closeGrace):
+				}
 			}
 			c.ws.Close()
 			return
@@ -186,11 +192,14 @@ func (b *batchConn) Write(p []byte) (int, error) {
 	return b.Conn.Write(p)
 }
 
+// hold starts gathering writes; holding already, it keeps gathering.
 func (b *batchConn) hold() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.holding = true
-	b.buf = batchBuffers.Get().(*[]byte)
+	if !b.holding {
+		b.holding = true
+		b.buf = batchBuffers.Get().(*[]byte)
+	}
 }
 
 // flush writes what was gathered since hold, in one write, by deadline.
@@ -224,6 +233,9 @@ func (w *batchingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// Hold from the start: gorilla's 101 response then leaves in one write
+	// with the hello frame, flushed by the connection's first writer.
 	w.conn = &batchConn{Conn: nc}
+	w.conn.hold()
 	return w.conn, brw, nil
 }

@@ -153,10 +153,28 @@ func (sm *sessionManager) fromRequest(r *http.Request) (session, error) {
 	if err != nil {
 		return session{}, err
 	}
-	if !time.Now().Before(s.Expires) {
-		return session{}, errSessionExpired
+	return s, checkExpiry(s)
+}
+
+// userFromRequest is fromRequest that also loads the session's user, in the
+// same read; a deleted user is errUserNotFound.
+func (sm *sessionManager) userFromRequest(r *http.Request) (session, user, error) {
+	id, err := sm.cookieID(r)
+	if err != nil {
+		return session{}, user{}, err
 	}
-	return s, nil
+	s, u, err := sm.st.getSessionAndUser(sessionKey(id))
+	if err != nil {
+		return session{}, user{}, err
+	}
+	return s, u, checkExpiry(s)
+}
+
+func checkExpiry(s session) error {
+	if !time.Now().Before(s.Expires) {
+		return errSessionExpired
+	}
+	return nil
 }
 
 // touch extends a session that was last seen more than touchInterval ago,

@@ -332,6 +332,21 @@ func (st *store) getSession(key string) (session, error) {
 	return s, err
 }
 
+// getSessionAndUser returns the session stored under key and its user, in
+// one read: errSessionNotFound or errUserNotFound if either is missing. It
+// does not check expiry.
+func (st *store) getSessionAndUser(key string) (session, user, error) {
+	var s session
+	var u user
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketSessions), []byte(key), &s, errSessionNotFound); err != nil {
+			return err
+		}
+		return getJSON(tx.Bucket(bucketUsers), []byte(s.User), &u, errUserNotFound)
+	})
+	return s, u, err
+}
+
 // deleteSession removes the session stored under key. It returns
 // errSessionNotFound if there was none.
 func (st *store) deleteSession(key string) error {

@@ -105,7 +105,8 @@ type streamResult struct {
 	perSec     float64
 	p50, p99   time.Duration
 	dropped    int   // clients the server cut off
-	missing    int64 // deliveries never made (rate)
+	missing    int64   // deliveries never made (rate)
+	serverCPU  float64 // cores the server used while sending
 }
 
 // stream connects cfg.n clients; the first cfg.senders send. With rate 0
@@ -154,7 +155,7 @@ func stream(ctx context.Context, t target, cfg config, rate int) (streamResult, 
 
 	runCtx, cancel := context.WithTimeout(ctx, cfg.duration)
 	defer cancel()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime(t.PID())
 	var senders sync.WaitGroup
 	var sent atomic.Int64
 	for i := range nS {
@@ -190,6 +191,7 @@ func stream(ctx context.Context, t target, cfg config, rate int) (streamResult, 
 	}
 	senders.Wait()
 	elapsed := time.Since(start)
+	res.serverCPU = float64(cpuTime(t.PID())-cpu0) / float64(elapsed)
 	for i := range counts {
 		res.deliveries += counts[i].Load()
 	}
@@ -272,8 +274,8 @@ func scenarioFanout(ctx context.Context, cfg config, bins binaries) error {
 		if err != nil {
 			return "", 0, err
 		}
-		return fmt.Sprintf("%9.0f deliveries/s  p50 %8s  p99 %8s  (%d clients, %d senders × %d in flight, %v; %d msgs; %d clients dropped)",
-			r.perSec, ms(r.p50), ms(r.p99), cfg.n, cfg.senders, cfg.window, cfg.duration, r.sent, r.dropped), r.perSec, nil
+		return fmt.Sprintf("%9.0f deliveries/s  p50 %8s  p99 %8s  (%d clients, %d senders × %d in flight, %v; %d msgs; %d clients dropped; server used %.2f cores)",
+			r.perSec, ms(r.p50), ms(r.p99), cfg.n, cfg.senders, cfg.window, cfg.duration, r.sent, r.dropped, r.serverCPU), r.perSec, nil
 	})
 	if err != nil {
 		return err
@@ -339,7 +341,7 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 		defer cancel()
 		var done, failed atomic.Int64
 		var wg sync.WaitGroup
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime(t.PID())
 		for range cfg.connectWorkers {
 			wg.Add(1)
 			go func() {
@@ -357,6 +359,7 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 		}
 		wg.Wait()
 		perSec := float64(done.Load()) / time.Since(start).Seconds()
+		cpuPer := (cpuTime(t.PID()) - cpu0) / time.Duration(max(1, done.Load()))
 		what := "upgrades"
 		switch t.Name() {
 		case "hearth":
@@ -364,7 +367,7 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 		case "tcp":
 			what = "TCP connects"
 		}
-		return fmt.Sprintf("%7.0f/s %s  (%d workers, %v, %d failed)", perSec, what, cfg.connectWorkers, cfg.connectDuration, failed.Load()), perSec, nil
+		return fmt.Sprintf("%7.0f/s %s  (%d workers, %v, %d failed; server CPU %v each)", perSec, what, cfg.connectWorkers, cfg.connectDuration, failed.Load(), cpuPer), perSec, nil
 	})
 	if err != nil {
 		return err
