@@ -109,12 +109,14 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 		refuse(ws, bw.conn, refusal)
 		return
 	}
-	go c.readPump()
 	// A logout that ran between authenticate and join missed this socket;
 	// it must not outlive its session.
-	if _, err := s.st.getSession(sess.Key); errors.Is(err, errSessionNotFound) {
+	if !s.st.sessionExists(sess.Key) {
 		s.hub.closeSessions(sess.Key)
 	}
+	// A fresh goroutine, not this handler's: net/http grew this stack to
+	// parse the request, and an idle connection would keep it.
+	go c.readPump()
 }
 
 // refuse closes a socket the hub did not admit, with the reason, and waits

@@ -347,6 +347,17 @@ func (st *store) getSessionAndUser(key string) (session, user, error) {
 	return s, u, err
 }
 
+// sessionExists reports whether a session is stored under key, without
+// decoding it.
+func (st *store) sessionExists(key string) bool {
+	var ok bool
+	st.db.View(func(tx *bbolt.Tx) error {
+		ok = tx.Bucket(bucketSessions).Get([]byte(key)) != nil
+		return nil
+	})
+	return ok
+}
+
 // deleteSession removes the session stored under key. It returns
 // errSessionNotFound if there was none.
 func (st *store) deleteSession(key string) error {
