@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sort"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -145,6 +146,32 @@ type appendRequest struct {
 type store struct {
 	db   *bbolt.DB
 	path string
+
+	// accounts caches decoded session and user records for the handshake,
+	// which reads both on every socket. Every write of either goes through
+	// updateAccounts, which empties the cache after it commits.
+	accounts accountCache
+}
+
+// accountCache holds decoded records. gen counts invalidations, so a reader
+// that loaded a record before a write committed cannot put it back after.
+type accountCache struct {
+	mu       sync.Mutex
+	gen      uint64
+	sessions map[string]session
+	users    map[string]user
+}
+
+// updateAccounts runs fn in a write transaction that changes sessions or
+// users, and empties the cache once it has committed.
+func (st *store) updateAccounts(fn func(*bbolt.Tx) error) error {
+	err := st.db.Update(fn)
+	st.accounts.mu.Lock()
+	st.accounts.gen++
+	clear(st.accounts.sessions)
+	clear(st.accounts.users)
+	st.accounts.mu.Unlock()
+	return err
 }
 
 // openStore opens (creating if needed) the database at path and makes sure
@@ -240,7 +267,7 @@ func (st *store) cookieKeys(generate func(n int) []byte) (hashKey, blockKey []by
 
 // createUser stores a new user. It returns errUserExists if the name is taken.
 func (st *store) createUser(u user) error {
-	return st.db.Update(func(tx *bbolt.Tx) error { return createUserTx(tx, u) })
+	return st.updateAccounts(func(tx *bbolt.Tx) error { return createUserTx(tx, u) })
 }
 
 func createUserTx(tx *bbolt.Tx, u user) error {
@@ -255,7 +282,7 @@ func createUserTx(tx *bbolt.Tx, u user) error {
 // returns errSetupDone otherwise.
 func (st *store) createFirstAdmin(u user) error {
 	u.Admin = true
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
 		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
 			return errSetupDone
 		}
@@ -275,7 +302,7 @@ func (st *store) getUser(name string) (user, error) {
 // updateUser applies fn to the stored user and saves the result, atomically.
 // It returns errUserNotFound if there is no such user.
 func (st *store) updateUser(name string, fn func(*user)) error {
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
 		var u user
 		if err := getJSON(b, []byte(name), &u, errUserNotFound); err != nil {
@@ -317,7 +344,7 @@ func (st *store) hasUsers() (bool, error) {
 
 // putSession stores (or replaces) a session record.
 func (st *store) putSession(s session) error {
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
 		return putJSON(tx.Bucket(bucketSessions), []byte(s.Key), s)
 	})
 }
@@ -332,19 +359,37 @@ func (st *store) getSession(key string) (session, error) {
 	return s, err
 }
 
-// getSessionAndUser returns the session stored under key and its user, in
-// one read: errSessionNotFound or errUserNotFound if either is missing. It
-// does not check expiry.
+// getSessionAndUser returns the session stored under key and its user:
+// errSessionNotFound or errUserNotFound if either is missing. It does not
+// check expiry. Records come from the cache when they are there.
 func (st *store) getSessionAndUser(key string) (session, user, error) {
-	var s session
-	var u user
+	c := &st.accounts
+	c.mu.Lock()
+	s, okS := c.sessions[key]
+	u, okU := c.users[s.User]
+	gen := c.gen
+	c.mu.Unlock()
+	if okS && okU {
+		return s, u, nil
+	}
 	err := st.db.View(func(tx *bbolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketSessions), []byte(key), &s, errSessionNotFound); err != nil {
 			return err
 		}
 		return getJSON(tx.Bucket(bucketUsers), []byte(s.User), &u, errUserNotFound)
 	})
-	return s, u, err
+	if err != nil {
+		return session{}, user{}, err
+	}
+	c.mu.Lock()
+	if c.gen == gen { // no write committed since we looked
+		if c.sessions == nil {
+			c.sessions, c.users = make(map[string]session), make(map[string]user)
+		}
+		c.sessions[key], c.users[u.Name] = s, u
+	}
+	c.mu.Unlock()
+	return s, u, nil
 }
 
 // sessionExists reports whether a session is stored under key, without
@@ -361,7 +406,7 @@ func (st *store) sessionExists(key string) bool {
 // deleteSession removes the session stored under key. It returns
 // errSessionNotFound if there was none.
 func (st *store) deleteSession(key string) error {
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		if b.Get([]byte(key)) == nil {
 			return errSessionNotFound
@@ -389,7 +434,7 @@ func (st *store) listSessions(name string) ([]session, error) {
 // never be undone by a request that read the session before it.
 func (st *store) touchSession(key string, now time.Time, lifetime time.Duration, addr string) (session, error) {
 	var s session
-	err := st.db.Update(func(tx *bbolt.Tx) error {
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		if err := getJSON(b, []byte(key), &s, errSessionNotFound); err != nil {
 			return err
@@ -410,7 +455,7 @@ func (st *store) extendSessions(keys []string, now time.Time, lifetime time.Dura
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	err = st.db.Update(func(tx *bbolt.Tx) error {
+	err = st.updateAccounts(func(tx *bbolt.Tx) error {
 		missing = missing[:0]
 		b := tx.Bucket(bucketSessions)
 		for _, k := range keys {
@@ -436,7 +481,7 @@ func (st *store) extendSessions(keys []string, now time.Time, lifetime time.Dura
 // and returns their keys.
 func (st *store) deleteExpiredSessions(now time.Time) ([]string, error) {
 	var expired []string
-	err := st.db.Update(func(tx *bbolt.Tx) error {
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
 		expired = expired[:0] // Update may not retry, but keep fn idempotent.
 		b := tx.Bucket(bucketSessions)
 		c := b.Cursor()
@@ -515,7 +560,7 @@ func (st *store) deleteInvite(code string) error {
 // one transaction. It returns errInviteInvalid if the invite cannot be used at
 // now, and errUserExists if the name is taken (the use is not counted).
 func (st *store) redeemInvite(code string, u user, now time.Time) error {
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketInvites)
 		var inv invite
 		if err := getJSON(b, []byte(code), &inv, errInviteInvalid); err != nil {
