@@ -444,10 +444,12 @@ function refused(f) {
 
 // --- sending ---
 
+// newClientID starts with the time, so the server's index of client_ids
+// grows at its end; the random part keeps ids unique across devices.
+// (crypto.randomUUID needs a secure context; plain HTTP on a LAN is not one.)
 function newClientID() {
-  // crypto.randomUUID needs a secure context; plain HTTP on a LAN is not one.
-  const b = crypto.getRandomValues(new Uint8Array(12));
-  return "c-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  const b = crypto.getRandomValues(new Uint8Array(8));
+  return "c" + Date.now().toString(36) + "-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
 function sendMessage(body) {
