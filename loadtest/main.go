@@ -30,6 +30,7 @@ import (
 // config is what the flags choose.
 type config struct {
 	scenarios, targets []string
+	rounds             int
 	n, senders, window int
 	duration           time.Duration
 	rate               int
@@ -49,6 +50,7 @@ func main() {
 	var cfg config
 	scenarios := flag.String("scenarios", "fanout,rate,idle,connect,history", "scenarios to run, comma separated")
 	targets := flag.String("targets", "hearth,gorilla,tcp", "targets to run, comma separated")
+	flag.IntVar(&cfg.rounds, "rounds", 1, "runs of each scenario per target; ratios are of the medians")
 	flag.IntVar(&cfg.n, "n", 1000, "clients in the room for fanout and rate")
 	flag.IntVar(&cfg.senders, "senders", 10, "clients that send, for fanout and rate")
 	flag.IntVar(&cfg.window, "window", 16, "messages each sender keeps in flight, for fanout")

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,7 +105,7 @@ type streamResult struct {
 	deliveries int64 // while sending
 	perSec     float64
 	p50, p99   time.Duration
-	dropped    int   // clients the server cut off
+	dropped    int     // clients the server cut off
 	missing    int64   // deliveries never made (rate)
 	serverCPU  float64 // cores the server used while sending
 }
@@ -227,49 +228,56 @@ func stream(ctx context.Context, t target, cfg config, rate int) (streamResult, 
 	return res, nil
 }
 
-// forEachTarget starts each chosen target fresh, runs fn, and stops it.
-func forEachTarget(cfg config, bins binaries, sessions int, fn func(t target) (string, float64, error)) (lines []string, values map[string]float64, err error) {
-	values = map[string]float64{}
-	for _, name := range cfg.targets {
-		t, err := startTarget(name, bins, cfg, sessions)
-		if err != nil {
-			return nil, nil, fmt.Errorf("start %s: %w", name, err)
+// forEachTarget runs fn against each chosen target, started fresh each
+// time, for cfg.rounds rounds (the order of targets rotating each round, so
+// none always runs first on a machine that others share). It prints each
+// run's line as it comes and returns every run's value by target.
+func forEachTarget(cfg config, bins binaries, scenario string, sessions int, fn func(t target) (string, float64, error)) (map[string][]float64, error) {
+	values := map[string][]float64{}
+	for round := range cfg.rounds {
+		for i := range cfg.targets {
+			name := cfg.targets[(i+round)%len(cfg.targets)]
+			t, err := startTarget(name, bins, cfg, sessions)
+			if err != nil {
+				return nil, fmt.Errorf("start %s: %w", name, err)
+			}
+			line, v, err := fn(t)
+			t.Stop()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			fmt.Printf("%-8s %-8s %s\n", scenario, name, line)
+			values[name] = append(values[name], v)
 		}
-		line, v, err := fn(t)
-		t.Stop()
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
-		}
-		lines = append(lines, name+"\x00"+line)
-		values[name] = v
 	}
-	return lines, values, nil
+	return values, nil
 }
 
-// report prints a scenario's lines with ratios; higherIsBetter tells how
-// to read them (ratios are always hearth's value over the other's).
-func report(scenario string, lines []string, values map[string]float64, unit string) {
-	for _, l := range lines {
-		name, line, _ := strings.Cut(l, "\x00")
-		ratios := ""
-		if name == "hearth" {
-			for _, other := range []string{"gorilla", "tcp"} {
-				if v, ok := values[other]; ok && v > 0 {
-					ratios += fmt.Sprintf("  %.2f× %s", values["hearth"]/v, other)
-				}
-			}
-			if ratios != "" {
-				ratios = "   hearth/" + unit + ":" + ratios
-			}
-		}
-		fmt.Printf("%-8s %-8s %s%s\n", scenario, name, line, ratios)
+// report prints the ratios of Hearth's median value over the others'
+// medians; unit says what the value is.
+func report(scenario string, values map[string][]float64, unit, better string) {
+	median := func(v []float64) float64 {
+		v = slices.Clone(v)
+		slices.Sort(v)
+		return v[len(v)/2]
 	}
+	h, ok := values["hearth"]
+	if !ok {
+		return
+	}
+	line := fmt.Sprintf("%-8s %-8s ratio of medians over %d run(s), %s (%s is better):", scenario, "hearth", len(h), unit, better)
+	for _, other := range []string{"gorilla", "tcp"} {
+		if v, ok := values[other]; ok && median(v) > 0 {
+			line += fmt.Sprintf("  %.2f× %s", median(h)/median(v), other)
+		}
+	}
+	fmt.Println(line)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
 
 func scenarioFanout(ctx context.Context, cfg config, bins binaries) error {
-	lines, values, err := forEachTarget(cfg, bins, 100, func(t target) (string, float64, error) {
+	values, err := forEachTarget(cfg, bins, "fanout", 100, func(t target) (string, float64, error) {
 		r, err := stream(ctx, t, cfg, 0)
 		if err != nil {
 			return "", 0, err
@@ -280,12 +288,12 @@ func scenarioFanout(ctx context.Context, cfg config, bins binaries) error {
 	if err != nil {
 		return err
 	}
-	report("fanout", lines, values, "deliveries")
+	report("fanout", values, "deliveries/s", "higher")
 	return nil
 }
 
 func scenarioRate(ctx context.Context, cfg config, bins binaries) error {
-	lines, values, err := forEachTarget(cfg, bins, 100, func(t target) (string, float64, error) {
+	values, err := forEachTarget(cfg, bins, "rate", 100, func(t target) (string, float64, error) {
 		r, err := stream(ctx, t, cfg, cfg.rate)
 		if err != nil {
 			return "", 0, err
@@ -296,12 +304,12 @@ func scenarioRate(ctx context.Context, cfg config, bins binaries) error {
 	if err != nil {
 		return err
 	}
-	report("rate", lines, values, "p99")
+	report("rate", values, "p99 latency", "lower")
 	return nil
 }
 
 func scenarioIdle(ctx context.Context, cfg config, bins binaries) error {
-	lines, values, err := forEachTarget(cfg, bins, 200, func(t target) (string, float64, error) {
+	values, err := forEachTarget(cfg, bins, "idle", 200, func(t target) (string, float64, error) {
 		time.Sleep(time.Second) // let start-up settle before the baseline
 		before, err := rssBytes(t.PID())
 		if err != nil {
@@ -331,12 +339,12 @@ func scenarioIdle(ctx context.Context, cfg config, bins binaries) error {
 	if err != nil {
 		return err
 	}
-	report("idle", lines, values, "memory")
+	report("idle", values, "RSS per connection", "lower")
 	return nil
 }
 
 func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
-	lines, values, err := forEachTarget(cfg, bins, 100, func(t target) (string, float64, error) {
+	values, err := forEachTarget(cfg, bins, "connect", 100, func(t target) (string, float64, error) {
 		runCtx, cancel := context.WithTimeout(ctx, cfg.connectDuration)
 		defer cancel()
 		var done, failed atomic.Int64
@@ -372,7 +380,7 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 	if err != nil {
 		return err
 	}
-	report("connect", lines, values, "handshakes")
+	report("connect", values, "handshakes/s", "higher")
 	return nil
 }
 
@@ -490,7 +498,7 @@ func seed(ctx context.Context, h *hearthTarget, total, sockets, window int) erro
 					if n > int64(total) {
 						break
 					}
-					cid := fmt.Sprintf("seed-%d", n)
+					cid := "c" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.FormatInt(n, 10)
 					frame := `{"type":"send","room":"general","body":"` + body + `","client_id":"` + cid + `"}`
 					if err := ws.WriteMessage(1, []byte(frame)); err != nil {
 						errs <- err

@@ -347,10 +347,11 @@ type hearthClient struct {
 func (c *hearthClient) Send(sender, seq int, sentNs int64) error {
 	b := append(c.buf[:0], `{"type":"send","room":"general","body":"`...)
 	b = appendPayload(b, sender, seq, sentNs)
-	b = append(b, `","client_id":"`...)
-	b = strconv.AppendInt(b, int64(sender), 10)
+	// client_id starts with the time, as the web client's do.
+	b = append(b, `","client_id":"c`...)
+	b = strconv.AppendInt(b, sentNs, 36)
 	b = append(b, '-')
-	b = strconv.AppendInt(b, int64(seq), 10)
+	b = strconv.AppendInt(b, int64(sender), 10)
 	b = append(b, `"}`...)
 	c.buf = b
 	return c.ws.WriteMessage(websocket.TextMessage, b)
