@@ -26,6 +26,10 @@ const (
 	// than waited for.
 	sendQueueSize  = 256
 	maxQueuedBytes = 4 << 20
+	// writerLinger is how long a writer with nothing to write waits for more
+	// before it exits: a busy room keeps its writers, an idle connection
+	// soon has none.
+	writerLinger = 20 * time.Millisecond
 	// closeGrace is how long the writer waits, after sending a close frame,
 	// for the peer's answering close before dropping the TCP connection.
 	// Closing at once would reset a peer that is still writing, and it would
@@ -43,6 +47,8 @@ type sendQueue struct {
 	closing     bool     // no more frames: the writer sends the close frame
 	closeCode   int
 	closeReason string
+	waiting     bool          // the writer lingers, waiting on wake
+	wake        chan struct{} // wakes a lingering writer; made with the first writer
 }
 
 // enqueue adds f to c's queue and makes sure a writer runs. It returns false
@@ -76,10 +82,20 @@ func (c *conn) closeWith(code int, reason string) {
 	c.startWriterLocked()
 }
 
-// startWriterLocked starts the writer unless one runs. c.q.mu must be held.
+// startWriterLocked wakes the writer, or starts one if none runs. c.q.mu
+// must be held.
 func (c *conn) startWriterLocked() {
 	if c.q.writing {
+		if c.q.waiting {
+			select {
+			case c.q.wake <- struct{}{}:
+			default: // already woken
+			}
+		}
 		return
+	}
+	if c.q.wake == nil {
+		c.q.wake = make(chan struct{}, 1)
 	}
 	c.q.writing = true
 	c.hub.pumps.Add(1)
@@ -87,19 +103,41 @@ func (c *conn) startWriterLocked() {
 }
 
 // write is the writer goroutine: at most one runs per connection. It sends
-// everything queued in one flush, again and again until the queue is empty,
-// then returns; or it sends the close frame and closes the socket.
+// everything queued in one flush, again and again; when the queue has been
+// empty for writerLinger it returns. Or it sends the close frame and closes
+// the socket.
 func (c *conn) write() {
 	defer c.hub.pumps.Done()
+	var linger *time.Timer
+	lingered := false // the queue stayed empty for writerLinger
 	for {
 		c.q.mu.Lock()
 		items, closing := c.q.items, c.q.closing
 		c.q.items = nil
 		if len(items) == 0 && !closing {
-			c.q.writing = false
+			if lingered {
+				c.q.writing = false
+				c.q.mu.Unlock()
+				return
+			}
+			c.q.waiting = true
 			c.q.mu.Unlock()
-			return
+			if linger == nil {
+				linger = time.NewTimer(writerLinger)
+			} else {
+				linger.Reset(writerLinger)
+			}
+			select {
+			case <-c.q.wake:
+			case <-linger.C:
+				lingered = true
+			}
+			c.q.mu.Lock()
+			c.q.waiting = false
+			c.q.mu.Unlock()
+			continue
 		}
+		lingered = false
 		code, reason := c.q.closeCode, c.q.closeReason
 		c.q.mu.Unlock()
 
