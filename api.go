@@ -74,9 +74,9 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 		},
 		setup: setup,
 		upgrader: websocket.Upgrader{
-			// Small read buffers and pooled write buffers keep an idle
-			// socket cheap; frames are gathered by batchConn instead.
-			ReadBufferSize:  256,
+			// The read buffer is batchingWriter's (readBufferSize) and
+			// write buffers are pooled, to keep an idle socket cheap;
+			// frames are gathered by batchConn instead.
 			WriteBufferPool: &sync.Pool{},
 			CheckOrigin:     sameOrigin, // checked before Upgrade too; kept as a second lock
 		},

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -29,7 +30,8 @@ func maxFrameSize(maxBody int) int64 { return int64(maxBody)*6 + 1024 }
 // (see sendq.go), so an idle connection costs little.
 type conn struct {
 	ws  *websocket.Conn
-	out *batchConn // under ws; the writer batches its writes
+	out *batchConn    // under ws; the writer batches its writes
+	in  *bufio.Reader // ws reads through it; nil if it is gorilla's own
 	hub *hub
 	com *committer
 
@@ -41,7 +43,11 @@ type conn struct {
 	firstTime  bool // the user had never connected before
 	maxBody    int
 
-	limiter  *rate.Limiter // used by readPump only
+	// limiter counts this socket's messages; readPump makes it at the first
+	// send, so a socket that only listens carries none.
+	limiter  *rate.Limiter
+	msgRate  rate.Limit
+	msgBurst int
 	readDone chan struct{} // closed when readPump returns
 
 	q sendQueue // what waits to be written; see sendq.go
@@ -92,6 +98,7 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 	c := &conn{
 		ws:         ws,
 		out:        bw.conn,
+		in:         bw.reader,
 		hub:        s.hub,
 		com:        s.com,
 		user:       u.Name,
@@ -100,7 +107,8 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 		sessionKey: sess.Key,
 		firstTime:  firstTime,
 		maxBody:    s.cfg.MaxBody,
-		limiter:    rate.NewLimiter(s.cfg.MsgRate, s.cfg.MsgBurst),
+		msgRate:    s.cfg.MsgRate,
+		msgBurst:   s.cfg.MsgBurst,
 		readDone:   make(chan struct{}),
 	}
 	s.hub.pumps.Add(1)
@@ -156,6 +164,9 @@ func (c *conn) readPump() {
 		return c.ws.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	for {
+		if c.in != nil && c.in.Buffered() == 0 {
+			c.out.waitReadable() // idle here, with a small stack
+		}
 		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
 			if websocket.IsUnexpectedCloseError(err, websocket.CloseGoingAway, websocket.CloseNormalClosure, websocket.CloseNoStatusReceived, websocket.CloseAbnormalClosure) {
@@ -182,6 +193,9 @@ func (c *conn) handle(data []byte) {
 	}
 	// Counted after validation: a malformed frame stores nothing either, and
 	// is answered without eating the sender's allowance.
+	if c.limiter == nil {
+		c.limiter = rate.NewLimiter(c.msgRate, c.msgBurst)
+	}
 	if !c.limiter.Allow() {
 		c.reply(newErrorFrame("rate_limited", "slow down: too many messages", f.ClientID))
 		return

@@ -48,7 +48,7 @@ type sendQueue struct {
 	closeCode   int
 	closeReason string
 	waiting     bool          // the writer lingers, waiting on wake
-	wake        chan struct{} // wakes a lingering writer; made with the first writer
+	wake        chan struct{} // wakes the lingering writer; exists while a writer does
 }
 
 // enqueue adds f to c's queue and makes sure a writer runs. It returns false
@@ -94,9 +94,7 @@ func (c *conn) startWriterLocked() {
 		}
 		return
 	}
-	if c.q.wake == nil {
-		c.q.wake = make(chan struct{}, 1)
-	}
+	c.q.wake = make(chan struct{}, 1)
 	c.q.writing = true
 	c.hub.pumps.Add(1)
 	go c.write()
@@ -116,11 +114,12 @@ func (c *conn) write() {
 		c.q.items = nil
 		if len(items) == 0 && !closing {
 			if lingered {
-				c.q.writing = false
+				c.q.writing, c.q.wake = false, nil
 				c.q.mu.Unlock()
 				return
 			}
 			c.q.waiting = true
+			wake := c.q.wake
 			c.q.mu.Unlock()
 			if linger == nil {
 				linger = time.NewTimer(writerLinger)
@@ -128,7 +127,7 @@ func (c *conn) write() {
 				linger.Reset(writerLinger)
 			}
 			select {
-			case <-c.q.wake:
+			case <-wake:
 			case <-linger.C:
 				lingered = true
 			}
@@ -203,6 +202,7 @@ type batchConn struct {
 	mu      sync.Mutex
 	holding bool
 	buf     *[]byte // from batchBuffers while holding
+	peek    [1]byte // for waitReadable, used by the reader only
 }
 
 // SetWriteDeadline is called by gorilla before each control frame. While
@@ -256,11 +256,18 @@ func (b *batchConn) flush(deadline time.Time) error {
 }
 
 // batchingWriter hands gorilla's Upgrade a batchConn instead of the raw
-// hijacked connection.
+// hijacked connection, and a read buffer of ours over it, so the reader can
+// tell when the buffer is empty and wait with waitReadable.
 type batchingWriter struct {
 	http.ResponseWriter
-	conn *batchConn
+	conn   *batchConn
+	reader *bufio.Reader // nil if the client sent data early (gorilla refuses it)
 }
+
+// readBufferSize is the connection's read buffer: more than 256 bytes, so
+// gorilla takes the one offered with the hijacked connection (the Upgrader's
+// ReadBufferSize is 0), and small, since an idle socket keeps it.
+const readBufferSize = 272
 
 func (w *batchingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := w.ResponseWriter.(http.Hijacker)
@@ -275,5 +282,9 @@ func (w *batchingWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// with the hello frame, flushed by the connection's first writer.
 	w.conn = &batchConn{Conn: nc}
 	w.conn.hold()
+	if brw.Reader.Buffered() == 0 { // else gorilla refuses the handshake
+		w.reader = bufio.NewReaderSize(w.conn, readBufferSize)
+		brw = bufio.NewReadWriter(w.reader, brw.Writer)
+	}
 	return w.conn, brw, nil
 }
