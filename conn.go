@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -69,8 +68,13 @@ func sameOrigin(r *http.Request) bool {
 	if origin == "" {
 		return true // not a browser
 	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	// A browser's Origin is scheme://host[:port], nothing else; anything
+	// that does not reduce to the request's host is another site.
+	host, ok := strings.CutPrefix(origin, "http://")
+	if !ok {
+		host, ok = strings.CutPrefix(origin, "https://")
+	}
+	return ok && strings.EqualFold(host, r.Host)
 }
 
 // handleWS checks origin and session, and only then upgrades.
@@ -111,12 +115,14 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 		msgBurst:   s.cfg.MsgBurst,
 		readDone:   make(chan struct{}),
 	}
-	s.hub.pumps.Add(1)
+	c.q.writing = true // by this goroutine, for the hello
+	s.hub.pumps.Add(2) // it and readPump
 	if refusal := s.hub.join(c); refusal != "" {
-		s.hub.pumps.Done()
+		s.hub.pumps.Add(-2)
 		refuse(ws, bw.conn, refusal)
 		return
 	}
+	c.write(false) // the 101 and the hello, in one write, from here
 	// A logout that ran between authenticate and join missed this socket;
 	// it must not outlive its session.
 	if !s.st.sessionExists(sess.Key) {

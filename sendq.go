@@ -97,17 +97,21 @@ func (c *conn) startWriterLocked() {
 	c.q.wake = make(chan struct{}, 1)
 	c.q.writing = true
 	c.hub.pumps.Add(1)
-	go c.write()
+	go c.write(true)
 }
 
 // write is the writer goroutine: at most one runs per connection. It sends
 // everything queued in one flush, again and again; when the queue has been
 // empty for writerLinger it returns. Or it sends the close frame and closes
 // the socket.
-func (c *conn) write() {
+//
+// The handshake's goroutine runs it first, with linger false, to send the
+// hello itself; the connection then starts with writing set, so the hub
+// starts no other writer meanwhile.
+func (c *conn) write(linger bool) {
 	defer c.hub.pumps.Done()
-	var linger *time.Timer
-	lingered := false // the queue stayed empty for writerLinger
+	var lingerTimer *time.Timer
+	lingered := !linger // the queue stayed empty for writerLinger
 	for {
 		c.q.mu.Lock()
 		items, closing := c.q.items, c.q.closing
@@ -121,14 +125,14 @@ func (c *conn) write() {
 			c.q.waiting = true
 			wake := c.q.wake
 			c.q.mu.Unlock()
-			if linger == nil {
-				linger = time.NewTimer(writerLinger)
+			if lingerTimer == nil {
+				lingerTimer = time.NewTimer(writerLinger)
 			} else {
-				linger.Reset(writerLinger)
+				lingerTimer.Reset(writerLinger)
 			}
 			select {
 			case <-wake:
-			case <-linger.C:
+			case <-lingerTimer.C:
 				lingered = true
 			}
 			c.q.mu.Lock()
@@ -136,7 +140,7 @@ func (c *conn) write() {
 			c.q.mu.Unlock()
 			continue
 		}
-		lingered = false
+		lingered = !linger
 		code, reason := c.q.closeCode, c.q.closeReason
 		c.q.mu.Unlock()
 

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -43,7 +44,16 @@ type sessionManager struct {
 	st       *store
 	codec    *securecookie.SecureCookie
 	lifetime time.Duration
+
+	// decoded remembers cookie values that passed the codec (HMAC check
+	// and decryption, the costly part of a handshake) and the id in each.
+	// Only a value the codec accepted gets in; it is emptied when full.
+	decodedMu sync.Mutex
+	decoded   map[string][]byte
 }
+
+// maxDecoded bounds the remembered cookie values.
+const maxDecoded = 10_000
 
 // newSessionManager loads (or creates on first start) the cookie keys from
 // the store, so cookies stay valid across restarts and new binaries.
@@ -133,10 +143,21 @@ func (sm *sessionManager) cookieID(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, errNoSession
 	}
-	var id []byte
+	sm.decodedMu.Lock()
+	id, ok := sm.decoded[c.Value]
+	sm.decodedMu.Unlock()
+	if ok {
+		return id, nil
+	}
 	if err := sm.codec.Decode(sessionCookie, c.Value, &id); err != nil || len(id) != 32 {
 		return nil, errBadCookie
 	}
+	sm.decodedMu.Lock()
+	if len(sm.decoded) >= maxDecoded || sm.decoded == nil {
+		sm.decoded = make(map[string][]byte)
+	}
+	sm.decoded[c.Value] = id
+	sm.decodedMu.Unlock()
 	return id, nil
 }
 
