@@ -157,7 +157,11 @@ func refuse(ws *websocket.Conn, out *batchConn, reason string) {
 // reader of c.ws.
 func (c *conn) readPump() {
 	defer func() {
+		// The peer closed or vanished (or we closed the socket): nothing
+		// more can be said to it, so the reader closes the socket itself
+		// rather than waking a writer to do it.
 		close(c.readDone)
+		c.ws.Close()
 		c.hub.leave(c)
 		c.hub.pumps.Done()
 	}()

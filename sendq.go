@@ -79,6 +79,11 @@ func (c *conn) closeWith(code int, reason string) {
 		return
 	}
 	c.q.closing, c.q.closeCode, c.q.closeReason = true, code, reason
+	select {
+	case <-c.readDone:
+		return // the reader has closed the socket
+	default:
+	}
 	c.startWriterLocked()
 }
 
