@@ -40,6 +40,8 @@ const (
 	// maxRooms bounds the rooms anyone can create: every presence event
 	// sends a frame per room to every socket.
 	maxRooms = 500
+	// maxMembers bounds a private room's member list.
+	maxMembers = 200
 )
 
 // contentSecurityPolicy allows only the app's own scripts, styles and
@@ -103,8 +105,12 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /api/invites", s.withAdmin(s.handleListInvites))
 	s.mux.HandleFunc("POST /api/invites", s.withAdmin(s.handleCreateInvite))
 	s.mux.HandleFunc("DELETE /api/invites/{code}", s.withAdmin(s.handleDeleteInvite))
+	s.mux.HandleFunc("GET /api/users", s.withUser(s.handleListUsers))
 	s.mux.HandleFunc("GET /api/rooms", s.withUser(s.handleListRooms))
 	s.mux.HandleFunc("POST /api/rooms", s.withUser(s.handleCreateRoom))
+	s.mux.HandleFunc("GET /api/rooms/{room}", s.withUser(s.handleGetRoom))
+	s.mux.HandleFunc("PUT /api/rooms/{room}/members", s.withUser(s.handleSetMembers))
+	s.mux.HandleFunc("POST /api/dms", s.withUser(s.handleOpenDM))
 	s.mux.HandleFunc("GET /api/rooms/{room}/messages", s.withUser(s.handleMessages))
 	s.mux.HandleFunc("GET /api/sessions", s.withUser(s.handleListSessions))
 	s.mux.HandleFunc("DELETE /api/sessions/{id}", s.withUser(s.handleRevokeSession))
@@ -492,57 +498,17 @@ func (s *server) handleDeleteInvite(w http.ResponseWriter, r *http.Request, sess
 
 // --- rooms and history ---
 
-func (s *server) handleListRooms(w http.ResponseWriter, r *http.Request, sess session, u user) {
-	rooms, err := s.st.listRooms()
-	if err != nil {
-		slog.Error("list rooms", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"rooms": rooms})
-}
-
-func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
-	var req struct {
-		Name string `json:"name"`
-	}
-	if !decodeJSON(w, r, &req) {
-		return
-	}
-	if err := validRoomName(req.Name); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if rooms, err := s.st.listRooms(); err != nil || len(rooms) >= maxRooms {
-		if err != nil {
-			slog.Error("count rooms", "err", err)
-			writeError(w, http.StatusInternalServerError, "internal error")
-		} else {
-			writeError(w, http.StatusForbidden, fmt.Sprintf("this server already has %d rooms, the most it allows", maxRooms))
-		}
-		return
-	}
-	rm := room{Name: req.Name, Created: time.Now().UTC(), CreatedBy: u.Name}
-	switch err := s.st.createRoom(rm); {
-	case errors.Is(err, errRoomExists):
-		writeError(w, http.StatusConflict, "a room with that name exists")
-		return
-	case err != nil:
-		slog.Error("create room", "room", rm.Name, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
-		return
-	}
-	s.hub.roomCreated(rm.Name)
-	writeJSON(w, http.StatusCreated, rm)
-}
-
 func (s *server) handleMessages(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	q, err := parseHistoryQuery(r.URL.Query())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	msgs, err := s.st.history(r.PathValue("room"), q)
+	rm, ok := s.visibleRoom(w, r.PathValue("room"), u)
+	if !ok {
+		return
+	}
+	msgs, err := s.st.history(rm.Name, q)
 	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")

@@ -32,6 +32,7 @@ var bcryptCost = bcrypt.DefaultCost
 var (
 	usernamePattern = regexp.MustCompile(`^[a-z0-9_.-]{1,32}$`)
 	roomNamePattern = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+	dmNamePattern   = regexp.MustCompile(`^@[a-z0-9_.-]{1,32}\+[a-z0-9_.-]{1,32}$`)
 )
 
 // validUsername explains what is wrong with name, or returns nil.
@@ -48,6 +49,12 @@ func validRoomName(name string) error {
 		return errors.New("room name must be 1-32 characters of a-z, 0-9 or '-'")
 	}
 	return nil
+}
+
+// isRoomKey reports whether name can name a room: a room name, or a direct
+// conversation's (see dmName).
+func isRoomKey(name string) bool {
+	return roomNamePattern.MatchString(name) || dmNamePattern.MatchString(name)
 }
 
 // validPassword explains what is wrong with pw, or returns nil.

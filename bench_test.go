@@ -29,7 +29,7 @@ import (
 // before sending the next, as a client waits for its acknowledgement.
 func commitBench(b *testing.B, senders int) {
 	st := newTestStore(b)
-	h := newHub([]string{defaultRoom}, 1, 1, time.Hour, 0)
+	h := newHub([]room{{Name: defaultRoom}}, 1, 1, time.Hour, 0)
 	cm := newCommitter(st, h)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -222,7 +222,7 @@ type sendError struct{ code, msg, clientID string }
 func (e sendError) Error() string { return e.code + ": " + e.msg }
 
 // decodeClientFrame parses and validates one client frame. Only "send"
-// frames exist; one that passes has a valid room name, a non-blank body of
+// frames exist; one that passes names a room or DM validly, a non-blank body of
 // at most maxBody bytes and a client_id of at most maxClientIDLen bytes.
 // Otherwise the error is a sendError.
 func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
@@ -237,7 +237,7 @@ func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
 	switch {
 	case f.Type != "send":
 		return f, sendError{"unknown_type", "unknown frame type " + quote(f.Type), cid}
-	case validRoomName(f.Room) != nil:
+	case !isRoomKey(f.Room):
 		return f, sendError{"unknown_room", "no such room: " + quote(f.Room), cid}
 	case strings.TrimSpace(f.Body) == "":
 		return f, sendError{"empty", "message is empty", cid}

@@ -40,7 +40,7 @@ func FuzzClientFrame(f *testing.F) {
 		switch {
 		case fr.Type != "send":
 			t.Fatalf("accepted type %q", fr.Type)
-		case !isRoomName(fr.Room):
+		case !isRoomName(fr.Room) && !isDMKey(fr.Room):
 			t.Fatalf("accepted room %q", fr.Room)
 		case strings.TrimSpace(fr.Body) == "" || len(fr.Body) > maxBody || !utf8.ValidString(fr.Body):
 			t.Fatalf("accepted body %q", fr.Body)
@@ -84,6 +84,12 @@ func FuzzSessionCookie(f *testing.F) {
 // second opinion on the regular expressions.
 func isUsername(s string) bool { return isName(s, "_.-") }
 func isRoomName(s string) bool { return isName(s, "-") }
+
+// isDMKey restates dmName's form: "@" user "+" user.
+func isDMKey(s string) bool {
+	a, b, ok := strings.Cut(strings.TrimPrefix(s, "@"), "+")
+	return strings.HasPrefix(s, "@") && ok && isUsername(a) && isUsername(b)
+}
 
 func isName(s, punct string) bool {
 	if len(s) < 1 || len(s) > 32 {

@@ -24,15 +24,17 @@ const (
 	closeSessionEnded = 4001
 )
 
-// hub routes frames between connections. Create it with newHub, start run,
-// and stop it by cancelling run's context.
+// hub routes frames between connections: each connection hears the rooms
+// its user may see (every public room, the private rooms and DMs they are a
+// member of). Create it with newHub, start run, and stop it by cancelling
+// run's context.
 type hub struct {
 	register   chan registration
 	unregister chan *conn
 	deliver    chan []*pendingSend // committed batches, in commit order
 	direct     chan directFrame
 	kick       chan kickRequest
-	addRoom    chan string
+	roomSet    chan room          // a room created, or its members changed
 	liveKeys   chan chan []string // asks for the session keys of open sockets
 	leftDue    chan string        // a user's presence grace may have run out
 	done       chan struct{}      // closed when run returns
@@ -52,7 +54,7 @@ type hub struct {
 	online  map[string]int       // user name → open connections; 0 while leaving
 	leaving map[string]time.Time // users with no connection, until their "left" is due
 	byAddr  map[string]int       // client address → open connections
-	rooms   []string             // sorted; every room is public, so every connection hears every room
+	rooms   map[string]room      // name → room; a connection hears the rooms its user may see
 }
 
 // frame is one complete WebSocket text frame, header included, encoded
@@ -95,8 +97,11 @@ type kickRequest struct {
 
 // newHub returns a hub serving rooms that admits at most maxPerUser sockets
 // per user and maxPerAddr per client address.
-func newHub(rooms []string, maxPerUser, maxPerAddr int, pingPeriod, presenceGrace time.Duration) *hub {
-	slices.Sort(rooms)
+func newHub(rooms []room, maxPerUser, maxPerAddr int, pingPeriod, presenceGrace time.Duration) *hub {
+	byName := make(map[string]room, len(rooms))
+	for _, r := range rooms {
+		byName[r.Name] = r
+	}
 	return &hub{
 		pingPeriod:    pingPeriod,
 		presenceGrace: presenceGrace,
@@ -110,12 +115,12 @@ func newHub(rooms []string, maxPerUser, maxPerAddr int, pingPeriod, presenceGrac
 		deliver:       make(chan []*pendingSend, 64),
 		direct:        make(chan directFrame, 256),
 		kick:          make(chan kickRequest),
-		addRoom:       make(chan string),
+		roomSet:       make(chan room),
 		liveKeys:      make(chan chan []string),
 		done:          make(chan struct{}),
 		conns:         make(map[*conn]struct{}),
 		online:        make(map[string]int),
-		rooms:         rooms,
+		rooms:         byName,
 	}
 }
 
@@ -164,12 +169,8 @@ func (h *hub) run(ctx context.Context) {
 				delete(h.online, user)
 				h.announce(user, "left")
 			}
-		case name := <-h.addRoom:
-			if !slices.Contains(h.rooms, name) {
-				h.rooms = append(h.rooms, name)
-				slices.Sort(h.rooms)
-				h.broadcast(prepare(roomFrame{Type: "room", Room: name}))
-			}
+		case r := <-h.roomSet:
+			h.setRoom(r)
 		}
 	}
 }
@@ -224,10 +225,11 @@ func (h *hub) sessionKeys() []string {
 	}
 }
 
-// roomCreated tells every connection about a new room.
-func (h *hub) roomCreated(name string) {
+// roomChanged tells the hub of a new room or of a room's new members; it
+// takes effect on open sockets at once.
+func (h *hub) roomChanged(r room) {
 	select {
-	case h.addRoom <- name:
+	case h.roomSet <- r:
 	case <-h.done:
 	}
 }
@@ -250,7 +252,7 @@ func (h *hub) add(c *conn) (refusal string) {
 	}
 	// hello is the client's signal that it is registered: anything committed
 	// from now on reaches it live, so history it fetches after this has no gap.
-	h.push(c, prepare(helloFrame{Type: "hello", User: c.user, Admin: c.admin, Rooms: h.rooms, Online: h.onlineNames(), MaxBody: c.maxBody}))
+	h.push(c, prepare(helloFrame{Type: "hello", User: c.user, Admin: c.admin, Rooms: h.roomsOf(c.user), Online: h.onlineNames(), MaxBody: c.maxBody}))
 	if first {
 		event := "back"
 		if c.firstTime {
@@ -327,32 +329,105 @@ func (h *hub) broadcast(f frames) {
 	}
 }
 
-// announce sends a presence event about user to every room, as one queue
-// slot per connection however many rooms there are.
+// announce sends a presence event about user to every room they may see,
+// heard by those who may see it, as one queue slot per connection however
+// many rooms there are. A private room's online list holds its members only.
 func (h *hub) announce(user, event string) {
 	online := h.onlineNames()
-	var all frames
-	for _, room := range h.rooms {
-		all = append(all, prepare(presenceFrame{Type: "presence", Room: room, User: user, Event: event, Online: online})...)
-	}
-	h.broadcast(all)
+	h.deliverByRoom(func(yield func(string, frames)) {
+		for _, name := range h.roomsOf(user) {
+			r := h.rooms[name]
+			who := online
+			if r.Private {
+				who = slices.DeleteFunc(slices.Clone(online), func(u string) bool { return !r.visibleTo(u) })
+			}
+			yield(name, prepare(presenceFrame{Type: "presence", Room: name, User: user, Event: event, Online: who}))
+		}
+	})
 }
 
-// fanOut delivers a committed batch: its new messages go to everyone as
-// one queue slot (in id order), a duplicate back to its sender only (it was
-// acknowledged before), a refusal as an error frame to its sender.
+// fanOut delivers a committed batch: its new messages go to those who may
+// see their rooms, as one queue slot (in id order), a duplicate back to its
+// sender only (it was acknowledged before), a refusal as an error frame to
+// its sender.
 func (h *hub) fanOut(batch []*pendingSend) {
-	var everyone frames
-	for _, p := range batch {
-		if p.private() {
-			if _, ok := h.conns[p.from]; ok {
-				h.push(p.from, p.reply)
+	h.deliverByRoom(func(yield func(string, frames)) {
+		for _, p := range batch {
+			if p.private() {
+				if _, ok := h.conns[p.from]; ok {
+					h.push(p.from, p.reply)
+				}
+				continue
 			}
-			continue
+			yield(p.req.Msg.Room, p.reply)
 		}
-		everyone = append(everyone, p.reply...)
+	})
+}
+
+// deliverByRoom queues, for every connection, the frames of the rooms its
+// user may see, in the order given, as one slot. When every room is public
+// all connections share one slice.
+func (h *hub) deliverByRoom(each func(yield func(room string, f frames))) {
+	var public frames
+	type part struct {
+		room string
+		f    frames
 	}
-	h.broadcast(everyone)
+	var parts []part // in order, for the rare batch that has private rooms
+	private := false
+	each(func(name string, f frames) {
+		parts = append(parts, part{name, f})
+		if h.rooms[name].Private {
+			private = true
+		} else {
+			public = append(public, f...)
+		}
+	})
+	if !private {
+		h.broadcast(public)
+		return
+	}
+	perUser := map[string]frames{}
+	for c := range h.conns {
+		f, ok := perUser[c.user]
+		if !ok {
+			for _, p := range parts {
+				if h.rooms[p.room].visibleTo(c.user) {
+					f = append(f, p.f...)
+				}
+			}
+			perUser[c.user] = f
+		}
+		h.push(c, f)
+	}
+}
+
+// setRoom records a new room, or a room's new members, and tells the
+// connections that gain it (a room frame) or lose it (room_removed).
+func (h *hub) setRoom(r room) {
+	old, existed := h.rooms[r.Name]
+	h.rooms[r.Name] = r
+	added, removed := prepare(roomFrameFor(r)), prepare(roomFrame{Type: "room_removed", Room: r.Name})
+	for c := range h.conns {
+		switch was, now := existed && old.visibleTo(c.user), r.visibleTo(c.user); {
+		case now:
+			h.push(c, added) // new to them, or its members changed
+		case was:
+			h.push(c, removed)
+		}
+	}
+}
+
+// roomsOf returns the names of the rooms user may see, sorted.
+func (h *hub) roomsOf(user string) []string {
+	names := make([]string, 0, len(h.rooms))
+	for name, r := range h.rooms {
+		if r.visibleTo(user) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 func (h *hub) onlineNames() []string {
@@ -384,8 +459,15 @@ type presenceFrame struct {
 }
 
 type roomFrame struct {
-	Type string `json:"type"`
-	Room string `json:"room"`
+	Type    string   `json:"type"`
+	Room    string   `json:"room"`
+	Private bool     `json:"private,omitempty"`
+	DM      bool     `json:"dm,omitempty"`
+	Members []string `json:"members,omitempty"`
+}
+
+func roomFrameFor(r room) roomFrame {
+	return roomFrame{Type: "room", Room: r.Name, Private: r.Private, DM: r.DM, Members: r.Members}
 }
 
 type errorFrame struct {

@@ -199,10 +199,6 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(rooms))
-	for i, r := range rooms {
-		names[i] = r.Name
-	}
 	hasUsers, err := st.hasUsers()
 	if err != nil {
 		return nil, err
@@ -213,7 +209,7 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	}
 
 	ctx, stop := context.WithCancel(context.Background())
-	h := newHub(names, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod, cfg.PresenceGrace)
+	h := newHub(rooms, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod, cfg.PresenceGrace)
 	com := newCommitter(appender, h)
 	srv := newServer(cfg, st, h, com, sessions, setup)
 	a := &app{

@@ -21,7 +21,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,11 +109,30 @@ func (inv invite) usable(now time.Time) bool {
 	return now.Before(inv.Expires) && inv.Uses < inv.MaxUses
 }
 
-// room is a stored room.
+// room is a stored room: public (everyone sees it), private (its members
+// do), or a direct conversation between two users (a private room named
+// by dmName).
 type room struct {
 	Name      string    `json:"name"`
 	Created   time.Time `json:"created"`
 	CreatedBy string    `json:"created_by,omitempty"`
+	Private   bool      `json:"private,omitempty"`
+	DM        bool      `json:"dm,omitempty"`
+	Members   []string  `json:"members,omitempty"` // of a private room or DM, sorted
+}
+
+// visibleTo reports whether user may see, read and write in the room.
+func (r room) visibleTo(user string) bool {
+	return !r.Private || slices.Contains(r.Members, user)
+}
+
+// dmName is the room holding the direct conversation of a and b. Usernames
+// cannot contain '@' or '+', so it cannot collide with a room or another DM.
+func dmName(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return "@" + a + "+" + b
 }
 
 // message is one stored chat message. Its JSON form is the wire form of the
@@ -144,12 +165,20 @@ type appendRequest struct {
 	Dup bool
 	// Err is set when this request alone was refused (errRoomNotFound).
 	Err error
+	// Bot is set for a webhook's message: it may post to its room without
+	// being a member.
+	Bot bool
 }
 
 // store is the bbolt database. Its methods are safe for concurrent use.
 type store struct {
 	db   *bbolt.DB
 	path string
+
+	// rooms is every room, read at open and kept up to date by the
+	// methods that write rooms: membership is checked on every message.
+	roomsMu sync.RWMutex
+	rooms   map[string]room
 
 	// accounts caches decoded session and user records for the handshake,
 	// which reads both on every socket. Every write of either goes through
@@ -207,6 +236,10 @@ func openStore(path string) (st *store, err error) {
 	if err := st.initialise(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: initialise %s: %w", path, err)
+	}
+	if err := st.loadRooms(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: load rooms of %s: %w", path, err)
 	}
 	return st, nil
 }
@@ -586,7 +619,11 @@ func (st *store) redeemInvite(code string, u user, now time.Time) error {
 // createRoom stores a new room with empty history. It returns errRoomExists
 // if the name is taken.
 func (st *store) createRoom(r room) error {
-	return st.db.Update(func(tx *bbolt.Tx) error { return createRoomTx(tx, r) })
+	err := st.db.Update(func(tx *bbolt.Tx) error { return createRoomTx(tx, r) })
+	if err == nil {
+		st.cacheRoom(r)
+	}
+	return err
 }
 
 func createRoomTx(tx *bbolt.Tx, r room) error {
@@ -603,20 +640,87 @@ func createRoomTx(tx *bbolt.Tx, r room) error {
 	return putJSON(b, []byte(r.Name), r)
 }
 
+// openDM returns the direct conversation of a and b, creating it if needed
+// (created tells which).
+func (st *store) openDM(a, b string, now time.Time) (r room, created bool, err error) {
+	name := dmName(a, b)
+	if r, ok := st.room(name); ok {
+		return r, false, nil
+	}
+	r = room{Name: name, Created: now, CreatedBy: a, Private: true, DM: true, Members: []string{min(a, b), max(a, b)}}
+	switch err := st.createRoom(r); {
+	case errors.Is(err, errRoomExists): // both opened it at once
+		r, _ = st.room(name)
+		return r, false, nil
+	case err != nil:
+		return room{}, false, err
+	}
+	return r, true, nil
+}
+
+// setRoomMembers replaces the members of a private room (not a DM) and
+// returns the room as stored. It returns errRoomNotFound if there is no
+// such private room.
+func (st *store) setRoomMembers(name string, members []string) (room, error) {
+	var r room
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketRooms)
+		if err := getJSON(b, []byte(name), &r, errRoomNotFound); err != nil {
+			return err
+		}
+		if !r.Private || r.DM {
+			return errRoomNotFound
+		}
+		r.Members = slices.Compact(slices.Sorted(slices.Values(members)))
+		return putJSON(b, []byte(name), r)
+	})
+	if err != nil {
+		return room{}, err
+	}
+	st.cacheRoom(r)
+	return r, nil
+}
+
+// room returns the named room from the in-memory copy of the rooms bucket.
+func (st *store) room(name string) (room, bool) {
+	st.roomsMu.RLock()
+	defer st.roomsMu.RUnlock()
+	r, ok := st.rooms[name]
+	return r, ok
+}
+
 // listRooms returns every room in name order.
 func (st *store) listRooms() ([]room, error) {
-	var out []room
-	err := st.db.View(func(tx *bbolt.Tx) error {
+	st.roomsMu.RLock()
+	defer st.roomsMu.RUnlock()
+	out := make([]room, 0, len(st.rooms))
+	for _, r := range st.rooms {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b room) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// cacheRoom records r in the in-memory copy, after its write committed.
+func (st *store) cacheRoom(r room) {
+	st.roomsMu.Lock()
+	defer st.roomsMu.Unlock()
+	st.rooms[r.Name] = r
+}
+
+// loadRooms fills the in-memory copy of the rooms bucket, at open.
+func (st *store) loadRooms() error {
+	st.rooms = make(map[string]room)
+	return st.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketRooms).ForEach(func(k, v []byte) error {
 			var r room
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("room %q: %w", k, err)
 			}
-			out = append(out, r)
+			st.rooms[r.Name] = r
 			return nil
 		})
 	})
-	return out, err
 }
 
 // --- messages ---
@@ -635,8 +739,8 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 			req.Dup, req.Err = false, nil // Update's fn must be safe to rerun.
 			m := &req.Msg
 			mb, cb := msgs.Bucket([]byte(m.Room)), cids.Bucket([]byte(m.Room))
-			if mb == nil || cb == nil {
-				req.Err = errRoomNotFound
+			if r, ok := st.room(m.Room); mb == nil || cb == nil || !ok || !(req.Bot || r.visibleTo(m.User)) {
+				req.Err = errRoomNotFound // a non-member learns nothing more
 				continue
 			}
 			// Both fill at their end (ids increase; client_ids mostly

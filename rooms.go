@@ -1,0 +1,198 @@
+// rooms.go owns the HTTP side of rooms: listing what a user may see,
+// creating public and private rooms, managing a private room's members,
+// opening direct conversations, and the user list the pickers need. A room a
+// user may not see does not exist for them: 404, never 403.
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// roomResponse is a room as its viewer sees it.
+type roomResponse struct {
+	room
+	CanManage bool `json:"can_manage,omitempty"` // may change the members
+}
+
+func roomFor(r room, u user) roomResponse {
+	return roomResponse{room: r, CanManage: r.Private && !r.DM && (u.Admin || r.CreatedBy == u.Name)}
+}
+
+// visibleRoom returns the named room if u may see it, and answers 404
+// otherwise.
+func (s *server) visibleRoom(w http.ResponseWriter, name string, u user) (room, bool) {
+	r, ok := s.st.room(name)
+	if !ok || !r.visibleTo(u.Name) {
+		writeError(w, http.StatusNotFound, "no such room")
+		return room{}, false
+	}
+	return r, true
+}
+
+func (s *server) handleListRooms(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	rooms, err := s.st.listRooms()
+	if err != nil {
+		slog.Error("list rooms", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	out := make([]roomResponse, 0, len(rooms))
+	for _, rm := range rooms {
+		if rm.visibleTo(u.Name) {
+			out = append(out, roomFor(rm, u))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rooms": out})
+}
+
+func (s *server) handleGetRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	if rm, ok := s.visibleRoom(w, r.PathValue("room"), u); ok {
+		writeJSON(w, http.StatusOK, roomFor(rm, u))
+	}
+}
+
+// checkMembers validates a member list: every name an existing user.
+func (s *server) checkMembers(w http.ResponseWriter, members []string) bool {
+	for _, name := range members {
+		if _, err := s.st.getUser(name); err != nil {
+			if !errors.Is(err, errUserNotFound) {
+				slog.Error("load member", "err", err)
+				writeError(w, http.StatusInternalServerError, "internal error")
+			} else {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("no user called %q", truncate(name, 40)))
+			}
+			return false
+		}
+	}
+	return true
+}
+
+func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	var req struct {
+		Name    string   `json:"name"`
+		Private bool     `json:"private"`
+		Members []string `json:"members"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if err := validRoomName(req.Name); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if rooms, _ := s.st.listRooms(); len(rooms) >= maxRooms {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("this server already has %d rooms, the most it allows", maxRooms))
+		return
+	}
+	rm := room{Name: req.Name, Created: time.Now().UTC(), CreatedBy: u.Name}
+	if req.Private {
+		if len(req.Members) > maxMembers || !s.checkMembers(w, req.Members) {
+			if len(req.Members) > maxMembers {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("at most %d members", maxMembers))
+			}
+			return
+		}
+		rm.Private = true
+		rm.Members = slices.Compact(slices.Sorted(slices.Values(append(req.Members, u.Name))))
+	}
+	switch err := s.st.createRoom(rm); {
+	case errors.Is(err, errRoomExists):
+		writeError(w, http.StatusConflict, "a room with that name exists")
+		return
+	case err != nil:
+		slog.Error("create room", "room", rm.Name, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.roomChanged(rm)
+	writeJSON(w, http.StatusCreated, roomFor(rm, u))
+}
+
+// handleSetMembers replaces a private room's members. Its creator and admins
+// may; the change reaches open sockets at once (rooms appear or vanish).
+func (s *server) handleSetMembers(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	rm, ok := s.visibleRoom(w, r.PathValue("room"), u)
+	if !ok {
+		return
+	}
+	if !roomFor(rm, u).CanManage {
+		writeError(w, http.StatusForbidden, "only the room's creator or an admin can change its members")
+		return
+	}
+	var req struct {
+		Members []string `json:"members"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if len(req.Members) == 0 || len(req.Members) > maxMembers {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("a private room has 1-%d members", maxMembers))
+		return
+	}
+	if !s.checkMembers(w, req.Members) {
+		return
+	}
+	updated, err := s.st.setRoomMembers(rm.Name, req.Members)
+	if err != nil {
+		slog.Error("set members", "room", rm.Name, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.roomChanged(updated)
+	writeJSON(w, http.StatusOK, roomFor(updated, u))
+}
+
+// handleOpenDM returns the direct conversation with another user, creating
+// it on first use (201 then, 200 after).
+func (s *server) handleOpenDM(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	var req struct {
+		User string `json:"user"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if req.User == u.Name {
+		writeError(w, http.StatusBadRequest, "a direct conversation needs someone else")
+		return
+	}
+	if !s.checkMembers(w, []string{req.User}) {
+		return
+	}
+	rm, created, err := s.st.openDM(u.Name, req.User, time.Now().UTC())
+	if err != nil {
+		slog.Error("open dm", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	status := http.StatusOK
+	if created {
+		s.hub.roomChanged(rm)
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, roomFor(rm, u))
+}
+
+// handleListUsers lists the accounts, for member pickers and @mentions.
+func (s *server) handleListUsers(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	users, err := s.st.listUsers()
+	if err != nil {
+		slog.Error("list users", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	type userResponse struct {
+		Name  string `json:"name"`
+		Admin bool   `json:"admin"`
+	}
+	out := make([]userResponse, len(users))
+	for i, x := range users {
+		out[i] = userResponse{x.Name, x.Admin}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
