@@ -508,7 +508,17 @@ func (s *server) handleMessages(w http.ResponseWriter, r *http.Request, sess ses
 	if !ok {
 		return
 	}
-	msgs, err := s.st.history(rm.Name, q)
+	// rev is read first: every change after it is in a later catch-up, so
+	// nothing between the two reads is missed.
+	rev, err := s.st.roomRev(rm.Name)
+	var msgs []message
+	if err == nil {
+		if q.Changes {
+			msgs, rev, err = s.st.changes(rm.Name, q.Since, q.Limit)
+		} else {
+			msgs, err = s.st.history(rm.Name, q)
+		}
+	}
 	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
@@ -518,11 +528,11 @@ func (s *server) handleMessages(w http.ResponseWriter, r *http.Request, sess ses
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "rev": rev})
 }
 
-// parseHistoryQuery reads before, after and limit. At most one of before
-// and after may be given.
+// parseHistoryQuery reads before, after, since and limit. At most one of
+// before, after and since may be given.
 func parseHistoryQuery(v url.Values) (historyQuery, error) {
 	q := historyQuery{Limit: defaultPageSize}
 	parseID := func(name string) (uint64, error) {
@@ -534,6 +544,13 @@ func parseHistoryQuery(v url.Values) (historyQuery, error) {
 	}
 	var err error
 	switch {
+	case (v.Has("before") || v.Has("after")) && v.Has("since"):
+		return q, errors.New("give since alone, without before or after")
+	case v.Has("since"):
+		if q.Since, err = parseID("since"); err != nil {
+			return q, errors.New("since must be a rev")
+		}
+		q.Changes = true
 	case v.Has("before") && v.Has("after"):
 		return q, errors.New("give before or after, not both")
 	case v.Has("before"):

@@ -123,6 +123,10 @@ func errorFrameFor(p *pendingSend) errorFrame {
 	switch {
 	case errors.Is(p.req.Err, errRoomNotFound):
 		return newErrorFrame("unknown_room", "no such room: "+p.req.Msg.Room, p.req.Msg.ClientID)
+	case errors.Is(p.req.Err, errMessageNotFound):
+		return newErrorFrame("unknown_message", "no such message", p.req.Msg.ClientID)
+	case errors.Is(p.req.Err, errNotYours):
+		return newErrorFrame("forbidden", "you can only change your own messages", p.req.Msg.ClientID)
 	default:
 		return newErrorFrame("store_failed", "the message could not be saved; try again", p.req.Msg.ClientID)
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,11 +55,16 @@ type conn struct {
 
 // clientFrame is what a client may send.
 type clientFrame struct {
-	Type     string `json:"type"`
+	Type     string `json:"type"` // send, edit, delete, react, typing
 	Room     string `json:"room"`
-	Body     string `json:"body"`
-	ClientID string `json:"client_id"`
+	Body     string `json:"body"`      // send, edit
+	ClientID string `json:"client_id"` // send; echoed in errors of any type
+	ID       uint64 `json:"id"`        // edit, delete, react
+	Emoji    string `json:"emoji"`     // react
 }
+
+// frameOps maps the client frames that change a room to their store op.
+var frameOps = map[string]changeOp{"send": opSend, "edit": opEdit, "delete": opDelete, "react": opReact}
 
 // sameOrigin reports whether the request's Origin, if any, names the host it
 // was sent to. Browsers always send Origin on WebSocket handshakes, so a
@@ -206,13 +212,20 @@ func (c *conn) handle(data []byte) {
 	if c.limiter == nil {
 		c.limiter = rate.NewLimiter(c.msgRate, c.msgBurst)
 	}
+	if f.Type == "typing" {
+		c.hub.typing(c, f.Room) // never stored; the hub throttles it
+		return
+	}
 	if !c.limiter.Allow() {
 		c.reply(newErrorFrame("rate_limited", "slow down: too many messages", f.ClientID))
 		return
 	}
-	c.com.submit(&pendingSend{from: c, req: appendRequest{Msg: message{
-		Room: f.Room, User: c.user, Body: f.Body, ClientID: f.ClientID,
-	}}})
+	c.com.submit(&pendingSend{from: c, req: appendRequest{
+		Op:    frameOps[f.Type],
+		Msg:   message{Room: f.Room, User: c.user, Body: f.Body, ClientID: f.ClientID, ID: f.ID},
+		Emoji: f.Emoji,
+		Admin: c.admin,
+	}})
 }
 
 // sendError is a refused client frame: its wire code, the reason, and the
@@ -221,10 +234,11 @@ type sendError struct{ code, msg, clientID string }
 
 func (e sendError) Error() string { return e.code + ": " + e.msg }
 
-// decodeClientFrame parses and validates one client frame. Only "send"
-// frames exist; one that passes names a room or DM validly, a non-blank body of
-// at most maxBody bytes and a client_id of at most maxClientIDLen bytes.
-// Otherwise the error is a sendError.
+// decodeClientFrame parses and validates one client frame. One that passes
+// has a known type, names a room or DM validly, and has what its type needs:
+// a non-blank body of at most maxBody bytes (send, edit), a message id
+// (edit, delete, react), one of reactionEmoji (react); a client_id is at
+// most maxClientIDLen bytes. Otherwise the error is a sendError.
 func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
 	var f clientFrame
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -234,17 +248,23 @@ func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
 	if len(cid) > maxClientIDLen {
 		cid = "" // not a client_id we accept, so not one to echo
 	}
+	_, changes := frameOps[f.Type]
+	hasBody := f.Type == "send" || f.Type == "edit"
 	switch {
-	case f.Type != "send":
+	case !changes && f.Type != "typing":
 		return f, sendError{"unknown_type", "unknown frame type " + quote(f.Type), cid}
 	case !isRoomKey(f.Room):
 		return f, sendError{"unknown_room", "no such room: " + quote(f.Room), cid}
-	case strings.TrimSpace(f.Body) == "":
+	case hasBody && strings.TrimSpace(f.Body) == "":
 		return f, sendError{"empty", "message is empty", cid}
-	case len(f.Body) > maxBody:
+	case hasBody && len(f.Body) > maxBody:
 		return f, sendError{"too_long", "message is longer than " + byteSize(maxBody), cid}
 	case len(f.ClientID) > maxClientIDLen:
 		return f, sendError{"bad_client_id", "client_id is longer than 64 bytes", ""}
+	case changes && f.Type != "send" && f.ID == 0:
+		return f, sendError{"unknown_message", "id must name a message", cid}
+	case f.Type == "react" && !slices.Contains(reactionEmoji, f.Emoji):
+		return f, sendError{"bad_emoji", "reactions are " + strings.Join(reactionEmoji, " "), cid}
 	}
 	return f, nil
 }

@@ -245,18 +245,22 @@ func (c *client) dial() *socket {
 
 // wireFrame is any server frame, decoded loosely.
 type wireFrame struct {
-	Type     string    `json:"type"`
-	Room     string    `json:"room"`
-	ID       uint64    `json:"id"`
-	User     string    `json:"user"`
-	Body     string    `json:"body"`
-	TS       time.Time `json:"ts"`
-	ClientID string    `json:"client_id"`
-	Event    string    `json:"event"`
-	Online   []string  `json:"online"`
-	Code     string    `json:"code"`
-	Message  string    `json:"message"`
-	Rooms    []string  `json:"rooms"`
+	Type      string              `json:"type"`
+	Room      string              `json:"room"`
+	ID        uint64              `json:"id"`
+	User      string              `json:"user"`
+	Body      string              `json:"body"`
+	TS        time.Time           `json:"ts"`
+	ClientID  string              `json:"client_id"`
+	Event     string              `json:"event"`
+	Online    []string            `json:"online"`
+	Code      string              `json:"code"`
+	Message   string              `json:"message"`
+	Rooms     []string            `json:"rooms"`
+	Rev       uint64              `json:"rev"`
+	Edited    time.Time           `json:"edited"`
+	Deleted   bool                `json:"deleted"`
+	Reactions map[string][]string `json:"reactions"`
 }
 
 func (s *socket) send(v any) {

@@ -37,6 +37,7 @@ type hub struct {
 	roomSet    chan room          // a room created, or its members changed
 	liveKeys   chan chan []string // asks for the session keys of open sockets
 	leftDue    chan string        // a user's presence grace may have run out
+	typingCh   chan typingEvent   // someone is typing (dropped when the hub is busy)
 	done       chan struct{}      // closed when run returns
 
 	// pumps counts the read and write goroutines of every connection, so
@@ -55,7 +56,18 @@ type hub struct {
 	leaving map[string]time.Time // users with no connection, until their "left" is due
 	byAddr  map[string]int       // client address → open connections
 	rooms   map[string]room      // name → room; a connection hears the rooms its user may see
+	typed   map[string]time.Time // user "\x00" room → when their typing was last relayed
 }
+
+// typingEvent says c's user is typing in room.
+type typingEvent struct {
+	c    *conn
+	room string
+}
+
+// typingEvery is how often one user's typing in one room is relayed: a
+// typing indicator needs no more, and a chatty keyboard costs no more.
+const typingEvery = 2 * time.Second
 
 // frame is one complete WebSocket text frame, header included, encoded
 // once and written as is to every recipient. Its bytes are never modified.
@@ -106,6 +118,8 @@ func newHub(rooms []room, maxPerUser, maxPerAddr int, pingPeriod, presenceGrace 
 		pingPeriod:    pingPeriod,
 		presenceGrace: presenceGrace,
 		leftDue:       make(chan string),
+		typingCh:      make(chan typingEvent, 64),
+		typed:         make(map[string]time.Time),
 		leaving:       make(map[string]time.Time),
 		maxPerUser:    maxPerUser,
 		maxPerAddr:    maxPerAddr,
@@ -134,6 +148,13 @@ func (h *hub) run(ctx context.Context) {
 		select {
 		case <-pings.C:
 			h.broadcast(pingFrame)
+			for k, t := range h.typed {
+				if time.Since(t) > typingEvery {
+					delete(h.typed, k)
+				}
+			}
+		case e := <-h.typingCh:
+			h.relayTyping(e)
 		case <-ctx.Done():
 			for c := range h.conns {
 				// No "left" announcements: everyone is leaving at once.
@@ -222,6 +243,15 @@ func (h *hub) sessionKeys() []string {
 		return <-reply
 	case <-h.done:
 		return nil
+	}
+}
+
+// typing relays that c's user is typing in room, at most every typingEvery.
+// It never blocks: when the hub is busy a typing event is simply lost.
+func (h *hub) typing(c *conn, room string) {
+	select {
+	case h.typingCh <- typingEvent{c, room}:
+	default:
 	}
 }
 
@@ -402,6 +432,26 @@ func (h *hub) deliverByRoom(each func(yield func(room string, f frames))) {
 	}
 }
 
+// relayTyping tells everyone else who may see the room that e's user is
+// typing there. Nothing is stored.
+func (h *hub) relayTyping(e typingEvent) {
+	r, ok := h.rooms[e.room]
+	if _, live := h.conns[e.c]; !live || !ok || !r.visibleTo(e.c.user) {
+		return
+	}
+	key := e.c.user + "\x00" + e.room
+	if time.Since(h.typed[key]) < typingEvery {
+		return
+	}
+	h.typed[key] = time.Now()
+	f := prepare(typingFrame{Type: "typing", Room: e.room, User: e.c.user})
+	for c := range h.conns {
+		if c.user != e.c.user && r.visibleTo(c.user) {
+			h.push(c, f)
+		}
+	}
+}
+
 // setRoom records a new room, or a room's new members, and tells the
 // connections that gain it (a room frame) or lose it (room_removed).
 func (h *hub) setRoom(r room) {
@@ -468,6 +518,12 @@ type roomFrame struct {
 
 func roomFrameFor(r room) roomFrame {
 	return roomFrame{Type: "room", Room: r.Name, Private: r.Private, DM: r.DM, Members: r.Members}
+}
+
+type typingFrame struct {
+	Type string `json:"type"`
+	Room string `json:"room"`
+	User string `json:"user"`
 }
 
 type errorFrame struct {

@@ -11,6 +11,9 @@
 //	rooms      name → room JSON
 //	messages   room → bucket of id (8-byte big endian) → message JSON
 //	clientids  room → bucket of client_id "\x00" user → id (8-byte big endian)
+//	revs       room → bucket of rev → id (8-byte big endian each): every
+//	           change to a room (a message, an edit, a delete, a reaction)
+//	           takes the room's next rev, so catch-up can ask what changed
 
 package main
 
@@ -39,6 +42,7 @@ var (
 	bucketRooms     = []byte("rooms")
 	bucketMessages  = []byte("messages")
 	bucketClientIDs = []byte("clientids")
+	bucketRevs      = []byte("revs")
 
 	keyCookieHash  = []byte("cookie_hash_key")
 	keyCookieBlock = []byte("cookie_block_key")
@@ -50,6 +54,8 @@ var (
 	errSessionNotFound = errors.New("session not found")
 	errRoomExists      = errors.New("room already exists")
 	errRoomNotFound    = errors.New("room not found")
+	errMessageNotFound = errors.New("message not found")
+	errNotYours        = errors.New("not your message")
 	errInviteInvalid   = errors.New("invite is unknown, expired or used up")
 	errSetupDone       = errors.New("setup is already done")
 	errDatabaseInUse   = errors.New("database is in use by another process (is a Hearth server running on it?)")
@@ -136,34 +142,62 @@ func dmName(a, b string) string {
 }
 
 // message is one stored chat message. Its JSON form is the wire form of the
-// "message" frame and of the history API.
+// "message" and "update" frames and of the history API.
 type message struct {
-	Type     string    `json:"type"` // always "message"
-	Room     string    `json:"room"`
-	ID       uint64    `json:"id"`
-	User     string    `json:"user"`
-	Body     string    `json:"body"`
-	TS       time.Time `json:"ts"`
-	ClientID string    `json:"client_id,omitempty"`
+	Type      string              `json:"type"` // "message", or "update" for a change
+	Room      string              `json:"room"`
+	ID        uint64              `json:"id"`
+	Rev       uint64              `json:"rev"` // the room's rev of this message's latest change
+	User      string              `json:"user"`
+	Body      string              `json:"body"`
+	TS        time.Time           `json:"ts"`
+	ClientID  string              `json:"client_id,omitempty"`
+	Edited    time.Time           `json:"edited,omitzero"`
+	Deleted   bool                `json:"deleted,omitempty"`
+	Reactions map[string][]string `json:"reactions,omitempty"` // emoji → users, in order of reacting
+	Bot       bool                `json:"bot,omitempty"`       // posted by a webhook
 }
 
 // storedMessage is the value kept in bbolt; room and id live in the bucket
 // name and key.
 type storedMessage struct {
-	User     string    `json:"u"`
-	Body     string    `json:"b"`
-	TS       time.Time `json:"t"`
-	ClientID string    `json:"c,omitempty"`
+	User      string              `json:"u"`
+	Body      string              `json:"b"`
+	TS        time.Time           `json:"t"`
+	ClientID  string              `json:"c,omitempty"`
+	Rev       uint64              `json:"r,omitempty"`
+	Edited    time.Time           `json:"e,omitzero"`
+	Deleted   bool                `json:"d,omitempty"`
+	Reactions map[string][]string `json:"x,omitempty"`
+	Bot       bool                `json:"o,omitempty"`
 }
 
-// appendRequest is one message waiting to be committed. The caller fills Msg's
-// Room, User, Body and ClientID; appendMessages fills the rest.
+// changeOp is what an appendRequest does.
+type changeOp uint8
+
+const (
+	opSend   changeOp = iota // a new message
+	opEdit                   // replace the body of one's own message
+	opDelete                 // delete one's own message (an admin: anyone's)
+	opReact                  // toggle one's reaction on a message
+)
+
+// reactionEmoji are the reactions a message can get.
+var reactionEmoji = []string{"👍", "❤️", "😂", "😮", "😢", "🎉"}
+
+// appendRequest is one change waiting to be committed. For opSend the caller
+// fills Msg's Room, User, Body and ClientID; for the others Room, ID, User
+// (and Body to edit). appendMessages leaves in Msg the message as stored.
 type appendRequest struct {
-	Msg message
+	Op    changeOp
+	Msg   message
+	Emoji string // opReact
+	Admin bool   // the requester may delete anyone's message
 	// Dup is set when Msg.ClientID was already stored for this user and room:
 	// Msg then holds the stored message and nothing new was written.
 	Dup bool
-	// Err is set when this request alone was refused (errRoomNotFound).
+	// Err is set when this request alone was refused: errRoomNotFound,
+	// errMessageNotFound, errNotYours.
 	Err error
 	// Bot is set for a webhook's message: it may post to its room without
 	// being a member.
@@ -245,7 +279,7 @@ func openStore(path string) (st *store, err error) {
 }
 
 // topBuckets are the buckets every database has.
-var topBuckets = [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs}
+var topBuckets = [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs, bucketRevs}
 
 // initialise creates whatever buckets or default room are missing. It
 // writes only when something is missing, so opening a database to read it
@@ -260,6 +294,14 @@ func (st *store) initialise() error {
 		return nil
 	})
 	if complete {
+		st.db.View(func(tx *bbolt.Tx) error {
+			return tx.Bucket(bucketRooms).ForEach(func(k, _ []byte) error {
+				complete = complete && tx.Bucket(bucketRevs).Bucket(k) != nil
+				return nil
+			})
+		})
+	}
+	if complete {
 		return nil
 	}
 	return st.db.Update(func(tx *bbolt.Tx) error {
@@ -269,9 +311,14 @@ func (st *store) initialise() error {
 			}
 		}
 		if tx.Bucket(bucketRooms).Get([]byte(defaultRoom)) == nil {
-			return createRoomTx(tx, room{Name: defaultRoom, Created: time.Now().UTC()})
+			if err := createRoomTx(tx, room{Name: defaultRoom, Created: time.Now().UTC()}); err != nil {
+				return err
+			}
 		}
-		return nil
+		return tx.Bucket(bucketRooms).ForEach(func(k, _ []byte) error {
+			_, err := tx.Bucket(bucketRevs).CreateBucketIfNotExists(k)
+			return err
+		})
 	})
 }
 
@@ -637,6 +684,9 @@ func createRoomTx(tx *bbolt.Tx, r room) error {
 	if _, err := tx.Bucket(bucketClientIDs).CreateBucketIfNotExists([]byte(r.Name)); err != nil {
 		return err
 	}
+	if _, err := tx.Bucket(bucketRevs).CreateBucketIfNotExists([]byte(r.Name)); err != nil {
+		return err
+	}
 	return putJSON(b, []byte(r.Name), r)
 }
 
@@ -725,69 +775,189 @@ func (st *store) loadRooms() error {
 
 // --- messages ---
 
-// appendMessages stores every request in one transaction, so one fsync
-// commits the whole batch. Within a room, ids are assigned in slice order and
-// increase strictly. A request whose client_id was already stored by the same
-// user in the same room is answered from the store (Dup). A request for a
-// missing room gets Err = errRoomNotFound. The returned error means nothing
-// at all was committed.
+// appendMessages applies every request in one transaction, so one fsync
+// commits the whole batch. Within a room, ids and revs are assigned in
+// slice order and increase strictly. A send whose client_id was already
+// stored by the same user in the same room is answered from the store
+// (Dup). A request for a room its user may not see gets errRoomNotFound; a
+// change to a missing or deleted message errMessageNotFound; to someone
+// else's errNotYours. The returned error means nothing at all was
+// committed.
 func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 	now = now.UTC().Truncate(time.Millisecond)
 	err := st.db.Update(func(tx *bbolt.Tx) error {
-		msgs, cids := tx.Bucket(bucketMessages), tx.Bucket(bucketClientIDs)
+		msgs, cids, revs := tx.Bucket(bucketMessages), tx.Bucket(bucketClientIDs), tx.Bucket(bucketRevs)
 		for _, req := range reqs {
 			req.Dup, req.Err = false, nil // Update's fn must be safe to rerun.
 			m := &req.Msg
-			mb, cb := msgs.Bucket([]byte(m.Room)), cids.Bucket([]byte(m.Room))
-			if r, ok := st.room(m.Room); mb == nil || cb == nil || !ok || !(req.Bot || r.visibleTo(m.User)) {
+			mb, cb, rb := msgs.Bucket([]byte(m.Room)), cids.Bucket([]byte(m.Room)), revs.Bucket([]byte(m.Room))
+			if r, ok := st.room(m.Room); mb == nil || cb == nil || rb == nil || !ok || !(req.Bot || r.visibleTo(m.User)) {
 				req.Err = errRoomNotFound // a non-member learns nothing more
 				continue
 			}
-			// Both fill at their end (ids increase; client_ids mostly
-			// start with a time): full pages, half the file of bbolt's
-			// default split at 50%.
-			mb.FillPercent, cb.FillPercent = appendFillPercent, appendFillPercent
-			var cidKey []byte
-			if m.ClientID != "" {
-				// client_id first: ids that start with a time, as the
-				// web client's do, then land at the end of the index, so
-				// a commit appends to one page instead of rewriting one
-				// per sender.
-				cidKey = []byte(m.ClientID + "\x00" + m.User)
-				if idBytes := cb.Get(cidKey); idBytes != nil {
-					stored, err := getMessage(mb, m.Room, binary.BigEndian.Uint64(idBytes))
-					if err != nil {
-						return err
-					}
-					req.Msg, req.Dup = stored, true
-					continue
-				}
+			// All three fill at their end (ids and revs increase;
+			// client_ids mostly start with a time): full pages, half the
+			// file of bbolt's default split at 50%.
+			mb.FillPercent, cb.FillPercent, rb.FillPercent = appendFillPercent, appendFillPercent, appendFillPercent
+			var err error
+			if req.Op == opSend {
+				err = appendTx(mb, cb, rb, req, now)
+			} else {
+				err = changeTx(mb, rb, req, now)
 			}
-			id, err := mb.NextSequence()
 			if err != nil {
 				return err
-			}
-			m.Type, m.ID, m.TS = "message", id, now
-			val, err := json.Marshal(storedMessage{User: m.User, Body: m.Body, TS: m.TS, ClientID: m.ClientID})
-			if err != nil {
-				return err
-			}
-			key := idKey(id)
-			if err := mb.Put(key, val); err != nil {
-				return err
-			}
-			if cidKey != nil {
-				if err := cb.Put(cidKey, key); err != nil {
-					return err
-				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store: append %d messages: %w", len(reqs), err)
+		return fmt.Errorf("store: append %d changes: %w", len(reqs), err)
 	}
 	return nil
+}
+
+// appendTx stores a new message (or finds it stored already, by client_id).
+func appendTx(mb, cb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error {
+	m := &req.Msg
+	var cidKey []byte
+	if m.ClientID != "" {
+		// client_id first: ids that start with a time, as the web
+		// client's do, then land at the end of the index, so a commit
+		// appends to one page instead of rewriting one per sender.
+		cidKey = []byte(m.ClientID + "\x00" + m.User)
+		if idBytes := cb.Get(cidKey); idBytes != nil {
+			stored, err := getMessage(mb, m.Room, binary.BigEndian.Uint64(idBytes))
+			if err != nil {
+				return err
+			}
+			req.Msg, req.Dup = stored, true
+			return nil
+		}
+	}
+	id, err := mb.NextSequence()
+	if err != nil {
+		return err
+	}
+	m.Type, m.ID, m.TS, m.Bot = "message", id, now, req.Bot
+	if err := putMessage(mb, rb, m); err != nil {
+		return err
+	}
+	if cidKey != nil {
+		return cb.Put(cidKey, idKey(id))
+	}
+	return nil
+}
+
+// changeTx edits, deletes or reacts to a stored message.
+func changeTx(mb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error {
+	stored, err := getMessage(mb, req.Msg.Room, req.Msg.ID)
+	if errors.Is(err, errMessageNotFound) || (err == nil && stored.Deleted) {
+		req.Err = errMessageNotFound
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	who := req.Msg.User
+	switch req.Op {
+	case opEdit:
+		if stored.User != who || stored.Bot {
+			req.Err = errNotYours
+			return nil
+		}
+		stored.Body, stored.Edited = req.Msg.Body, now
+	case opDelete:
+		if (stored.User != who || stored.Bot) && !req.Admin {
+			req.Err = errNotYours
+			return nil
+		}
+		stored.Body, stored.Deleted, stored.Reactions = "", true, nil
+	case opReact:
+		users := stored.Reactions[req.Emoji]
+		if i := slices.Index(users, who); i >= 0 {
+			users = slices.Delete(users, i, i+1)
+		} else {
+			users = append(users, who)
+		}
+		if stored.Reactions == nil {
+			stored.Reactions = map[string][]string{}
+		}
+		stored.Reactions[req.Emoji] = users
+		if len(users) == 0 {
+			delete(stored.Reactions, req.Emoji)
+		}
+	}
+	stored.Type = "update"
+	if err := putMessage(mb, rb, &stored); err != nil {
+		return err
+	}
+	req.Msg = stored
+	return nil
+}
+
+// putMessage gives m the room's next rev and stores it.
+func putMessage(mb, rb *bbolt.Bucket, m *message) error {
+	rev, err := rb.NextSequence()
+	if err != nil {
+		return err
+	}
+	m.Rev = rev
+	val, err := json.Marshal(storedMessage{
+		User: m.User, Body: m.Body, TS: m.TS, ClientID: m.ClientID, Rev: m.Rev,
+		Edited: m.Edited, Deleted: m.Deleted, Reactions: m.Reactions, Bot: m.Bot,
+	})
+	if err != nil {
+		return err
+	}
+	key := idKey(m.ID)
+	if err := mb.Put(key, val); err != nil {
+		return err
+	}
+	return rb.Put(idKey(rev), key)
+}
+
+// roomRev returns the room's latest rev: every change up to it is reflected
+// in what is read after.
+func (st *store) roomRev(roomName string) (uint64, error) {
+	var rev uint64
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		rb := tx.Bucket(bucketRevs).Bucket([]byte(roomName))
+		if rb == nil {
+			return errRoomNotFound
+		}
+		rev = rb.Sequence()
+		return nil
+	})
+	return rev, err
+}
+
+// changes returns up to limit messages of the room that changed after rev
+// since (new, edited, deleted or reacted to), each as it is now, in the
+// order of their latest change, and the rev the caller has caught up to.
+func (st *store) changes(roomName string, since uint64, limit int) ([]message, uint64, error) {
+	var out []message
+	upTo := since
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		rb := tx.Bucket(bucketRevs).Bucket([]byte(roomName))
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
+		if rb == nil || mb == nil {
+			return errRoomNotFound
+		}
+		c := rb.Cursor()
+		for k, v := c.Seek(idKey(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			upTo = binary.BigEndian.Uint64(k)
+			m, err := getMessage(mb, roomName, binary.BigEndian.Uint64(v))
+			if err != nil {
+				return err
+			}
+			if m.Rev == upTo { // else a later change of it follows
+				out = append(out, m)
+			}
+		}
+		return nil
+	})
+	return out, upTo, err
 }
 
 // historyQuery selects a page of one room's history: with Forward, the Limit
@@ -797,6 +967,9 @@ type historyQuery struct {
 	Forward       bool
 	Before, After uint64
 	Limit         int
+	// Changes asks instead for what changed after rev Since (see changes).
+	Changes bool
+	Since   uint64
 }
 
 // history returns a page of room's messages in ascending id order. It returns
@@ -846,11 +1019,12 @@ func (st *store) history(roomName string, q historyQuery) ([]message, error) {
 	return out, err
 }
 
+// getMessage returns a stored message, or errMessageNotFound.
 func getMessage(b *bbolt.Bucket, roomName string, id uint64) (message, error) {
 	k := idKey(id)
 	v := b.Get(k)
 	if v == nil {
-		return message{}, fmt.Errorf("message %d in %q indexed by client id but missing", id, roomName)
+		return message{}, errMessageNotFound
 	}
 	return decodeMessage(roomName, k, v)
 }
@@ -862,7 +1036,10 @@ func decodeMessage(roomName string, k, v []byte) (message, error) {
 	if err := json.Unmarshal(v, &sm); err != nil {
 		return message{}, fmt.Errorf("message %d in %q: %w", binary.BigEndian.Uint64(k), roomName, err)
 	}
-	return message{Type: "message", Room: roomName, ID: binary.BigEndian.Uint64(k), User: sm.User, Body: sm.Body, TS: sm.TS, ClientID: sm.ClientID}, nil
+	return message{
+		Type: "message", Room: roomName, ID: binary.BigEndian.Uint64(k), Rev: sm.Rev, User: sm.User, Body: sm.Body,
+		TS: sm.TS, ClientID: sm.ClientID, Edited: sm.Edited, Deleted: sm.Deleted, Reactions: sm.Reactions, Bot: sm.Bot,
+	}, nil
 }
 
 func idKey(id uint64) []byte {
