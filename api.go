@@ -58,6 +58,7 @@ type server struct {
 	sessions *sessionManager
 	logins   *loginGuard
 	setup    *setupToken // nil when the database already had users
+	hooks    hookLimits  // per bot
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
 	handler  http.Handler // mux wrapped in cross-origin protection and headers
@@ -111,6 +112,14 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /api/rooms/{room}", s.withUser(s.handleGetRoom))
 	s.mux.HandleFunc("PUT /api/rooms/{room}/members", s.withUser(s.handleSetMembers))
 	s.mux.HandleFunc("POST /api/dms", s.withUser(s.handleOpenDM))
+	s.mux.HandleFunc("POST /api/rooms/{room}/read", s.withUser(s.handleRead))
+	s.mux.HandleFunc("GET /api/search", s.withUser(s.handleSearch))
+	s.mux.HandleFunc("GET /api/bots", s.withAdmin(s.handleListBots))
+	s.mux.HandleFunc("POST /api/bots", s.withAdmin(s.handleCreateBot))
+	s.mux.HandleFunc("DELETE /api/bots/{id}", s.withAdmin(s.handleDeleteBot))
+	s.mux.HandleFunc("POST /api/rooms/{room}/hook", s.handleHook)
+	s.mux.HandleFunc("POST /api/rooms/{room}/files", s.withUser(s.handleUpload))
+	s.mux.HandleFunc("GET /api/files/{id}", s.withUser(s.handleFile))
 	s.mux.HandleFunc("GET /api/rooms/{room}/messages", s.withUser(s.handleMessages))
 	s.mux.HandleFunc("GET /api/sessions", s.withUser(s.handleListSessions))
 	s.mux.HandleFunc("DELETE /api/sessions/{id}", s.withUser(s.handleRevokeSession))

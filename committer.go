@@ -37,6 +37,9 @@ type pendingSend struct {
 	req   appendRequest
 	err   error  // errCommitFailed when the batch's transaction failed
 	reply frames // encoded by the committer after the commit: the message, or the error
+	// done, if not nil, is closed once the change is committed (or refused)
+	// and handed to the hub: HTTP handlers wait on it.
+	done chan struct{}
 }
 
 // private reports whether p's reply is for its sender alone: a refusal, or
@@ -114,6 +117,11 @@ func (cm *committer) run(ctx context.Context) {
 		select {
 		case cm.hub.deliver <- append([]*pendingSend(nil), batch...):
 		case <-cm.hub.done:
+		}
+		for _, p := range batch {
+			if p.done != nil {
+				close(p.done)
+			}
 		}
 	}
 }

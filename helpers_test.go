@@ -261,6 +261,7 @@ type wireFrame struct {
 	Edited    time.Time           `json:"edited"`
 	Deleted   bool                `json:"deleted"`
 	Reactions map[string][]string `json:"reactions"`
+	Mentions  []string            `json:"mentions"`
 }
 
 func (s *socket) send(v any) {

@@ -38,6 +38,7 @@ type hub struct {
 	liveKeys   chan chan []string // asks for the session keys of open sockets
 	leftDue    chan string        // a user's presence grace may have run out
 	typingCh   chan typingEvent   // someone is typing (dropped when the hub is busy)
+	userCh     chan userFrames    // frames for every socket of one user
 	done       chan struct{}      // closed when run returns
 
 	// pumps counts the read and write goroutines of every connection, so
@@ -57,6 +58,12 @@ type hub struct {
 	byAddr  map[string]int       // client address → open connections
 	rooms   map[string]room      // name → room; a connection hears the rooms its user may see
 	typed   map[string]time.Time // user "\x00" room → when their typing was last relayed
+}
+
+// userFrames are for every socket of one user (their read markers, say).
+type userFrames struct {
+	user   string
+	frames frames
 }
 
 // typingEvent says c's user is typing in room.
@@ -119,6 +126,7 @@ func newHub(rooms []room, maxPerUser, maxPerAddr int, pingPeriod, presenceGrace 
 		presenceGrace: presenceGrace,
 		leftDue:       make(chan string),
 		typingCh:      make(chan typingEvent, 64),
+		userCh:        make(chan userFrames, 64),
 		typed:         make(map[string]time.Time),
 		leaving:       make(map[string]time.Time),
 		maxPerUser:    maxPerUser,
@@ -155,6 +163,12 @@ func (h *hub) run(ctx context.Context) {
 			}
 		case e := <-h.typingCh:
 			h.relayTyping(e)
+		case uf := <-h.userCh:
+			for c := range h.conns {
+				if c.user == uf.user {
+					h.push(c, uf.frames)
+				}
+			}
 		case <-ctx.Done():
 			for c := range h.conns {
 				// No "left" announcements: everyone is leaving at once.
@@ -252,6 +266,14 @@ func (h *hub) typing(c *conn, room string) {
 	select {
 	case h.typingCh <- typingEvent{c, room}:
 	default:
+	}
+}
+
+// sendUser queues frames for every socket of user.
+func (h *hub) sendUser(user string, f frames) {
+	select {
+	case h.userCh <- userFrames{user, f}:
+	case <-h.done:
 	}
 }
 
@@ -518,6 +540,12 @@ type roomFrame struct {
 
 func roomFrameFor(r room) roomFrame {
 	return roomFrame{Type: "room", Room: r.Name, Private: r.Private, DM: r.DM, Members: r.Members}
+}
+
+type readFrame struct {
+	Type string `json:"type"`
+	Room string `json:"room"`
+	ID   uint64 `json:"id"`
 }
 
 type typingFrame struct {

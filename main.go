@@ -40,6 +40,7 @@ type config struct {
 	SessionLifetime time.Duration // extended on use
 	ReapInterval    time.Duration // how often expired sessions are deleted
 	MaxBody         int           // bytes in one message
+	MaxUpload       int64         // bytes in one uploaded file
 	MsgRate         rate.Limit    // messages per second per connection, after the burst
 	MsgBurst        int
 	LoginRate       rate.Limit // failed logins per second refilled, per address and per name
@@ -57,6 +58,7 @@ func defaultConfig() config {
 		SessionLifetime: 30 * 24 * time.Hour,
 		ReapInterval:    10 * time.Minute,
 		MaxBody:         4 << 10,
+		MaxUpload:       25 << 20,
 		MsgRate:         5,
 		MsgBurst:        20,
 		LoginRate:       rate.Every(time.Minute / 5),
@@ -115,6 +117,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "how long an unused session lasts")
 	fs.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often expired sessions are deleted")
 	fs.IntVar(&cfg.MaxBody, "max-message", cfg.MaxBody, "largest message body in bytes")
+	fs.Int64Var(&cfg.MaxUpload, "max-upload", cfg.MaxUpload, "largest uploaded file in bytes")
 	msgRate := fs.Float64("msg-rate", float64(cfg.MsgRate), "messages per second per connection after the burst")
 	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a connection may send at once")
 	fs.IntVar(&cfg.MaxConnsPerUser, "max-conns-per-user", cfg.MaxConnsPerUser, "concurrent sockets one account may hold")

@@ -17,7 +17,10 @@ import (
 // roomResponse is a room as its viewer sees it.
 type roomResponse struct {
 	room
-	CanManage bool `json:"can_manage,omitempty"` // may change the members
+	CanManage bool   `json:"can_manage,omitempty"` // may change the members
+	Read      uint64 `json:"read"`                 // the id the viewer has read up to
+	Unread    int    `json:"unread"`               // messages by others after it (at most 1000)
+	Mentions  int    `json:"mentions"`             // of those, how many name the viewer
 }
 
 func roomFor(r room, u user) roomResponse {
@@ -44,11 +47,42 @@ func (s *server) handleListRooms(w http.ResponseWriter, r *http.Request, sess se
 	}
 	out := make([]roomResponse, 0, len(rooms))
 	for _, rm := range rooms {
-		if rm.visibleTo(u.Name) {
-			out = append(out, roomFor(rm, u))
+		if !rm.visibleTo(u.Name) {
+			continue
 		}
+		resp := roomFor(rm, u)
+		resp.Read, resp.Unread, resp.Mentions, err = s.st.unread(u.Name, rm.Name)
+		if err != nil {
+			slog.Error("count unread", "room", rm.Name, "err", err)
+			writeError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		out = append(out, resp)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rooms": out})
+}
+
+// handleRead moves the user's read marker in a room forward, for all their
+// devices: each of their sockets hears it and clears its badge.
+func (s *server) handleRead(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	rm, ok := s.visibleRoom(w, r.PathValue("room"), u)
+	if !ok {
+		return
+	}
+	var req struct {
+		ID uint64 `json:"id"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	read, err := s.st.setRead(u.Name, rm.Name, req.ID)
+	if err != nil {
+		slog.Error("set read marker", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.sendUser(u.Name, prepare(readFrame{Type: "read", Room: rm.Name, ID: read}))
+	writeJSON(w, http.StatusOK, map[string]uint64{"read": read})
 }
 
 func (s *server) handleGetRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {

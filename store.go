@@ -14,6 +14,11 @@
 //	revs       room → bucket of rev → id (8-byte big endian each): every
 //	           change to a room (a message, an edit, a delete, a reaction)
 //	           takes the room's next rev, so catch-up can ask what changed
+//	words      word "\x00" inverted ms (8) id (8) room → nothing: the search
+//	           index, newest first for each word
+//	reads      user "\x00" room → id of the last message they read
+//	files      id (8) → file JSON; blobs: id (8) → the file's bytes
+//	bots       sha256(token) hex → bot JSON
 
 package main
 
@@ -23,6 +28,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -43,6 +50,11 @@ var (
 	bucketMessages  = []byte("messages")
 	bucketClientIDs = []byte("clientids")
 	bucketRevs      = []byte("revs")
+	bucketWords     = []byte("words")
+	bucketReads     = []byte("reads")
+	bucketFiles     = []byte("files")
+	bucketBlobs     = []byte("blobs")
+	bucketBots      = []byte("bots")
 
 	keyCookieHash  = []byte("cookie_hash_key")
 	keyCookieBlock = []byte("cookie_block_key")
@@ -56,6 +68,9 @@ var (
 	errRoomNotFound    = errors.New("room not found")
 	errMessageNotFound = errors.New("message not found")
 	errNotYours        = errors.New("not your message")
+	errFileNotFound    = errors.New("file not found")
+	errBotNotFound     = errors.New("bot not found")
+	errNameTaken       = errors.New("name is taken")
 	errInviteInvalid   = errors.New("invite is unknown, expired or used up")
 	errSetupDone       = errors.New("setup is already done")
 	errDatabaseInUse   = errors.New("database is in use by another process (is a Hearth server running on it?)")
@@ -156,6 +171,17 @@ type message struct {
 	Deleted   bool                `json:"deleted,omitempty"`
 	Reactions map[string][]string `json:"reactions,omitempty"` // emoji → users, in order of reacting
 	Bot       bool                `json:"bot,omitempty"`       // posted by a webhook
+	Mentions  []string            `json:"mentions,omitempty"`  // users named with @, who exist
+	File      *attachment         `json:"file,omitempty"`
+}
+
+// attachment is a file shared in a message; its bytes are in the blobs bucket.
+type attachment struct {
+	ID   uint64 `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"` // as sniffed from the bytes
+	Size int64  `json:"size"`
+	Room string `json:"room,omitempty"` // stored with the file, to check who may fetch it
 }
 
 // storedMessage is the value kept in bbolt; room and id live in the bucket
@@ -170,6 +196,8 @@ type storedMessage struct {
 	Deleted   bool                `json:"d,omitempty"`
 	Reactions map[string][]string `json:"x,omitempty"`
 	Bot       bool                `json:"o,omitempty"`
+	Mentions  []string            `json:"m,omitempty"`
+	File      *attachment         `json:"f,omitempty"`
 }
 
 // changeOp is what an appendRequest does.
@@ -279,7 +307,8 @@ func openStore(path string) (st *store, err error) {
 }
 
 // topBuckets are the buckets every database has.
-var topBuckets = [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs, bucketRevs}
+var topBuckets = [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs, bucketRevs,
+	bucketWords, bucketReads, bucketFiles, bucketBlobs, bucketBots}
 
 // initialise creates whatever buckets or default room are missing. It
 // writes only when something is missing, so opening a database to read it
@@ -356,7 +385,7 @@ func (st *store) createUser(u user) error {
 
 func createUserTx(tx *bbolt.Tx, u user) error {
 	b := tx.Bucket(bucketUsers)
-	if b.Get([]byte(u.Name)) != nil {
+	if b.Get([]byte(u.Name)) != nil || botNamedTx(tx, u.Name) {
 		return errUserExists
 	}
 	return putJSON(b, []byte(u.Name), u)
@@ -801,9 +830,9 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 			mb.FillPercent, cb.FillPercent, rb.FillPercent = appendFillPercent, appendFillPercent, appendFillPercent
 			var err error
 			if req.Op == opSend {
-				err = appendTx(mb, cb, rb, req, now)
+				err = appendTx(tx, mb, cb, rb, req, now)
 			} else {
-				err = changeTx(mb, rb, req, now)
+				err = changeTx(tx, mb, rb, req, now)
 			}
 			if err != nil {
 				return err
@@ -818,7 +847,7 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 }
 
 // appendTx stores a new message (or finds it stored already, by client_id).
-func appendTx(mb, cb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error {
+func appendTx(tx *bbolt.Tx, mb, cb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error {
 	m := &req.Msg
 	var cidKey []byte
 	if m.ClientID != "" {
@@ -840,7 +869,11 @@ func appendTx(mb, cb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error
 		return err
 	}
 	m.Type, m.ID, m.TS, m.Bot = "message", id, now, req.Bot
+	m.Mentions = mentionsTx(tx, m.Body)
 	if err := putMessage(mb, rb, m); err != nil {
+		return err
+	}
+	if err := indexTx(tx, m, true); err != nil {
 		return err
 	}
 	if cidKey != nil {
@@ -850,7 +883,7 @@ func appendTx(mb, cb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error
 }
 
 // changeTx edits, deletes or reacts to a stored message.
-func changeTx(mb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error {
+func changeTx(tx *bbolt.Tx, mb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error {
 	stored, err := getMessage(mb, req.Msg.Room, req.Msg.ID)
 	if errors.Is(err, errMessageNotFound) || (err == nil && stored.Deleted) {
 		req.Err = errMessageNotFound
@@ -866,13 +899,32 @@ func changeTx(mb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error {
 			req.Err = errNotYours
 			return nil
 		}
+		if err := indexTx(tx, &stored, false); err != nil {
+			return err
+		}
 		stored.Body, stored.Edited = req.Msg.Body, now
+		stored.Mentions = mentionsTx(tx, stored.Body)
+		if err := indexTx(tx, &stored, true); err != nil {
+			return err
+		}
 	case opDelete:
 		if (stored.User != who || stored.Bot) && !req.Admin {
 			req.Err = errNotYours
 			return nil
 		}
-		stored.Body, stored.Deleted, stored.Reactions = "", true, nil
+		if err := indexTx(tx, &stored, false); err != nil {
+			return err
+		}
+		if stored.File != nil {
+			idk := idKey(stored.File.ID)
+			if err := tx.Bucket(bucketFiles).Delete(idk); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketBlobs).Delete(idk); err != nil {
+				return err
+			}
+		}
+		stored.Body, stored.Deleted, stored.Reactions, stored.Mentions, stored.File = "", true, nil, nil, nil
 	case opReact:
 		users := stored.Reactions[req.Emoji]
 		if i := slices.Index(users, who); i >= 0 {
@@ -905,7 +957,7 @@ func putMessage(mb, rb *bbolt.Bucket, m *message) error {
 	m.Rev = rev
 	val, err := json.Marshal(storedMessage{
 		User: m.User, Body: m.Body, TS: m.TS, ClientID: m.ClientID, Rev: m.Rev,
-		Edited: m.Edited, Deleted: m.Deleted, Reactions: m.Reactions, Bot: m.Bot,
+		Edited: m.Edited, Deleted: m.Deleted, Reactions: m.Reactions, Bot: m.Bot, Mentions: m.Mentions, File: m.File,
 	})
 	if err != nil {
 		return err
@@ -1039,11 +1091,266 @@ func decodeMessage(roomName string, k, v []byte) (message, error) {
 	return message{
 		Type: "message", Room: roomName, ID: binary.BigEndian.Uint64(k), Rev: sm.Rev, User: sm.User, Body: sm.Body,
 		TS: sm.TS, ClientID: sm.ClientID, Edited: sm.Edited, Deleted: sm.Deleted, Reactions: sm.Reactions, Bot: sm.Bot,
+		Mentions: sm.Mentions, File: sm.File,
 	}, nil
 }
 
 func idKey(id uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), id)
+}
+
+// --- mentions, reads and unread counts ---
+
+var mentionPattern = regexp.MustCompile(`(?:^|[^a-z0-9_.-])@([a-z0-9_.-]{1,32})`)
+
+// mentionsTx returns the existing users that body names with @, once each.
+func mentionsTx(tx *bbolt.Tx, body string) []string {
+	var out []string
+	users := tx.Bucket(bucketUsers)
+	for _, m := range mentionPattern.FindAllStringSubmatch(body, -1) {
+		name := strings.TrimRight(m[1], ".-") // "@ann." at the end of a sentence
+		if users.Get([]byte(name)) != nil && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// setRead records that user has read room up to id; it never moves back.
+// It returns the marker as stored.
+func (st *store) setRead(userName, roomName string, id uint64) (uint64, error) {
+	key := []byte(userName + "\x00" + roomName)
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketReads)
+		if v := b.Get(key); v != nil && binary.BigEndian.Uint64(v) >= id {
+			id = binary.BigEndian.Uint64(v)
+			return nil
+		}
+		return b.Put(key, idKey(id))
+	})
+	return id, err
+}
+
+// maxUnreadCount caps counting: past it a badge says "999+" anyway.
+const maxUnreadCount = 1000
+
+// unread returns user's read marker in room and, after it, how many
+// messages by others there are and how many of those mention the user
+// (each capped at maxUnreadCount).
+func (st *store) unread(userName, roomName string) (read uint64, unread, mentions int, err error) {
+	err = st.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bucketReads).Get([]byte(userName + "\x00" + roomName)); v != nil {
+			read = binary.BigEndian.Uint64(v)
+		}
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
+		if mb == nil {
+			return errRoomNotFound
+		}
+		c := mb.Cursor()
+		for k, v := c.Seek(idKey(read + 1)); k != nil && unread < maxUnreadCount; k, v = c.Next() {
+			m, err := decodeMessage(roomName, k, v)
+			if err != nil {
+				return err
+			}
+			if m.User == userName || m.Deleted {
+				continue
+			}
+			unread++
+			if slices.Contains(m.Mentions, userName) {
+				mentions++
+			}
+		}
+		return nil
+	})
+	return read, unread, mentions, err
+}
+
+// --- search ---
+
+// wordKey is an index entry: the word, then the message's time inverted (so
+// the newest comes first), its id and its room.
+func wordKey(word string, m *message) []byte {
+	k := make([]byte, 0, len(word)+1+16+len(m.Room))
+	k = append(append(k, word...), 0)
+	k = binary.BigEndian.AppendUint64(k, math.MaxUint64-uint64(m.TS.UnixMilli()))
+	k = binary.BigEndian.AppendUint64(k, m.ID)
+	return append(k, m.Room...)
+}
+
+// indexTx adds (or, with add false, removes) m's words to the index.
+func indexTx(tx *bbolt.Tx, m *message, add bool) error {
+	b := tx.Bucket(bucketWords)
+	for _, w := range words(m.Body) {
+		var err error
+		if add {
+			err = b.Put(wordKey(w, m), nil)
+		} else {
+			err = b.Delete(wordKey(w, m))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// search returns up to limit messages, newest first, holding every one of
+// terms (already split by words) in rooms visible says may be seen.
+func (st *store) search(terms []string, visible func(room string) bool, limit int) ([]message, error) {
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	// Walk the postings of the longest term, likely the rarest, and check
+	// the others in each message found.
+	driver := slices.MaxFunc(terms, func(a, b string) int { return len(a) - len(b) })
+	var out []message
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		msgs := tx.Bucket(bucketMessages)
+		prefix := append([]byte(driver), 0)
+		c := tx.Bucket(bucketWords).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Next() {
+			rest := k[len(prefix):]
+			if len(rest) < 16 {
+				continue
+			}
+			id, roomName := binary.BigEndian.Uint64(rest[8:16]), string(rest[16:])
+			if !visible(roomName) {
+				continue
+			}
+			mb := msgs.Bucket([]byte(roomName))
+			if mb == nil {
+				continue
+			}
+			m, err := getMessage(mb, roomName, id)
+			if err != nil {
+				if errors.Is(err, errMessageNotFound) {
+					continue
+				}
+				return err
+			}
+			have := words(m.Body)
+			if !m.Deleted && !slices.ContainsFunc(terms, func(t string) bool { return !slices.Contains(have, t) }) {
+				out = append(out, m)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// --- files ---
+
+// putFile stores a file's bytes and its description, and returns its id.
+func (st *store) putFile(a attachment, data []byte) (attachment, error) {
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		fb := tx.Bucket(bucketFiles)
+		id, err := fb.NextSequence()
+		if err != nil {
+			return err
+		}
+		a.ID = id
+		if err := putJSON(fb, idKey(id), a); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketBlobs).Put(idKey(id), data)
+	})
+	if err != nil {
+		return attachment{}, fmt.Errorf("store: put file %q: %w", a.Name, err)
+	}
+	return a, nil
+}
+
+// getFile returns a file's description and bytes, or errFileNotFound.
+func (st *store) getFile(id uint64) (attachment, []byte, error) {
+	var a attachment
+	var data []byte
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketFiles), idKey(id), &a, errFileNotFound); err != nil {
+			return err
+		}
+		data = bytes.Clone(tx.Bucket(bucketBlobs).Get(idKey(id)))
+		return nil
+	})
+	return a, data, err
+}
+
+// --- bots ---
+
+// bot posts into one room through the webhook, with a secret token of which
+// only the hash is kept.
+type bot struct {
+	ID        string    `json:"id"` // the first botIDLen hex digits of the token's hash
+	Name      string    `json:"name"`
+	Room      string    `json:"room"`
+	CreatedBy string    `json:"created_by"`
+	Created   time.Time `json:"created"`
+}
+
+// botIDLen is the length of a bot's id.
+const botIDLen = 16
+
+// createBot stores b under the hash of its token. Its name may not be a
+// user's or another bot's (errNameTaken).
+func (st *store) createBot(b bot, tokenHash string) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketUsers).Get([]byte(b.Name)) != nil || botNamedTx(tx, b.Name) {
+			return errNameTaken
+		}
+		return putJSON(tx.Bucket(bucketBots), []byte(tokenHash), b)
+	})
+}
+
+func botNamedTx(tx *bbolt.Tx, name string) bool {
+	found := false
+	tx.Bucket(bucketBots).ForEach(func(_, v []byte) error {
+		var b bot
+		if json.Unmarshal(v, &b) == nil && b.Name == name {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+// botByToken returns the bot whose token hashes to tokenHash, or
+// errBotNotFound.
+func (st *store) botByToken(tokenHash string) (bot, error) {
+	var b bot
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(tx.Bucket(bucketBots), []byte(tokenHash), &b, errBotNotFound)
+	})
+	return b, err
+}
+
+// listBots returns every bot, by name.
+func (st *store) listBots() ([]bot, error) {
+	var out []bot
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketBots).ForEach(func(k, v []byte) error {
+			var b bot
+			if err := json.Unmarshal(v, &b); err != nil {
+				return fmt.Errorf("bot %s: %w", k, err)
+			}
+			out = append(out, b)
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b bot) int { return strings.Compare(a.Name, b.Name) })
+	return out, err
+}
+
+// deleteBot revokes the bot with id, or returns errBotNotFound.
+func (st *store) deleteBot(id string) error {
+	if len(id) != botIDLen {
+		return errBotNotFound
+	}
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketBots)
+		if k, _ := b.Cursor().Seek([]byte(id)); k != nil && bytes.HasPrefix(k, []byte(id)) {
+			return b.Delete(k)
+		}
+		return errBotNotFound
+	})
 }
 
 // --- helpers ---
