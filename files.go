@@ -5,8 +5,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/gif" // image.DecodeConfig for the sizes of shared images
+	_ "image/jpeg"
+	_ "image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -46,7 +51,11 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 		writeError(w, http.StatusBadRequest, "the file is empty")
 		return
 	}
-	a, err := s.st.putFile(attachment{Name: name, Type: sniffType(data), Size: int64(len(data)), Room: rm.Name}, data)
+	a := attachment{Name: name, Type: sniffType(data), Size: int64(len(data)), Room: rm.Name}
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && slices.Contains(inlineTypes, a.Type) {
+		a.Width, a.Height = cfg.Width, cfg.Height
+	}
+	a, err = s.st.putFile(a, data)
 	if err != nil {
 		slog.Error("store upload", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")

@@ -49,6 +49,7 @@ type config struct {
 	MaxConnsPerAddr int           // concurrent sockets per client address
 	PingPeriod      time.Duration // how often sockets are pinged; silent for 10/9 of it, they are closed
 	PresenceGrace   time.Duration // how long a user without sockets still shows online before "left"
+	TLSCert, TLSKey string        // serve HTTPS with these PEM files when both are set
 }
 
 func defaultConfig() config {
@@ -120,6 +121,8 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&cfg.MaxUpload, "max-upload", cfg.MaxUpload, "largest uploaded file in bytes")
 	msgRate := fs.Float64("msg-rate", float64(cfg.MsgRate), "messages per second per connection after the burst")
 	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a connection may send at once")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", envOr("HEARTH_TLS_CERT", ""), "serve HTTPS with this PEM certificate (with -tls-key; env HEARTH_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", envOr("HEARTH_TLS_KEY", ""), "the certificate's PEM private key (env HEARTH_TLS_KEY)")
 	fs.IntVar(&cfg.MaxConnsPerUser, "max-conns-per-user", cfg.MaxConnsPerUser, "concurrent sockets one account may hold")
 	fs.IntVar(&cfg.MaxConnsPerAddr, "max-conns-per-addr", cfg.MaxConnsPerAddr, "concurrent sockets one client address may hold")
 	if err := fs.Parse(args); err != nil {
@@ -127,6 +130,9 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return errors.New("serve: -tls-cert and -tls-key go together")
 	}
 	cfg.MsgRate = rate.Limit(*msgRate)
 	var level slog.Level
@@ -241,9 +247,15 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 			srv.logins.prune()
 		})
 	}()
-	go func() { a.serveErr <- a.http.Serve(ln) }()
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+		go func() { a.serveErr <- a.http.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey) }()
+	} else {
+		go func() { a.serveErr <- a.http.Serve(ln) }()
+	}
 
-	base := listenURL(ln.Addr())
+	base := scheme + strings.TrimPrefix(listenURL(ln.Addr()), "http")
 	slog.Info("Hearth is serving", "url", base, "db", cfg.DBPath, "version", version)
 	if setup != nil {
 		fmt.Fprintf(out, "No accounts yet. Open this link to create the admin account: %s/setup?token=%s\n", base, setup.value())

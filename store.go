@@ -181,7 +181,11 @@ type attachment struct {
 	Name string `json:"name"`
 	Type string `json:"type"` // as sniffed from the bytes
 	Size int64  `json:"size"`
-	Room string `json:"room,omitempty"` // stored with the file, to check who may fetch it
+	// Width and Height of an image, so the client can lay it out before
+	// it loads (no jump); zero for other files.
+	Width  int    `json:"width,omitempty"`
+	Height int    `json:"height,omitempty"`
+	Room   string `json:"room,omitempty"` // stored with the file, to check who may fetch it
 }
 
 // storedMessage is the value kept in bbolt; room and id live in the bucket
