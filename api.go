@@ -140,6 +140,7 @@ func (s *server) routes() {
 	s.mux.Handle("GET /{$}", app)
 	s.mux.Handle("GET /setup", app)
 	s.mux.Handle("GET /join", app)
+	s.mux.Handle("GET /help/https", s.serveFile(assets, "https.html"))
 	s.mux.Handle("GET /", noDirectories(http.FileServerFS(assets)))
 }
 

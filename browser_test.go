@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,7 +110,7 @@ func (p *page) eval(js string) any {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		p.t.Fatalf("evaluate %s: %v", js, err)
 	}
@@ -319,4 +320,134 @@ func TestBrowserSetupInviteChatRestart(t *testing.T) {
 	stranger.until("the login title", `document.getElementById("auth-title").textContent === "Welcome back"`)
 	stranger.colorScheme("light")
 	stranger.screenshot("login")
+}
+
+// login fills the login form as name.
+func (p *page) login(ts *testServer, name, password string) {
+	p.t.Helper()
+	p.do("open the app", chromedp.Navigate(ts.URL), chromedp.WaitVisible(chromedp.ID("view-auth")))
+	p.fillAuth(name, password, false)
+}
+
+// clickText clicks the first element matching css whose text contains text.
+func (p *page) clickText(what, css, text string) {
+	p.t.Helper()
+	p.until(what, `[...document.querySelectorAll(`+jsString(css)+`)].some(e => e.textContent.includes(`+jsString(text)+`))`)
+	p.eval(`[...document.querySelectorAll(` + jsString(css) + `)].find(e => e.textContent.includes(` + jsString(text) + `)).click()`)
+}
+
+// msgAction clicks an action button of the message whose body contains text.
+func (p *page) msgAction(text, action string) {
+	p.t.Helper()
+	p.eval(`(() => {
+		const li = [...document.querySelectorAll("#message-list .msg")].find(e => e.querySelector(".msg-body").textContent.includes(` + jsString(text) + `));
+		li.querySelector('[data-action=` + action + `]').click();
+	})()`)
+}
+
+func TestBrowserConversations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, nil)
+	ts.addUser("mum", "hearth-and-home", true)
+	ts.addUser("kid", "pizza-every-day", false)
+	ts.addUser("gran", "knitting-needles", false)
+	photo := filepath.Join(t.TempDir(), "cake.png")
+	os.WriteFile(photo, tinyPNG, 0o644)
+
+	mum := newPage(t, browser, 1280, 800)
+	mum.login(ts, "mum", "hearth-and-home")
+	kid := newPage(t, browser, 390, 844)
+	kid.login(ts, "kid", "pizza-every-day")
+
+	// Mum starts a direct conversation with the kid and mentions them.
+	mum.do("open a new DM", chromedp.Click(chromedp.ID("new-dm")), chromedp.WaitVisible(chromedp.ID("dialog-dm")))
+	mum.clickText("pick kid", "#dm-people button", "kid")
+	mum.until("the DM on screen", `document.getElementById("room-title").textContent === "kid"`)
+	mum.say("Pizza tonight, @kid?")
+	// The kid sees the DM appear with a mention badge, and the mention marked.
+	kid.do("open the drawer", chromedp.Click(chromedp.ID("open-sidebar")))
+	kid.until("the DM with a mention badge", `(document.querySelector("#dm-list .badge.mention") || {}).textContent === "1"`)
+	kid.screenshot("dm-badge-phone")
+	kid.clickText("open the DM", "#dm-list button", "mum")
+	kid.sees("Pizza tonight, @kid?")
+	kid.until("the mention highlighted", `!!document.querySelector("#message-list .msg.mentions-me .mention")`)
+
+	// The kid reacts; mum edits; both see it live.
+	kid.msgAction("Pizza tonight", "pick")
+	kid.clickText("react", ".emoji-picker button", "👍")
+	mum.until("the reaction", `[...document.querySelectorAll(".reaction")].some(e => e.textContent === "👍 1")`)
+	mum.msgAction("Pizza tonight", "edit")
+	mum.do("edit the text", chromedp.SendKeys(chromedp.CSS(".edit-box textarea"), " With extra cheese!"), pressEnter)
+	kid.sees("Pizza tonight, @kid? With extra cheese!(edited)")
+
+	// The kid shares a photo; it shows inline for both.
+	kid.do("share a photo", chromedp.SetUploadFiles(chromedp.ID("file-input"), []string{photo}))
+	for _, p := range []*page{mum, kid} {
+		p.until("the photo", `(document.querySelector("#message-list img.thumb") || {}).naturalWidth === 1`)
+	}
+	// Mum says something by mistake and deletes it.
+	mum.say("oops, wrong chat")
+	kid.sees("oops, wrong chat")
+	mum.eval(`window.confirm = () => true`)
+	mum.msgAction("oops, wrong chat", "delete")
+	kid.until("the tombstone", `[...document.querySelectorAll(".msg-deleted")].length === 1`)
+	mum.screenshot("dm-desktop")
+	kid.screenshot("dm-phone")
+
+	// A bot posts into general with one curl line (or Go's HTTP client where
+	// curl is not installed).
+	var created botResponse
+	admin := ts.newClient()
+	admin.do("POST", "/api/login", map[string]string{"username": "mum", "password": "hearth-and-home"}, nil)
+	if status, body := admin.do("POST", "/api/bots", map[string]string{"name": "washer", "room": "general"}, &created); status != http.StatusCreated {
+		t.Fatalf("create bot: %d %s", status, body)
+	}
+	if curl, err := exec.LookPath("curl"); err == nil {
+		out, err := exec.Command(curl, "-sS", "-d", "The washing machine is done", "-H", "Authorization: Bearer "+created.Token, created.HookURL).CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl: %v %s", err, out)
+		}
+	} else {
+		req, _ := http.NewRequest("POST", created.HookURL, strings.NewReader("The washing machine is done"))
+		req.Header.Set("Authorization", "Bearer "+created.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("hook: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	mum.clickText("go to general", "#room-list button", "general")
+	mum.sees("The washing machine is done")
+	mum.until("the bot tag", `!!document.querySelector("#message-list .bot-tag")`)
+
+	// Search finds the DM's message and jumps to it.
+	mum.do("search", chromedp.Click(chromedp.ID("open-search")), chromedp.SendKeys(chromedp.ID("search-input"), "cheese"), chromedp.Click(chromedp.CSS("#search-form button")))
+	mum.until("a result", `document.querySelectorAll("#search-results li").length === 1`)
+	mum.screenshot("search")
+	mum.do("open the result", chromedp.Click(chromedp.CSS("#search-results li")))
+	mum.until("back in the DM", `document.getElementById("room-title").textContent === "kid"`)
+
+	// Gran, not in the DM, sees none of it, by any way.
+	gran := newPage(t, browser, 1280, 800)
+	gran.login(ts, "gran", "knitting-needles")
+	if n := gran.eval(`document.querySelectorAll("#dm-list li").length`); n != float64(0) {
+		t.Errorf("gran's DM list has %v entries", n)
+	}
+	gran.do("search", chromedp.Click(chromedp.ID("open-search")), chromedp.SendKeys(chromedp.ID("search-input"), "cheese"), chromedp.Click(chromedp.CSS("#search-form button")))
+	gran.until("no results", `document.getElementById("search-state").textContent === "Nothing found."`)
+	if status := gran.eval(`fetch("/api/rooms/@kid+mum/messages").then(r => r.status)`); status != float64(404) {
+		t.Errorf("gran fetching the DM: %v", status)
+	}
+
+	// All of it survives a restart.
+	ts.restart()
+	kid.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	kid.until("reconnected", `document.getElementById("online-list").children.length > 0`)
+	kid.until("the DM", `document.getElementById("room-title").textContent === "mum"`)
+	kid.sees("Pizza tonight, @kid? With extra cheese!(edited)")
+	kid.until("the reaction and the photo", `[...document.querySelectorAll(".reaction")].some(e => e.textContent === "👍 1") && !!document.querySelector("img.thumb")`)
+	kid.until("the tombstone", `document.querySelectorAll(".msg-deleted").length === 1`)
 }

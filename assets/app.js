@@ -12,6 +12,10 @@ const PAGE = 50;        // history page when scrolling up
 const CATCHUP_PAGE = 200;
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this share a header
 const MAX_EVENTS = 30;  // presence lines kept per room
+const TYPING_EVERY = 3000;   // ms between our typing frames
+const TYPING_SHOWN = 4500;   // ms a typing indicator stays without news
+const INLINE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+const REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
 
 const state = {
   me: null,              // {username, admin}
@@ -28,11 +32,15 @@ const state = {
   maxBody: 4096,
   pending: new Map(),    // client_id → {cid, room, body, failed}
   hiddenUnread: 0,       // messages in the current room while the tab was hidden
+  users: [],             // every account's name, for pickers and @mentions
+  typingSent: 0,         // when we last told the room we are typing
+  readTimer: null,
 };
 
 function newRoom(name) {
   return {
     name,
+    private: false, dm: false, members: [], canManage: false,
     msgs: new Map(),  // id → message
     ids: [],          // ascending
     events: [],       // {afterId, text}
@@ -40,8 +48,34 @@ function newRoom(name) {
     loading: false,
     loadingOlder: false,
     hasMore: true,    // older pages may exist
+    detached: false,  // showing a window of the past (a search result), not the newest
+    rev: 0,           // every change up to this rev is reflected here
     unread: 0,
+    mentions: 0,
+    read: 0,          // the id read up to, on any of our devices
+    typing: new Map(), // user → until when they show as typing
   };
+}
+
+// room returns the state of a room, creating it, and updates what the
+// server says of it (a GET /api/rooms entry or a "room" frame).
+function room(name, info) {
+  let r = state.rooms.get(name);
+  if (!r) { r = newRoom(name); state.rooms.set(name, r); }
+  if (info) {
+    r.private = !!info.private;
+    r.dm = !!info.dm;
+    r.members = info.members || [];
+    if ("can_manage" in info) r.canManage = !!info.can_manage;
+    if ("unread" in info) { r.unread = info.unread; r.mentions = info.mentions; r.read = info.read; }
+  }
+  return r;
+}
+
+// roomLabel is how a room is named on screen: a DM by the other person.
+function roomLabel(r) {
+  if (!r.dm) return r.name;
+  return r.members.find((m) => m !== state.me.username) || r.name;
 }
 
 // --- HTTP ---
@@ -185,9 +219,11 @@ async function startChat() {
   paintAvatar($("me-avatar"), state.me.username);
   $("open-invites").hidden = !state.me.admin;
   loadPending();
+  $("open-bots").hidden = !state.me.admin;
   try {
     const { rooms } = await api("GET", "/api/rooms");
-    for (const r of rooms) if (!state.rooms.has(r.name)) state.rooms.set(r.name, newRoom(r.name));
+    for (const r of rooms) room(r.name, r);
+    state.users = (await api("GET", "/api/users")).users.map((u) => u.name);
   } catch (e) {
     if (e.status === 401) return sessionEnded();
   }
@@ -283,7 +319,7 @@ function handleFrame(f) {
       state.retryAt = 0;
       state.maxBody = f.max_body || state.maxBody;
       setStatus("");
-      for (const name of f.rooms || []) if (!state.rooms.has(name)) state.rooms.set(name, newRoom(name));
+      for (const name of f.rooms || []) room(name);
       state.online = f.online || [];
       renderRooms();
       renderOnline();
@@ -293,6 +329,30 @@ function handleFrame(f) {
     case "message":
       receive(f);
       break;
+    case "update":
+      changed(f);
+      break;
+    case "read": {
+      const r = state.rooms.get(f.room);
+      if (r) {
+        r.read = Math.max(r.read, f.id);
+        const last = r.ids.length ? r.ids[r.ids.length - 1] : 0;
+        if (f.id >= last || !r.loaded) { r.unread = 0; r.mentions = 0; }
+        renderRooms();
+        updateTitle();
+      }
+      break;
+    }
+    case "typing": {
+      const r = state.rooms.get(f.room);
+      if (r) { r.typing.set(f.user, Date.now() + TYPING_SHOWN); renderTyping(); }
+      break;
+    }
+    case "room_removed":
+      state.rooms.delete(f.room);
+      if (state.current === f.room) selectRoom("general");
+      renderRooms();
+      break;
     case "presence":
       state.online = f.online || [];
       renderOnline();
@@ -301,8 +361,9 @@ function handleFrame(f) {
       }
       break;
     case "room":
-      if (!state.rooms.has(f.room)) state.rooms.set(f.room, newRoom(f.room));
+      room(f.room, f);
       renderRooms();
+      if (f.room === state.current) renderHeader();
       break;
     case "error":
       refused(f);
@@ -326,15 +387,18 @@ function presenceText(f) {
 async function catchUp() {
   const from = new Map();
   for (const r of state.rooms.values()) {
-    if (r.loaded) from.set(r, r.ids.length ? r.ids[r.ids.length - 1] : 0);
+    if (r.loaded) from.set(r, r.rev);
   }
   for (const [r, start] of from) {
-    let after = start;
+    let since = start;
     try {
       for (;;) {
-        const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?after=${after}&limit=${CATCHUP_PAGE}`);
-        for (const m of messages) insert(r, m);
-        if (messages.length) after = messages[messages.length - 1].id;
+        // Everything that changed since: new messages, and edits, deletes
+        // and reactions to old ones.
+        const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?since=${since}&limit=${CATCHUP_PAGE}`);
+        for (const m of messages) apply(r, m);
+        since = rev;
+        r.rev = Math.max(r.rev, rev);
         if (messages.length < CATCHUP_PAGE) break;
       }
     } catch {
@@ -355,6 +419,8 @@ function resetRoom(r) {
   r.events = [];
   r.loaded = false;
   r.hasMore = true;
+  r.detached = false;
+  r.target = 0;
 }
 
 async function loadLatest(r) {
@@ -362,16 +428,18 @@ async function loadLatest(r) {
   r.loading = true;
   renderHistoryState();
   try {
-    const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?limit=${PAGE}`);
+    const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?limit=${PAGE}`);
     for (const m of messages) insert(r, m);
     r.hasMore = messages.length === PAGE;
+    r.rev = Math.max(r.rev, rev);
     r.loaded = true;
+    r.detached = false;
   } catch (e) {
     if (e.status === 401) return sessionEnded();
   } finally {
     r.loading = false;
   }
-  if (r.name === state.current) renderMessages(true);
+  if (r.name === state.current) { renderMessages(true); markRead(); }
 }
 
 async function loadOlder(r) {
@@ -391,6 +459,14 @@ async function loadOlder(r) {
   box.scrollTop = box.scrollHeight - fromBottom; // keep what the reader sees in place
 }
 
+// apply takes a message's current state (from catch-up or an update):
+// replaced if shown, added if new and the room is at its newest.
+function apply(r, m) {
+  if (r.msgs.has(m.id)) { r.msgs.set(m.id, m); return; }
+  const last = r.ids.length ? r.ids[r.ids.length - 1] : 0;
+  if (m.id > last && !r.detached) insert(r, m);
+}
+
 function insert(r, m) {
   if (r.msgs.has(m.id)) return false;
   r.msgs.set(m.id, m);
@@ -404,26 +480,45 @@ function insert(r, m) {
 }
 
 function receive(m) {
-  const mine = m.user === state.me.username;
+  const mine = m.user === state.me.username && !m.bot;
   if (mine && m.client_id && state.pending.delete(m.client_id)) savePending();
-  let r = state.rooms.get(m.room);
-  if (!r) { r = newRoom(m.room); state.rooms.set(m.room, r); }
+  const r = room(m.room);
+  r.rev = Math.max(r.rev, m.rev || 0);
+  r.typing.delete(m.user);
   // Rooms not on screen keep only a count: their history is fetched whole
-  // when opened, which cannot leave a gap.
-  const fresh = (r.loaded || r.loading) ? insert(r, m) : !mine;
+  // when opened, which cannot leave a gap. A room showing the past does too.
+  const fresh = (r.loaded || r.loading) && !r.detached ? insert(r, m) : !mine;
   if (fresh && !mine) {
-    if (m.room !== state.current) {
+    const seen = m.room === state.current && !document.hidden && !r.detached;
+    if (!seen) {
       r.unread++;
+      if ((m.mentions || []).includes(state.me.username)) r.mentions++;
+      if (m.room === state.current && document.hidden) state.hiddenUnread++;
       renderRooms();
-    } else if (document.hidden) {
-      state.hiddenUnread++;
     }
     updateTitle();
+    notify(r, m);
   }
-  if (m.room === state.current && r.loaded) renderMessages();
+  if (m.room === state.current && r.loaded) { renderMessages(); renderTyping(); markRead(); }
+}
+
+// changed shows an edit, a delete or a reaction.
+function changed(m) {
+  const r = state.rooms.get(m.room);
+  if (!r) return;
+  r.rev = Math.max(r.rev, m.rev || 0);
+  if (r.msgs.has(m.id)) {
+    r.msgs.set(m.id, m);
+    if (m.room === state.current) renderMessages();
+  }
 }
 
 function refused(f) {
+  if (!f.client_id && ["forbidden", "unknown_message", "bad_emoji"].includes(f.code)) {
+    setStatus(f.message || f.code, true);
+    setTimeout(() => { if (state.connected) setStatus(""); }, 5000);
+    return;
+  }
   const p = f.client_id && state.pending.get(f.client_id);
   const text = f.message || f.code;
   if (p && f.code === "rate_limited") {
@@ -534,47 +629,147 @@ function hashRoom() {
 }
 
 function selectRoom(name) {
+  if (!state.rooms.has(name)) name = "general";
   state.current = name;
   localStorage.setItem("hearth.room", name);
   if (location.hash.slice(1) !== name) history.replaceState(null, "", "#" + encodeURIComponent(name));
-  const r = state.rooms.get(name);
-  r.unread = 0;
-  $("room-title").textContent = name;
-  $("composer-input").placeholder = `Message #${name}`;
+  const r = room(name);
+  renderHeader();
   renderRooms();
   updateTitle();
   renderMessages(true);
+  renderTyping();
   if (!r.loaded && state.connected) loadLatest(r);
+  else markRead();
   closeSidebar();
   if (matchMedia("(pointer: fine)").matches) $("composer-input").focus();
 }
 
+function renderHeader() {
+  const r = state.rooms.get(state.current);
+  if (!r) return;
+  const title = $("room-title");
+  title.textContent = roomLabel(r);
+  title.classList.toggle("dm-title", r.dm);
+  $("composer-input").placeholder = r.dm ? `Message ${roomLabel(r)}` : `Message #${r.name}`;
+  $("open-members").hidden = !r.private || r.dm;
+  $("notify-level").value = notifyLevel(r);
+}
+
+// --- read markers ---
+
+// markRead tells the server, soon, that the newest message on screen has
+// been read; every device of ours then clears the room's badge.
+function markRead() {
+  clearTimeout(state.readTimer);
+  state.readTimer = setTimeout(() => {
+    const r = state.rooms.get(state.current);
+    if (!r || !r.loaded || r.detached || document.hidden || !r.ids.length) return;
+    const last = r.ids[r.ids.length - 1];
+    if (!isAtBottom($("messages"))) return;
+    r.unread = 0;
+    r.mentions = 0;
+    renderRooms();
+    updateTitle();
+    if (last > r.read) {
+      r.read = last;
+      api("POST", `/api/rooms/${encodeURIComponent(r.name)}/read`, { id: last }).catch(() => {});
+    }
+  }, 400);
+}
+
+// --- typing ---
+
+function sendTyping() {
+  if (!state.ws || !state.connected || Date.now() - state.typingSent < TYPING_EVERY) return;
+  state.typingSent = Date.now();
+  state.ws.send(JSON.stringify({ type: "typing", room: state.current }));
+}
+
+function renderTyping() {
+  const r = state.rooms.get(state.current);
+  const now = Date.now();
+  const who = r ? [...r.typing].filter(([, until]) => until > now).map(([u]) => u) : [];
+  $("typing").textContent = who.length === 0 ? "" : who.length === 1 ? `${who[0]} is typing…`
+    : who.length === 2 ? `${who[0]} and ${who[1]} are typing…` : "Several people are typing…";
+}
+
+// --- notifications ---
+
+// notifyLevel is this device's choice for a room: DMs notify for every
+// message by default, rooms for mentions.
+function notifyLevel(r) {
+  return localStorage.getItem("hearth.notify." + r.name) || (r.dm ? "all" : "mentions");
+}
+
+function notify(r, m) {
+  if (!("Notification" in window) || Notification.permission !== "granted" || !document.hidden) return;
+  const level = notifyLevel(r);
+  const mentioned = (m.mentions || []).includes(state.me.username);
+  if (level === "none" || (level === "mentions" && !mentioned)) return;
+  const n = new Notification(r.dm ? m.user : `${m.user} in #${r.name}`, { body: m.file ? `shared ${m.file.name}` : m.body, tag: r.name });
+  n.onclick = () => { window.focus(); selectRoom(r.name); n.close(); };
+}
+
+function openNotify() {
+  const text = $("notify-text");
+  const button = $("notify-enable");
+  button.hidden = true;
+  if (!("Notification" in window)) {
+    text.textContent = "This browser cannot show notifications.";
+  } else if (!window.isSecureContext) {
+    // Browsers only grant notifications to HTTPS pages (and localhost).
+    text.replaceChildren("Browsers only allow notifications on a secure (HTTPS) page, and this one is plain HTTP. Whoever runs Hearth can turn HTTPS on: ");
+    const a = document.createElement("a");
+    a.href = "/help/https";
+    a.target = "_blank";
+    a.textContent = "how to set up HTTPS";
+    text.append(a, ".");
+  } else if (Notification.permission === "granted") {
+    text.textContent = "Notifications are on. Each room's menu at the top chooses what notifies you: every message, mentions only, or nothing.";
+  } else if (Notification.permission === "denied") {
+    text.textContent = "Notifications are blocked for this site in your browser's settings; allow them there to turn them on.";
+  } else {
+    text.textContent = "Get a notification for mentions and direct messages while Hearth is in the background.";
+    button.hidden = false;
+  }
+  openDialog("dialog-notify");
+}
+
 function renderRooms() {
-  const list = $("room-list");
-  const names = [...state.rooms.keys()].sort();
-  list.replaceChildren(...names.map((name) => {
-    const r = state.rooms.get(name);
+  const item = (r) => {
     const li = document.createElement("li");
     const b = document.createElement("button");
     b.type = "button";
-    b.dataset.room = name;
-    if (name === state.current) b.setAttribute("aria-current", "true");
+    b.dataset.room = r.name;
+    if (r.private && !r.dm) b.classList.add("private");
+    if (r.dm) b.classList.add("dm");
+    if (r.name === state.current) b.setAttribute("aria-current", "true");
     if (r.unread) b.classList.add("unread");
     const label = document.createElement("span");
     label.className = "room-name";
-    label.textContent = name;
+    label.textContent = roomLabel(r);
     b.append(label);
-    if (r.unread) {
+    if (r.mentions) {
+      const badge = document.createElement("span");
+      badge.className = "badge mention";
+      badge.textContent = r.mentions > 99 ? "99+" : String(r.mentions);
+      badge.setAttribute("aria-label", `${r.mentions} mentions`);
+      b.append(badge);
+    } else if (r.unread) {
       const badge = document.createElement("span");
       badge.className = "badge";
       badge.textContent = r.unread > 99 ? "99+" : String(r.unread);
       badge.setAttribute("aria-label", `${r.unread} unread`);
       b.append(badge);
     }
-    b.onclick = () => selectRoom(name);
+    b.onclick = () => selectRoom(r.name);
     li.append(b);
     return li;
-  }));
+  };
+  const all = [...state.rooms.values()];
+  $("room-list").replaceChildren(...all.filter((r) => !r.dm).sort((a, b) => a.name.localeCompare(b.name)).map(item));
+  $("dm-list").replaceChildren(...all.filter((r) => r.dm).sort((a, b) => roomLabel(a).localeCompare(roomLabel(b))).map(item));
 }
 
 function renderOnline() {
@@ -592,9 +787,9 @@ function renderOnline() {
 }
 
 function updateTitle() {
-  let total = state.hiddenUnread;
+  let total = 0;
   for (const r of state.rooms.values()) total += r.unread;
-  document.title = total ? `(${total}) Hearth` : "Hearth";
+  document.title = total ? `(${total > 999 ? "999+" : total}) Hearth` : "Hearth";
 }
 
 function addEvent(roomName, text) {
@@ -617,27 +812,95 @@ function dayLabel(d) {
   return dayFmt.format(d);
 }
 
-const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
+// INLINE_RE finds, in order: `code`, *emphasis*, http(s) links, @mentions.
+const INLINE_RE = /`([^`\n]+)`|\*([^*\n]+)\*|(\bhttps?:\/\/[^\s<>"']+)|(^|[^a-z0-9_.-])@([a-z0-9_.-]{1,32})/gi;
 
-// renderBody writes text into el, turning http(s) URLs into links. Nothing
-// from the message is ever parsed as HTML.
+// renderBody writes text into el with light formatting: ```blocks```,
+// `code`, *emphasis*, links and @mentions, line breaks kept. Everything is
+// built as elements and text nodes: nothing from a message is ever parsed
+// as HTML.
 function renderBody(el, text) {
+  text.split("```").forEach((part, i) => {
+    if (i % 2 === 1) {
+      const pre = document.createElement("pre");
+      const code = document.createElement("code");
+      code.textContent = part.replace(/^\n/, "").replace(/\n$/, "");
+      pre.append(code);
+      el.append(pre);
+    } else {
+      renderInline(el, part);
+    }
+  });
+}
+
+function renderInline(el, text) {
   let last = 0;
-  for (const m of text.matchAll(URL_RE)) {
-    let href = m[0].replace(/[.,;:!?)\]}]+$/, "");
-    let ok = false;
-    try { ok = ["http:", "https:"].includes(new URL(href).protocol); } catch { ok = false; }
-    if (!ok) continue;
-    el.append(text.slice(last, m.index));
-    const a = document.createElement("a");
-    a.href = href;
-    a.textContent = href;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer nofollow";
-    el.append(a);
-    last = m.index + href.length;
+  for (const m of text.matchAll(INLINE_RE)) {
+    let start = m.index, end = m.index + m[0].length, node = null;
+    if (m[1] !== undefined) {
+      node = document.createElement("code");
+      node.textContent = m[1];
+    } else if (m[2] !== undefined) {
+      node = document.createElement("em");
+      node.textContent = m[2];
+    } else if (m[3] !== undefined) {
+      const href = m[3].replace(/[.,;:!?)\]}]+$/, "");
+      let ok = false;
+      try { ok = ["http:", "https:"].includes(new URL(href).protocol); } catch { ok = false; }
+      if (!ok) continue;
+      node = document.createElement("a");
+      node.href = href;
+      node.textContent = href;
+      node.target = "_blank";
+      node.rel = "noopener noreferrer nofollow";
+      end = start + href.length;
+    } else {
+      start += m[4].length; // the character before the @
+      node = document.createElement("span");
+      node.className = "mention";
+      node.textContent = "@" + m[5];
+    }
+    el.append(text.slice(last, start), node);
+    last = end;
   }
   el.append(text.slice(last));
+}
+
+function fileSize(n) {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1 << 20) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1 << 20)).toFixed(1)} MB`;
+}
+
+// renderFile shows an attachment: an image as a thumbnail of known size (no
+// jump when it loads) that opens full size, anything else as a download.
+function renderFile(el, f) {
+  const url = `/api/files/${f.id}`;
+  if (INLINE_TYPES.includes(f.type)) {
+    const a = document.createElement("a");
+    a.href = url;
+    a.target = "_blank";
+    a.className = "thumb-link";
+    const img = document.createElement("img");
+    img.className = "thumb";
+    img.src = url;
+    img.alt = f.name;
+    img.loading = "lazy";
+    if (f.width && f.height) {
+      const scale = Math.min(1, 320 / f.width, 240 / f.height);
+      img.width = Math.max(1, Math.round(f.width * scale));
+      img.height = Math.max(1, Math.round(f.height * scale));
+    }
+    a.append(img);
+    el.append(a);
+  } else {
+    const a = document.createElement("a");
+    a.href = url;
+    a.className = "file-link";
+    a.download = f.name;
+    a.textContent = `⬇ ${f.name} · ${fileSize(f.size)}`;
+    el.append(a);
+  }
 }
 
 function messageItem(m, first, extraClass) {
@@ -663,11 +926,68 @@ function messageItem(m, first, extraClass) {
   } else {
     when.textContent = "sending…";
   }
-  meta.append(who, when);
+  meta.append(who);
+  if (m.bot) {
+    const tag = document.createElement("span");
+    tag.className = "bot-tag";
+    tag.textContent = "BOT";
+    meta.append(tag);
+  }
+  meta.append(when);
   const body = document.createElement("div");
   body.className = "msg-body";
-  renderBody(body, m.body);
+  if (m.deleted) {
+    body.classList.add("msg-deleted");
+    body.textContent = "This message was deleted.";
+  } else if (m.file) {
+    if (m.body && m.body !== m.file.name) renderBody(body, m.body);
+    renderFile(body, m.file);
+  } else {
+    renderBody(body, m.body);
+  }
+  if (m.edited && !m.deleted) {
+    const e = document.createElement("span");
+    e.className = "msg-edited";
+    e.textContent = "(edited)";
+    e.title = fullFmt.format(new Date(m.edited));
+    body.append(e);
+  }
   li.append(av, meta, body);
+  if (!m.id || m.deleted) return li;
+  const me = state.me.username;
+  if ((m.mentions || []).includes(me)) li.classList.add("mentions-me");
+  const reactions = Object.entries(m.reactions || {});
+  if (reactions.length) {
+    const row = document.createElement("div");
+    row.className = "reactions";
+    for (const [emoji, users] of reactions) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "reaction" + (users.includes(me) ? " mine" : "");
+      b.dataset.action = "react";
+      b.dataset.emoji = emoji;
+      b.textContent = `${emoji} ${users.length}`;
+      b.title = users.join(", ");
+      row.append(b);
+    }
+    li.append(row);
+  }
+  const actions = document.createElement("div");
+  actions.className = "msg-actions";
+  const action = (name, label, text) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.dataset.action = name;
+    b.setAttribute("aria-label", label);
+    b.title = label;
+    b.textContent = text;
+    actions.append(b);
+  };
+  action("pick", "Add a reaction", "☺");
+  const mine = m.user === me && !m.bot;
+  if (mine && !m.file) action("edit", "Edit", "✎");
+  if (mine || state.me.admin) action("delete", "Delete", "✕");
+  li.append(actions);
   return li;
 }
 
@@ -742,7 +1062,12 @@ function renderMessages(stick) {
   }
   list.replaceChildren(...items);
   renderHistoryState();
-  if (wasAtBottom) {
+  if (r.target) {
+    const el = list.querySelector(`[data-id="${r.target}"]`);
+    r.target = 0;
+    if (el) { el.classList.add("target"); el.scrollIntoView({ block: "center" }); return; }
+  }
+  if (wasAtBottom && !r.detached) {
     box.scrollTop = box.scrollHeight;
     $("jump-latest").hidden = true;
   } else if (items.length) {
@@ -754,8 +1079,13 @@ function renderHistoryState() {
   const r = state.rooms.get(state.current);
   const el = $("history-state");
   if (!r) { el.textContent = ""; return; }
+  $("jump-latest").textContent = r.detached ? "Back to the newest messages ↓" : "New messages ↓";
+  if (r.detached) $("jump-latest").hidden = false;
   if (r.loading || r.loadingOlder) el.textContent = "Loading…";
-  else if (r.loaded && !r.hasMore) el.textContent = r.ids.length ? `This is the beginning of #${r.name}.` : `This is the start of #${r.name}. Say hello!`;
+  else if (r.loaded && !r.hasMore) {
+    const where = r.dm ? `your conversation with ${roomLabel(r)}` : `#${r.name}`;
+    el.textContent = r.ids.length ? `This is the beginning of ${where}.` : `This is the start of ${where}. Say hello!`;
+  }
   else el.textContent = "";
 }
 
@@ -779,22 +1109,375 @@ function openDialog(id) {
   if (!d.open) d.showModal();
 }
 
+// peopleChecks fills el with a checkbox per user (but us), checked for
+// those in chosen, and returns a function reading the checked names.
+function peopleChecks(el, chosen, disabled) {
+  el.replaceChildren(...state.users.filter((u) => u !== state.me.username).map((u) => {
+    const label = document.createElement("label");
+    label.className = "check";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = u;
+    box.checked = chosen.includes(u);
+    box.disabled = !!disabled;
+    label.append(box, " ", u);
+    return label;
+  }));
+  return () => [...el.querySelectorAll("input:checked")].map((b) => b.value);
+}
+
+let readRoomMembers = () => [];
+
+function openNewRoom() {
+  $("room-error").textContent = "";
+  $("room-private").checked = false;
+  $("room-members").hidden = true;
+  readRoomMembers = peopleChecks($("room-member-list"), []);
+  openDialog("dialog-room");
+  $("room-name").focus();
+}
+
 async function createRoom(ev) {
   ev.preventDefault();
   const name = $("room-name").value.trim().toLowerCase();
   const err = $("room-error");
   err.textContent = "";
   if (!ROOM_RE.test(name)) { err.textContent = "Use 1-32 lowercase letters, digits or “-”."; return; }
+  const priv = $("room-private").checked;
+  let r;
   try {
-    await api("POST", "/api/rooms", { name });
+    r = await api("POST", "/api/rooms", { name, private: priv, members: priv ? readRoomMembers() : [] });
   } catch (e) {
     err.textContent = e.message;
     return;
   }
-  if (!state.rooms.has(name)) state.rooms.set(name, newRoom(name));
+  room(name, r);
   $("dialog-room").close();
   $("room-name").value = "";
   selectRoom(name);
+}
+
+async function openMembers() {
+  const r = state.rooms.get(state.current);
+  if (!r || !r.private) return;
+  $("members-title").textContent = `Members of #${r.name}`;
+  $("members-lead").textContent = r.canManage ? "Only members see this room. Changes take effect at once."
+    : "Only members see this room. Its creator or an admin can change who is in it.";
+  $("members-error").textContent = "";
+  $("members-save").hidden = !r.canManage;
+  const read = peopleChecks($("members-list"), r.members, !r.canManage);
+  $("members-form").onsubmit = async (ev) => {
+    ev.preventDefault();
+    try {
+      const updated = await api("PUT", `/api/rooms/${encodeURIComponent(r.name)}/members`, { members: [state.me.username, ...read()] });
+      room(r.name, updated);
+      $("dialog-members").close();
+    } catch (e) {
+      $("members-error").textContent = e.message;
+    }
+  };
+  openDialog("dialog-members");
+}
+
+function openNewDM() {
+  $("dm-error").textContent = "";
+  $("dm-people").replaceChildren(...state.users.filter((u) => u !== state.me.username).map((u) => {
+    const li = document.createElement("li");
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "person";
+    const av = document.createElement("span");
+    av.className = "avatar small";
+    paintAvatar(av, u);
+    b.append(av, u);
+    b.onclick = async () => {
+      try {
+        const r = await api("POST", "/api/dms", { user: u });
+        room(r.name, r);
+        $("dialog-dm").close();
+        renderRooms();
+        selectRoom(r.name);
+      } catch (e) {
+        $("dm-error").textContent = e.message;
+      }
+    };
+    li.append(b);
+    return li;
+  }));
+  openDialog("dialog-dm");
+}
+
+// --- search and jumping to a message ---
+
+async function runSearch(ev) {
+  ev.preventDefault();
+  const q = $("search-input").value.trim();
+  const st = $("search-state");
+  if (!q) return;
+  st.textContent = "Searching…";
+  let results;
+  try {
+    ({ results } = await api("GET", "/api/search?q=" + encodeURIComponent(q)));
+  } catch (e) {
+    st.textContent = e.message;
+    return;
+  }
+  st.textContent = results.length ? "" : "Nothing found.";
+  $("search-results").replaceChildren(...results.map((m) => {
+    const li = document.createElement("li");
+    li.className = "result";
+    li.tabIndex = 0;
+    const main = document.createElement("div");
+    main.className = "item-main";
+    const title = document.createElement("div");
+    title.className = "item-title";
+    const r = state.rooms.get(m.room);
+    title.textContent = `${m.user} in ${r && r.dm ? roomLabel(r) : "#" + m.room}`;
+    const sub = document.createElement("div");
+    sub.className = "item-sub";
+    sub.textContent = `${fullFmt.format(new Date(m.ts))}: ${m.body.length > 160 ? m.body.slice(0, 160) + "…" : m.body}`;
+    main.append(title, sub);
+    li.append(main);
+    li.onclick = li.onkeydown = (e) => {
+      if (e.type === "keydown" && e.key !== "Enter") return;
+      $("dialog-search").close();
+      jumpTo(m.room, m.id);
+    };
+    return li;
+  }));
+}
+
+// jumpTo shows a message in its context: the room then holds a window of
+// its past ("detached") until the reader goes back to the newest.
+async function jumpTo(name, id) {
+  const r = room(name);
+  if (r.msgs.has(id)) {
+    r.target = id;
+    selectRoom(name);
+    renderMessages();
+    return;
+  }
+  resetRoom(r);
+  r.loading = true;
+  selectRoom(name);
+  try {
+    const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(name)}/messages?before=${id + 25}&limit=${PAGE}`);
+    for (const m of messages) insert(r, m);
+    r.rev = Math.max(r.rev, rev);
+    r.hasMore = messages.length === PAGE;
+    r.loaded = true;
+    r.detached = true;
+    r.target = id;
+  } catch (e) {
+    setStatus(e.message, true);
+  } finally {
+    r.loading = false;
+  }
+  if (state.current === name) renderMessages();
+}
+
+// loadNewer continues a detached window towards the newest messages.
+async function loadNewer(r) {
+  if (!r.detached || r.loadingNewer || !r.ids.length) return;
+  r.loadingNewer = true;
+  try {
+    const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?after=${r.ids[r.ids.length - 1]}&limit=${PAGE}`);
+    for (const m of messages) insert(r, m);
+    if (messages.length < PAGE) r.detached = false; // caught up: live again
+  } catch { /* the next scroll tries again */ }
+  r.loadingNewer = false;
+  if (r.name === state.current) renderMessages();
+}
+
+// --- bots (admins) ---
+
+async function openBots() {
+  $("bots-error").textContent = "";
+  $("bot-created").hidden = true;
+  $("bot-room").replaceChildren(...[...state.rooms.values()].filter((r) => !r.dm).map((r) => {
+    const o = document.createElement("option");
+    o.value = o.textContent = r.name;
+    return o;
+  }));
+  openDialog("dialog-bots");
+  await refreshBots();
+}
+
+async function refreshBots() {
+  let bots;
+  try {
+    ({ bots } = await api("GET", "/api/bots"));
+  } catch (e) {
+    $("bots-error").textContent = e.message;
+    return;
+  }
+  $("bot-list").replaceChildren(...bots.map((b) => {
+    const li = document.createElement("li");
+    const main = document.createElement("div");
+    main.className = "item-main";
+    const title = document.createElement("div");
+    title.className = "item-title";
+    title.textContent = `${b.name} → #${b.room}`;
+    const sub = document.createElement("div");
+    sub.className = "item-sub";
+    sub.textContent = `made by ${b.created_by} ${ago(b.created)}`;
+    main.append(title, sub);
+    const del = document.createElement("button");
+    del.className = "button danger";
+    del.textContent = "Revoke";
+    del.onclick = async () => {
+      try { await api("DELETE", "/api/bots/" + encodeURIComponent(b.id)); li.remove(); } catch (e) { $("bots-error").textContent = e.message; }
+    };
+    li.append(main, del);
+    return li;
+  }));
+}
+
+async function createBot(ev) {
+  ev.preventDefault();
+  $("bots-error").textContent = "";
+  let b;
+  try {
+    b = await api("POST", "/api/bots", { name: $("bot-name").value.trim().toLowerCase(), room: $("bot-room").value });
+  } catch (e) {
+    $("bots-error").textContent = e.message;
+    return;
+  }
+  $("bot-created").hidden = false;
+  $("bot-curl").value = `curl -d 'The washing machine is done' -H 'Authorization: Bearer ${b.token}' ${b.hook_url}`;
+  $("bot-curl").focus();
+  $("bot-name").value = "";
+  await refreshBots();
+}
+
+// --- message actions ---
+
+function onMessageAction(ev) {
+  const b = ev.target.closest("[data-action]");
+  if (!b) return;
+  const li = b.closest(".msg");
+  const r = state.rooms.get(state.current);
+  const id = li && Number(li.dataset.id);
+  if (!r || !id) return;
+  const m = r.msgs.get(id);
+  const frame = (f) => {
+    if (state.ws && state.connected) state.ws.send(JSON.stringify({ room: r.name, id, ...f }));
+    else setStatus("Offline: try again once reconnected", true);
+  };
+  switch (b.dataset.action) {
+    case "react":
+      frame({ type: "react", emoji: b.dataset.emoji });
+      break;
+    case "pick": {
+      document.querySelectorAll(".emoji-picker").forEach((p) => p.remove());
+      const picker = document.createElement("div");
+      picker.className = "emoji-picker";
+      for (const e of REACTIONS) {
+        const eb = document.createElement("button");
+        eb.type = "button";
+        eb.textContent = e;
+        eb.setAttribute("aria-label", "React " + e);
+        eb.onclick = (x) => { x.stopPropagation(); picker.remove(); frame({ type: "react", emoji: e }); };
+        picker.append(eb);
+      }
+      li.append(picker);
+      picker.querySelector("button").focus();
+      break;
+    }
+    case "delete":
+      if (confirm(m.user === state.me.username ? "Delete this message?" : `Delete ${m.user}'s message?`)) frame({ type: "delete" });
+      break;
+    case "edit": {
+      const body = li.querySelector(".msg-body");
+      const box = document.createElement("div");
+      box.className = "edit-box";
+      const ta = document.createElement("textarea");
+      ta.value = m.body;
+      ta.rows = Math.min(8, m.body.split("\n").length + 1);
+      const hint = document.createElement("p");
+      hint.className = "hint";
+      hint.textContent = "Enter to save, Esc to cancel";
+      box.append(ta, hint);
+      body.replaceWith(box);
+      ta.focus();
+      ta.onkeydown = (k) => {
+        if (k.key === "Escape") renderMessages();
+        if (k.key === "Enter" && !k.shiftKey && !k.isComposing) {
+          k.preventDefault();
+          const text = ta.value.trim();
+          if (text && text !== m.body) frame({ type: "edit", body: text });
+          renderMessages();
+        }
+      };
+      break;
+    }
+  }
+}
+
+// --- @mentions while typing ---
+
+let mentionPick = 0;
+
+function mentionQuery() {
+  const ta = $("composer-input");
+  const before = ta.value.slice(0, ta.selectionStart);
+  const m = before.match(/(^|[^a-z0-9_.-])@([a-z0-9_.-]{0,32})$/);
+  return m ? m[2] : null;
+}
+
+function mentionCandidates() {
+  const q = mentionQuery();
+  if (q === null) return [];
+  const r = state.rooms.get(state.current);
+  const pool = r && r.private ? r.members : state.users;
+  return pool.filter((u) => u !== state.me.username && u.startsWith(q)).slice(0, 8);
+}
+
+function renderMentionMenu() {
+  const menu = $("mention-menu");
+  const names = mentionCandidates();
+  menu.hidden = names.length === 0;
+  mentionPick = Math.min(mentionPick, Math.max(0, names.length - 1));
+  menu.replaceChildren(...names.map((u, i) => {
+    const li = document.createElement("li");
+    li.setAttribute("role", "option");
+    li.setAttribute("aria-selected", String(i === mentionPick));
+    li.textContent = "@" + u;
+    li.onmousedown = (e) => { e.preventDefault(); completeMention(u); };
+    return li;
+  }));
+}
+
+function completeMention(name) {
+  const ta = $("composer-input");
+  const before = ta.value.slice(0, ta.selectionStart).replace(/@([a-z0-9_.-]{0,32})$/, "@" + name + " ");
+  ta.value = before + ta.value.slice(ta.selectionStart);
+  ta.selectionStart = ta.selectionEnd = before.length;
+  $("mention-menu").hidden = true;
+  updateComposer();
+}
+
+// --- files ---
+
+async function uploadFiles(files) {
+  const r = state.rooms.get(state.current);
+  if (!r) return;
+  for (const file of files) {
+    setStatus(`Sharing ${file.name}…`);
+    try {
+      const res = await fetch(`/api/rooms/${encodeURIComponent(r.name)}/files?name=${encodeURIComponent(file.name || "pasted image")}&client_id=${newClientID()}`,
+        { method: "POST", body: file, credentials: "same-origin" });
+      if (!res.ok) {
+        let msg = res.statusText;
+        try { msg = (await res.json()).error || msg; } catch { /* not JSON */ }
+        throw new Error(msg);
+      }
+      setStatus("");
+    } catch (e) {
+      setStatus(`${file.name}: ${e.message}`, true);
+      setTimeout(() => { if (state.connected) setStatus(""); }, 6000);
+    }
+  }
 }
 
 function describeAgent(ua) {
@@ -950,25 +1633,80 @@ function wire() {
   $("auth-form").addEventListener("submit", submitAuth);
   $("composer").addEventListener("submit", submitComposer);
   const ta = $("composer-input");
-  ta.addEventListener("input", updateComposer);
+  ta.addEventListener("input", () => {
+    updateComposer();
+    renderMentionMenu();
+    if (ta.value.trim()) sendTyping();
+  });
   ta.addEventListener("keydown", (e) => {
+    const menuOpen = !$("mention-menu").hidden;
+    if (menuOpen && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      mentionPick += e.key === "ArrowDown" ? 1 : -1;
+      mentionPick = Math.max(0, mentionPick);
+      renderMentionMenu();
+      return;
+    }
+    if (menuOpen && (e.key === "Tab" || (e.key === "Enter" && !e.shiftKey))) {
+      const names = mentionCandidates();
+      if (names.length) { e.preventDefault(); completeMention(names[mentionPick]); return; }
+    }
+    if (e.key === "Escape") $("mention-menu").hidden = true;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       $("composer").requestSubmit();
     }
   });
+  ta.addEventListener("paste", (e) => {
+    const files = [...(e.clipboardData?.files || [])];
+    if (files.length) { e.preventDefault(); uploadFiles(files); }
+  });
+  $("attach").onclick = () => $("file-input").click();
+  $("file-input").onchange = () => { uploadFiles([...$("file-input").files]); $("file-input").value = ""; };
+  const main = document.querySelector(".chat-main");
+  main.addEventListener("dragover", (e) => {
+    if ([...e.dataTransfer.types].includes("Files")) { e.preventDefault(); $("drop-hint").hidden = false; }
+  });
+  main.addEventListener("dragleave", (e) => { if (e.target === $("drop-hint")) $("drop-hint").hidden = true; });
+  main.addEventListener("drop", (e) => {
+    $("drop-hint").hidden = true;
+    if (e.dataTransfer.files.length) { e.preventDefault(); uploadFiles([...e.dataTransfer.files]); }
+  });
+  $("message-list").addEventListener("click", onMessageAction);
+  document.addEventListener("click", (e) => {
+    if (!e.target.closest(".emoji-picker, [data-action=pick]")) document.querySelectorAll(".emoji-picker").forEach((p) => p.remove());
+  });
+  setInterval(renderTyping, 1000);
   const box = $("messages");
   box.addEventListener("scroll", () => {
     const r = state.rooms.get(state.current);
     if (r && box.scrollTop < 200) loadOlder(r);
-    if (isAtBottom(box)) $("jump-latest").hidden = true;
+    if (r && r.detached && box.scrollHeight - box.scrollTop - box.clientHeight < 200) loadNewer(r);
+    if (isAtBottom(box) && !(r && r.detached)) { $("jump-latest").hidden = true; markRead(); }
   });
-  $("jump-latest").onclick = () => { box.scrollTop = box.scrollHeight; $("jump-latest").hidden = true; };
+  $("jump-latest").onclick = () => {
+    const r = state.rooms.get(state.current);
+    if (r && r.detached) { resetRoom(r); loadLatest(r); }
+    box.scrollTop = box.scrollHeight;
+    $("jump-latest").hidden = true;
+  };
   $("open-sidebar").onclick = openSidebar;
   $("close-sidebar").onclick = closeSidebar;
   $("scrim").onclick = closeSidebar;
-  $("new-room").onclick = () => { $("room-error").textContent = ""; openDialog("dialog-room"); $("room-name").focus(); };
+  $("new-room").onclick = openNewRoom;
+  $("room-private").onchange = () => { $("room-members").hidden = !$("room-private").checked; };
   $("room-form").addEventListener("submit", createRoom);
+  $("new-dm").onclick = openNewDM;
+  $("open-members").onclick = openMembers;
+  $("open-search").onclick = () => { openDialog("dialog-search"); $("search-input").focus(); };
+  $("search-form").addEventListener("submit", runSearch);
+  $("open-notify").onclick = openNotify;
+  $("notify-enable").onclick = async () => { await Notification.requestPermission(); openNotify(); };
+  $("notify-level").onchange = () => {
+    localStorage.setItem("hearth.notify." + state.current, $("notify-level").value);
+  };
+  $("open-bots").onclick = openBots;
+  $("bot-form").addEventListener("submit", createBot);
   $("open-sessions").onclick = openSessions;
   $("open-invites").onclick = openInvites;
   $("invite-form").addEventListener("submit", createInvite);
@@ -977,6 +1715,7 @@ function wire() {
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) {
       state.hiddenUnread = 0;
+      markRead();
       updateTitle();
       if (state.me && !state.ws && !state.loggingOut) connect();
     }
@@ -990,6 +1729,13 @@ function wire() {
   window.addEventListener("hashchange", () => {
     const name = hashRoom();
     if (state.me && state.rooms.has(name) && name !== state.current) selectRoom(name);
+  });
+  document.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === "k" && state.me) {
+      e.preventDefault();
+      openDialog("dialog-search");
+      $("search-input").focus();
+    }
   });
 }
 
