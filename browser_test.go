@@ -442,6 +442,15 @@ func TestBrowserConversations(t *testing.T) {
 		t.Errorf("gran fetching the DM: %v", status)
 	}
 
+	// Notifications are never asked for on load; the button explains and
+	// offers to turn them on.
+	if perm := gran.eval(`Notification.permission`); perm != "default" {
+		t.Errorf("notification permission after load = %v: asked without a click?", perm)
+	}
+	gran.do("open notifications", chromedp.Click(chromedp.CSS("#dialog-search [data-close]")),
+		chromedp.Click(chromedp.ID("open-notify")), chromedp.WaitVisible(chromedp.ID("dialog-notify")))
+	gran.until("an explanation and a button", `document.getElementById("notify-text").textContent.length > 20 && !document.getElementById("notify-enable").hidden`)
+
 	// All of it survives a restart.
 	ts.restart()
 	kid.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
