@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/sha256"
 	cryptorand "crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -328,4 +329,30 @@ func writeSelfSigned(t *testing.T, certPath, keyPath string) {
 	}
 	os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+}
+
+func TestReleaseBuildIsReproducibleAndVersioned(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds twice")
+	}
+	dir := t.TempDir()
+	build := func(name string) []byte {
+		cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false",
+			"-ldflags", "-s -w -buildid= -X main.version=v9.9.9 -X main.commit=abc123", "-o", filepath.Join(dir, name), ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, out)
+		}
+		data, _ := os.ReadFile(filepath.Join(dir, name))
+		return data
+	}
+	a, b := build("a"), build("b")
+	if sha256.Sum256(a) != sha256.Sum256(b) {
+		t.Error("two release builds of the same source differ")
+	}
+	t.Logf("release binary: %.1f MB", float64(len(a))/(1<<20))
+	out, err := exec.Command(filepath.Join(dir, "a"), "version").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "hearth v9.9.9 abc123" {
+		t.Errorf("version: %q %v", out, err)
+	}
 }

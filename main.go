@@ -18,6 +18,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,8 +28,12 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version and commit are set at build time by scripts/release.sh with
+// -ldflags "-X main.version=… -X main.commit=…".
+var (
+	version = "dev"
+	commit  = ""
+)
 
 // shutdownTimeout bounds a graceful stop; SIGTERM to exit stays under it.
 const shutdownTimeout = 4 * time.Second
@@ -90,7 +95,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "user":
 		return userCommand(args, stdin, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "hearth", version)
+		fmt.Fprintln(stdout, "hearth", version, buildCommit())
 		return nil
 	case "help":
 		fmt.Fprint(stdout, usage)
@@ -318,6 +323,22 @@ func lanAddress() string {
 		}
 	}
 	return "localhost"
+}
+
+// buildCommit is the commit the binary was built from: the release
+// script's, else the go command's VCS stamp, else "unknown".
+func buildCommit() string {
+	if commit != "" {
+		return commit
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return "unknown"
 }
 
 func envOr(key, fallback string) string {
