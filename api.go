@@ -131,6 +131,8 @@ func (s *server) routes() {
 		})
 	}
 	s.mux.HandleFunc("GET /ws", s.handleWS)
+	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("GET /metrics", s.handleMetrics(newRegistry(s.hub, s.st, s.com)))
 
 	assets, err := fs.Sub(assetsFS, "assets")
 	if err != nil {
@@ -267,11 +269,13 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if !checkPassword(u.Hash, req.Password) {
 		done(false)
+		metricLogins.WithLabelValues("failed").Inc()
 		slog.Info("failed login", "user", limitName, "addr", addr)
 		writeError(w, http.StatusUnauthorized, "wrong username or password")
 		return
 	}
 	done(true)
+	metricLogins.WithLabelValues("ok").Inc()
 	if !slices.Contains(u.TrustedAddrs, addr) {
 		err := s.st.updateUser(u.Name, func(u *user) { u.TrustedAddrs = rememberAddr(u.TrustedAddrs, addr) })
 		if err != nil {

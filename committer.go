@@ -98,12 +98,15 @@ func (cm *committer) run(ctx context.Context) {
 		for _, p := range batch {
 			reqs = append(reqs, &p.req)
 		}
-		if err := cm.st.appendMessages(reqs, time.Now()); err != nil {
+		start := time.Now()
+		if err := cm.st.appendMessages(reqs, start); err != nil {
 			slog.Error("commit messages", "count", len(batch), "err", err)
 			for _, p := range batch {
 				p.err = errCommitFailed
 			}
 		}
+		metricCommitSeconds.Observe(time.Since(start).Seconds())
+		metricBatchSize.Observe(float64(len(batch)))
 		// Encoding here, not in the hub, overlaps it with the hub's fan-out
 		// of the previous batch.
 		for _, p := range batch {
@@ -111,6 +114,9 @@ func (cm *committer) run(ctx context.Context) {
 				p.reply = prepare(errorFrameFor(p))
 			} else {
 				p.reply = prepare(p.req.Msg)
+				if p.req.Op == opSend && !p.req.Dup {
+					metricStored.Inc()
+				}
 			}
 		}
 		// The hub gets its own slice: batch is reused for the next round.

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -45,6 +46,9 @@ type hub struct {
 	// shutdown can wait for them. Add is called by handleWS (a reader) and
 	// by the hub starting a writer; Done by the goroutines themselves.
 	pumps sync.WaitGroup
+
+	// connCount is len(conns), for /metrics (read from other goroutines).
+	connCount atomic.Int64
 
 	// Read-only after newHub.
 	maxPerUser, maxPerAddr int           // concurrent sockets allowed; the excess is refused
@@ -173,6 +177,7 @@ func (h *hub) run(ctx context.Context) {
 			for c := range h.conns {
 				// No "left" announcements: everyone is leaving at once.
 				delete(h.conns, c)
+				h.connCount.Add(-1)
 				c.closeWith(websocket.CloseGoingAway, shutdownReason)
 			}
 			return
@@ -294,6 +299,7 @@ func (h *hub) add(c *conn) (refusal string) {
 		return refusal
 	}
 	h.conns[c] = struct{}{}
+	h.connCount.Add(1)
 	h.byAddr[c.addr]++
 	h.online[c.user]++
 	first := h.online[c.user] == 1
@@ -334,6 +340,7 @@ func (h *hub) drop(c *conn, code int, reason string) {
 		return
 	}
 	delete(h.conns, c)
+	h.connCount.Add(-1)
 	c.closeWith(code, reason)
 	if h.byAddr[c.addr]--; h.byAddr[c.addr] == 0 {
 		delete(h.byAddr, c.addr)
@@ -363,7 +370,11 @@ func (h *hub) drop(c *conn, code int, reason string) {
 // bytes): a peer that does not read must not hold up anyone else, nor hold
 // more than maxQueuedBytes of the server's memory.
 func (h *hub) push(c *conn, f frames) {
-	if len(f) == 0 || c.enqueue(f) {
+	if len(f) == 0 {
+		return
+	}
+	if depth, ok := c.enqueue(f); ok {
+		metricQueueSlots.Observe(float64(depth))
 		return
 	}
 	slog.Warn("dropping slow connection", "user", c.user)
@@ -403,7 +414,7 @@ func (h *hub) announce(user, event string) {
 // sender only (it was acknowledged before), a refusal as an error frame to
 // its sender.
 func (h *hub) fanOut(batch []*pendingSend) {
-	h.deliverByRoom(func(yield func(string, frames)) {
+	delivered := h.deliverByRoom(func(yield func(string, frames)) {
 		for _, p := range batch {
 			if p.private() {
 				if _, ok := h.conns[p.from]; ok {
@@ -414,12 +425,14 @@ func (h *hub) fanOut(batch []*pendingSend) {
 			yield(p.req.Msg.Room, p.reply)
 		}
 	})
+	metricDelivered.Add(float64(delivered))
 }
 
 // deliverByRoom queues, for every connection, the frames of the rooms its
-// user may see, in the order given, as one slot. When every room is public
-// all connections share one slice.
-func (h *hub) deliverByRoom(each func(yield func(room string, f frames))) {
+// user may see, in the order given, as one slot, and returns how many
+// frames it queued in all. When every room is public all connections share
+// one slice.
+func (h *hub) deliverByRoom(each func(yield func(room string, f frames))) (queued int) {
 	var public frames
 	type part struct {
 		room string
@@ -437,7 +450,7 @@ func (h *hub) deliverByRoom(each func(yield func(room string, f frames))) {
 	})
 	if !private {
 		h.broadcast(public)
-		return
+		return len(public) * len(h.conns)
 	}
 	perUser := map[string]frames{}
 	for c := range h.conns {
@@ -451,7 +464,9 @@ func (h *hub) deliverByRoom(each func(yield func(room string, f frames))) {
 			perUser[c.user] = f
 		}
 		h.push(c, f)
+		queued += len(f)
 	}
+	return queued
 }
 
 // relayTyping tells everyone else who may see the room that e's user is

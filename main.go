@@ -55,6 +55,7 @@ type config struct {
 	PingPeriod      time.Duration // how often sockets are pinged; silent for 10/9 of it, they are closed
 	PresenceGrace   time.Duration // how long a user without sockets still shows online before "left"
 	TLSCert, TLSKey string        // serve HTTPS with these PEM files when both are set
+	MetricsPublic   bool          // /metrics for anyone, not only loopback and admins
 }
 
 func defaultConfig() config {
@@ -126,6 +127,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&cfg.MaxUpload, "max-upload", cfg.MaxUpload, "largest uploaded file in bytes")
 	msgRate := fs.Float64("msg-rate", float64(cfg.MsgRate), "messages per second per connection after the burst")
 	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a connection may send at once")
+	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "let anyone read /metrics (by default: loopback and admins)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", envOr("HEARTH_TLS_CERT", ""), "serve HTTPS with this PEM certificate (with -tls-key; env HEARTH_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", envOr("HEARTH_TLS_KEY", ""), "the certificate's PEM private key (env HEARTH_TLS_KEY)")
 	fs.IntVar(&cfg.MaxConnsPerUser, "max-conns-per-user", cfg.MaxConnsPerUser, "concurrent sockets one account may hold")

@@ -51,23 +51,23 @@ type sendQueue struct {
 	wake        chan struct{} // wakes the lingering writer; exists while a writer does
 }
 
-// enqueue adds f to c's queue and makes sure a writer runs. It returns false
-// when the queue is full (in slots or bytes): the hub then drops c. Called
-// by the hub only.
-func (c *conn) enqueue(f frames) bool {
+// enqueue adds f to c's queue and makes sure a writer runs, and returns the
+// queue's depth. It returns ok false when the queue is full (in slots or
+// bytes): the hub then drops c. Called by the hub only.
+func (c *conn) enqueue(f frames) (depth int, ok bool) {
 	n := f.size()
 	c.q.mu.Lock()
 	defer c.q.mu.Unlock()
 	if c.q.closing {
-		return true // on its way out; nothing more to write
+		return 0, true // on its way out; nothing more to write
 	}
 	if len(c.q.items) >= sendQueueSize || c.q.bytes+n > maxQueuedBytes {
-		return false
+		return len(c.q.items), false
 	}
 	c.q.items = append(c.q.items, f)
 	c.q.bytes += n
 	c.startWriterLocked()
-	return true
+	return len(c.q.items), true
 }
 
 // closeWith asks the writer to send a close frame with code and reason after

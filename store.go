@@ -355,6 +355,16 @@ func (st *store) initialise() error {
 	})
 }
 
+// ping reads from the database, to show it answers.
+func (st *store) ping() error {
+	return st.db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return errors.New("meta bucket missing")
+		}
+		return nil
+	})
+}
+
 // Close closes the database; pending writes were committed by their
 // transactions already.
 func (st *store) Close() error { return st.db.Close() }
