@@ -132,6 +132,7 @@ func (s *server) routes() {
 	}
 	s.mux.HandleFunc("GET /ws", s.handleWS)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("GET /api/admin/backup", s.withAdmin(s.handleBackup))
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics(newRegistry(s.hub, s.st, s.com)))
 
 	assets, err := fs.Sub(assetsFS, "assets")

@@ -95,6 +95,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return serveCommand(args, stdout, stderr)
 	case "user":
 		return userCommand(args, stdin, stdout, stderr)
+	case "backup":
+		return backupCommand(args, stdin, stdout, stderr)
+	case "restore":
+		return restoreCommand(args, stdout, stderr)
+	case "compact":
+		return compactCommand(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hearth", version, buildCommit())
 		return nil
@@ -110,6 +116,10 @@ const usage = `Usage:
   hearth user add -db PATH [-admin] NAME     (password: first line of stdin)
   hearth user passwd -db PATH NAME           (password: first line of stdin)
   hearth user list -db PATH
+  hearth backup -db PATH OUT                 (server stopped)
+  hearth backup -url URL -user ADMIN OUT     (server running; password: first line of stdin)
+  hearth restore -db PATH BACKUP             (server stopped; the backup is checked first)
+  hearth compact -db PATH                    (server stopped)
   hearth version
 `
 

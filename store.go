@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"regexp"
 	"runtime/debug"
@@ -278,27 +279,12 @@ func (st *store) updateAccounts(fn func(*bbolt.Tx) error) error {
 // after openTimeout if another process holds the file, and with
 // errDatabaseCorrupt if the file is not a sound bbolt database; either way
 // the file is left as it was.
-func openStore(path string) (st *store, err error) {
-	// bbolt reads the file through mmap: a truncated or mangled file makes
-	// it fault or panic inside Open. Turn both into an error here, where
-	// nothing has been written yet.
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			st, err = nil, fmt.Errorf("store: open %s: %w (%v)", path, errDatabaseCorrupt, r)
-		}
-	}()
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout})
+func openStore(path string) (*store, error) {
+	db, err := openDB(path, false)
 	if err != nil {
-		switch {
-		case errors.Is(err, berrors.ErrTimeout):
-			err = errDatabaseInUse
-		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
-			err = fmt.Errorf("%w: %w", errDatabaseCorrupt, err)
-		}
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, err
 	}
-	st = &store{db: db, path: path}
+	st := &store{db: db, path: path}
 	if err := st.initialise(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: initialise %s: %w", path, err)
@@ -308,6 +294,100 @@ func openStore(path string) (st *store, err error) {
 		return nil, fmt.Errorf("store: load rooms of %s: %w", path, err)
 	}
 	return st, nil
+}
+
+// openDB opens a bbolt file, read-only or not, turning the faults and
+// panics of a damaged file into errDatabaseCorrupt and a held file into
+// errDatabaseInUse.
+func openDB(path string, readOnly bool) (db *bbolt.DB, err error) {
+	// bbolt reads the file through mmap: a truncated or mangled file makes
+	// it fault or panic inside Open. Turn both into an error here, where
+	// nothing has been written yet.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("store: open %s: %w (%v)", path, errDatabaseCorrupt, r)
+		}
+	}()
+	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout, ReadOnly: readOnly})
+	if err != nil {
+		switch {
+		case errors.Is(err, berrors.ErrTimeout):
+			err = errDatabaseInUse
+		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+			err = fmt.Errorf("%w: %w", errDatabaseCorrupt, err)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// --- backups ---
+
+// writeBackup writes a consistent copy of the database to w, from one read
+// transaction: writers go on meanwhile. It returns the bytes written.
+func (st *store) writeBackup(w io.Writer) (int64, error) {
+	var n int64
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// backupSize is the size a backup will have.
+func (st *store) backupSize() int64 {
+	var n int64
+	st.db.View(func(tx *bbolt.Tx) error { n = tx.Size(); return nil })
+	return n
+}
+
+// checkBackup opens the file at path read-only and checks it is a sound
+// Hearth database: every page consistent (bbolt's own check) and every
+// bucket of Hearth's there. It writes nothing.
+func checkBackup(path string) (err error) {
+	db, err := openDB(path, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("check %s: %w (%v)", path, errDatabaseCorrupt, r)
+		}
+	}()
+	return db.View(func(tx *bbolt.Tx) error {
+		for err := range tx.Check() {
+			return fmt.Errorf("check %s: %w: %v", path, errDatabaseCorrupt, err)
+		}
+		for _, name := range [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketRooms, bucketMessages} {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("check %s: %w: no %s bucket", path, errDatabaseCorrupt, name)
+			}
+		}
+		return nil
+	})
+}
+
+// compactDB copies the database at src into a new file at dst, leaving out
+// the free pages bbolt keeps after deletes.
+func compactDB(src, dst string) error {
+	from, err := openDB(src, true)
+	if err != nil {
+		return err
+	}
+	defer from.Close()
+	to, err := bbolt.Open(dst, 0o600, &bbolt.Options{Timeout: openTimeout})
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", dst, err)
+	}
+	if err := bbolt.Compact(to, from, 64<<20); err != nil {
+		to.Close()
+		return fmt.Errorf("store: compact %s: %w", src, err)
+	}
+	return to.Close()
 }
 
 // topBuckets are the buckets every database has.
