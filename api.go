@@ -165,6 +165,7 @@ func (s *server) serveFile(fsys fs.FS, name string) http.Handler {
 }
 
 // noDirectories hides directory listings: a path ending in / is not found.
+// It also names the manifest's type, which the standard table lacks.
 func noDirectories(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
@@ -172,6 +173,9 @@ func noDirectories(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-cache")
+		if strings.HasSuffix(r.URL.Path, ".webmanifest") {
+			w.Header().Set("Content-Type", "application/manifest+json")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -459,4 +460,37 @@ func TestBrowserConversations(t *testing.T) {
 	kid.sees("Pizza tonight, @kid? With extra cheese!(edited)")
 	kid.until("the reaction and the photo", `[...document.querySelectorAll(".reaction")].some(e => e.textContent === "👍 1") && !!document.querySelector("img.thumb")`)
 	kid.until("the tombstone", `document.querySelectorAll(".msg-deleted").length === 1`)
+}
+
+func TestBrowserInstallableApp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, nil)
+	ts.addUser("mum", "hearth-and-home", true)
+	p := newPage(t, browser, 390, 844)
+	p.login(ts, "mum", "hearth-and-home")
+
+	// The manifest names the app, its icons load, it opens standalone.
+	manifest := p.eval(`fetch(document.querySelector("link[rel=manifest]").href).then(r => r.json())`).(map[string]any)
+	if manifest["name"] != "Hearth" || manifest["display"] != "standalone" || manifest["start_url"] != "/" {
+		t.Errorf("manifest = %v", manifest)
+	}
+	for _, icon := range manifest["icons"].([]any) {
+		src := icon.(map[string]any)["src"].(string)
+		if ok := p.eval(`fetch(` + jsString(src) + `).then(r => r.ok && r.headers.get("content-type").startsWith("image/"))`); ok != true {
+			t.Errorf("icon %s does not load", src)
+		}
+	}
+	// The service worker takes over and caches the shell, never the data.
+	p.until("the service worker", `navigator.serviceWorker.controller !== null || (navigator.serviceWorker.ready.then(() => location.reload()), false)`)
+	p.do("reload under the worker", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	p.until("controlled", `navigator.serviceWorker.controller !== null`)
+	p.eval(`fetch("/api/rooms").then(r => r.json())`)
+	cached := p.eval(`caches.open("hearth-shell-v1").then(c => c.keys()).then(ks => ks.map(r => new URL(r.url).pathname).sort())`)
+	got := fmt.Sprint(cached)
+	if !strings.Contains(got, "/app.js") || !strings.Contains(got, "/style.css") || strings.Contains(got, "/api/") {
+		t.Errorf("cached: %s, want the shell and nothing from the API", got)
+	}
 }

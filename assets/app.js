@@ -1739,5 +1739,11 @@ function wire() {
   });
 }
 
+// The service worker (the installable app's offline shell) needs a secure
+// context: HTTPS, or localhost.
+if ("serviceWorker" in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register("/sw.js").catch(() => { /* the app works without it */ });
+}
+
 wire();
 boot();

@@ -1,0 +1,33 @@
+// sw.js is Hearth's service worker: it keeps the app's shell (the page,
+// script, styles and icons) so Hearth opens from a phone's home screen even
+// while the server is away. It never caches chat data or anything behind a
+// session: /api/, /ws and files always go to the network.
+"use strict";
+
+const CACHE = "hearth-shell-v1";
+const SHELL = ["/", "/app.js", "/style.css", "/icon.svg", "/icon-192.png", "/manifest.webmanifest"];
+
+self.addEventListener("install", (e) => {
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (e) => {
+  e.waitUntil(caches.keys()
+    .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+    .then(() => self.clients.claim()));
+});
+
+self.addEventListener("fetch", (e) => {
+  const url = new URL(e.request.url);
+  const shell = e.request.method === "GET" && url.origin === location.origin && SHELL.includes(url.pathname);
+  if (!shell) return; // the network, untouched: the API, the socket, files
+  // Network first, so an updated Hearth shows at once; the cache when the
+  // server cannot be reached.
+  e.respondWith(fetch(e.request).then((res) => {
+    if (res.ok) {
+      const copy = res.clone();
+      caches.open(CACHE).then((c) => c.put(e.request, copy));
+    }
+    return res;
+  }).catch(() => caches.match(e.request)));
+});
