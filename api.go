@@ -59,6 +59,7 @@ type server struct {
 	logins   *loginGuard
 	setup    *setupToken // nil when the database already had users
 	hooks    hookLimits  // per bot
+	started  time.Time
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
 	handler  http.Handler // mux wrapped in cross-origin protection and headers
@@ -75,7 +76,8 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 			byAddr: newFailureLimiter(cfg.LoginRate, cfg.LoginBurst),
 			byUser: newFailureLimiter(cfg.LoginRate, cfg.LoginBurst),
 		},
-		setup: setup,
+		setup:   setup,
+		started: time.Now(),
 		upgrader: websocket.Upgrader{
 			// The read buffer is batchingWriter's (readBufferSize) and
 			// write buffers are pooled, to keep an idle socket cheap;
@@ -133,6 +135,17 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /ws", s.handleWS)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /api/admin/backup", s.withAdmin(s.handleBackup))
+	s.mux.HandleFunc("GET /api/admin/users", s.withAdmin(s.handleAdminUsers))
+	s.mux.HandleFunc("PUT /api/admin/users/{name}", s.withAdmin(s.handleAdminSetUser))
+	s.mux.HandleFunc("POST /api/admin/users/{name}/reset", s.withAdmin(s.handleAdminReset))
+	s.mux.HandleFunc("GET /api/admin/users/{name}/sessions", s.withAdmin(s.handleAdminSessions))
+	s.mux.HandleFunc("DELETE /api/admin/sessions/{id}", s.withAdmin(s.handleAdminRevoke))
+	s.mux.HandleFunc("PUT /api/admin/rooms/{room}", s.withAdmin(s.handleAdminRoom))
+	s.mux.HandleFunc("DELETE /api/admin/rooms/{room}", s.withAdmin(s.handleAdminDeleteRoom))
+	s.mux.HandleFunc("GET /api/admin/facts", s.withAdmin(s.handleAdminFacts))
+	s.mux.HandleFunc("GET /api/admin/audit", s.withAdmin(s.handleAdminAudit))
+	s.mux.HandleFunc("GET /api/reset", s.handleResetStatus)
+	s.mux.HandleFunc("POST /api/reset", s.handleReset)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics(newRegistry(s.hub, s.st, s.com)))
 
 	assets, err := fs.Sub(assetsFS, "assets")
@@ -143,6 +156,7 @@ func (s *server) routes() {
 	s.mux.Handle("GET /{$}", app)
 	s.mux.Handle("GET /setup", app)
 	s.mux.Handle("GET /join", app)
+	s.mux.Handle("GET /reset", app)
 	s.mux.Handle("GET /help/https", s.serveFile(assets, "https.html"))
 	s.mux.Handle("GET /", noDirectories(http.FileServerFS(assets)))
 }
@@ -198,6 +212,9 @@ func securityHeaders(next http.Handler) http.Handler {
 // (or 500 when the store fails) and returning ok=false otherwise.
 func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (session, user, bool) {
 	sess, u, err := s.sessions.userFromRequest(r)
+	if err == nil && u.Disabled {
+		err = errUserNotFound // the sessions of a disabled account are deleted; this covers a race
+	}
 	switch {
 	case err == nil:
 		return sess, u, true
@@ -280,6 +297,10 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	done(true)
+	if u.Disabled { // told only to whoever knows the password
+		writeError(w, http.StatusForbidden, "this account is disabled; ask an admin")
+		return
+	}
 	metricLogins.WithLabelValues("ok").Inc()
 	if !slices.Contains(u.TrustedAddrs, addr) {
 		err := s.st.updateUser(u.Name, func(u *user) { u.TrustedAddrs = rememberAddr(u.TrustedAddrs, addr) })
@@ -503,6 +524,7 @@ func (s *server) handleCreateInvite(w http.ResponseWriter, r *http.Request, sess
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
+	s.record(u.Name, "create invite", "", fmt.Sprintf("%d uses, %d hours", inv.MaxUses, req.Hours))
 	writeJSON(w, http.StatusCreated, s.inviteResponse(r, inv))
 }
 
@@ -512,6 +534,7 @@ func (s *server) handleDeleteInvite(w http.ResponseWriter, r *http.Request, sess
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
+	s.record(u.Name, "delete invite", "", "")
 	w.WriteHeader(http.StatusNoContent)
 }
 

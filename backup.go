@@ -34,7 +34,7 @@ func (s *server) handleBackup(w http.ResponseWriter, r *http.Request, sess sessi
 		slog.Error("backup", "written", n, "err", err)
 		return // the length no longer matches: the client sees a broken download
 	}
-	slog.Info("backup downloaded", "by", u.Name, "bytes", n)
+	s.record(u.Name, "download backup", "", byteSize(int(n)))
 }
 
 // writeFileAtomic writes what fill writes to a temporary file beside path,

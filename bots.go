@@ -107,7 +107,7 @@ func (s *server) handleCreateBot(w http.ResponseWriter, r *http.Request, sess se
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	slog.Info("bot created", "bot", b.Name, "room", b.Room, "by", u.Name)
+	s.record(u.Name, "create bot", b.Name, "posts to #"+b.Room)
 	writeJSON(w, http.StatusCreated, botResponse{bot: b, HookURL: hookURL(r, b.Room), Token: token})
 }
 
@@ -119,6 +119,7 @@ func (s *server) handleDeleteBot(w http.ResponseWriter, r *http.Request, sess se
 		slog.Error("delete bot", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 	default:
+		s.record(u.Name, "revoke bot", r.PathValue("id"), "")
 		w.WriteHeader(http.StatusNoContent)
 	}
 }

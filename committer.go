@@ -139,6 +139,8 @@ func errorFrameFor(p *pendingSend) errorFrame {
 		return newErrorFrame("unknown_room", "no such room: "+p.req.Msg.Room, p.req.Msg.ClientID)
 	case errors.Is(p.req.Err, errMessageNotFound):
 		return newErrorFrame("unknown_message", "no such message", p.req.Msg.ClientID)
+	case errors.Is(p.req.Err, errRoomArchived):
+		return newErrorFrame("archived", "this room is archived: it keeps its history but takes no new messages", p.req.Msg.ClientID)
 	case errors.Is(p.req.Err, errNotYours):
 		return newErrorFrame("forbidden", "you can only change your own messages", p.req.Msg.ClientID)
 	default:

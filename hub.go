@@ -40,6 +40,7 @@ type hub struct {
 	leftDue    chan string        // a user's presence grace may have run out
 	typingCh   chan typingEvent   // someone is typing (dropped when the hub is busy)
 	userCh     chan userFrames    // frames for every socket of one user
+	calls      chan func()        // run on the hub's goroutine: see do
 	done       chan struct{}      // closed when run returns
 
 	// pumps counts the read and write goroutines of every connection, so
@@ -131,6 +132,7 @@ func newHub(rooms []room, maxPerUser, maxPerAddr int, pingPeriod, presenceGrace 
 		leftDue:       make(chan string),
 		typingCh:      make(chan typingEvent, 64),
 		userCh:        make(chan userFrames, 64),
+		calls:         make(chan func()),
 		typed:         make(map[string]time.Time),
 		leaving:       make(map[string]time.Time),
 		maxPerUser:    maxPerUser,
@@ -167,6 +169,8 @@ func (h *hub) run(ctx context.Context) {
 			}
 		case e := <-h.typingCh:
 			h.relayTyping(e)
+		case fn := <-h.calls:
+			fn()
 		case uf := <-h.userCh:
 			for c := range h.conns {
 				if c.user == uf.user {
@@ -272,6 +276,44 @@ func (h *hub) typing(c *conn, room string) {
 	case h.typingCh <- typingEvent{c, room}:
 	default:
 	}
+}
+
+// do runs fn on the hub's goroutine, where it may read and change the
+// hub's state, and waits for it. It returns false if the hub has stopped.
+func (h *hub) do(fn func()) bool {
+	done := make(chan struct{})
+	select {
+	case h.calls <- func() { fn(); close(done) }:
+		<-done
+		return true
+	case <-h.done:
+		return false
+	}
+}
+
+// closeUser closes every socket of a user (disabled, say).
+func (h *hub) closeUser(name string) {
+	select {
+	case h.kick <- kickRequest{user: name}:
+	case <-h.done:
+	}
+}
+
+// roomDeleted forgets a room and tells those who saw it.
+func (h *hub) roomDeleted(name string) {
+	h.do(func() {
+		old, ok := h.rooms[name]
+		if !ok {
+			return
+		}
+		delete(h.rooms, name)
+		f := prepare(roomFrame{Type: "room_removed", Room: name})
+		for c := range h.conns {
+			if old.visibleTo(c.user) {
+				h.push(c, f)
+			}
+		}
+	})
 }
 
 // sendUser queues frames for every socket of user.
@@ -550,11 +592,12 @@ type roomFrame struct {
 	Room    string   `json:"room"`
 	Private bool     `json:"private,omitempty"`
 	DM      bool     `json:"dm,omitempty"`
-	Members []string `json:"members,omitempty"`
+	Members  []string `json:"members,omitempty"`
+	Archived bool     `json:"archived,omitempty"`
 }
 
 func roomFrameFor(r room) roomFrame {
-	return roomFrame{Type: "room", Room: r.Name, Private: r.Private, DM: r.DM, Members: r.Members}
+	return roomFrame{Type: "room", Room: r.Name, Private: r.Private, DM: r.DM, Members: r.Members, Archived: r.Archived}
 }
 
 type readFrame struct {

@@ -19,6 +19,8 @@
 //	reads      user "\x00" room → id of the last message they read
 //	files      id (8) → file JSON; blobs: id (8) → the file's bytes
 //	bots       sha256(token) hex → bot JSON
+//	resets     sha256(token) hex → password reset JSON
+//	audit      seq (8) → audit entry JSON: what admins did
 
 package main
 
@@ -56,6 +58,8 @@ var (
 	bucketFiles     = []byte("files")
 	bucketBlobs     = []byte("blobs")
 	bucketBots      = []byte("bots")
+	bucketResets    = []byte("resets")
+	bucketAudit     = []byte("audit")
 
 	keyCookieHash  = []byte("cookie_hash_key")
 	keyCookieBlock = []byte("cookie_block_key")
@@ -72,6 +76,8 @@ var (
 	errFileNotFound    = errors.New("file not found")
 	errBotNotFound     = errors.New("bot not found")
 	errNameTaken       = errors.New("name is taken")
+	errRoomArchived    = errors.New("room is archived")
+	errResetInvalid    = errors.New("reset link is unknown, used or expired")
 	errInviteInvalid   = errors.New("invite is unknown, expired or used up")
 	errSetupDone       = errors.New("setup is already done")
 	errDatabaseInUse   = errors.New("database is in use by another process (is a Hearth server running on it?)")
@@ -101,6 +107,8 @@ type user struct {
 	// TrustedAddrs are the addresses the user last logged in from, newest
 	// first: guesses from elsewhere cannot lock them out from these.
 	TrustedAddrs []string `json:"trusted_addrs,omitempty"`
+	// Disabled accounts cannot log in, and their sessions are gone.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // session is the server-side record behind a session cookie. The cookie holds
@@ -141,6 +149,7 @@ type room struct {
 	Private   bool      `json:"private,omitempty"`
 	DM        bool      `json:"dm,omitempty"`
 	Members   []string  `json:"members,omitempty"` // of a private room or DM, sorted
+	Archived  bool      `json:"archived,omitempty"` // readable, but takes no new messages
 }
 
 // visibleTo reports whether user may see, read and write in the room.
@@ -392,7 +401,7 @@ func compactDB(src, dst string) error {
 
 // topBuckets are the buckets every database has.
 var topBuckets = [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs, bucketRevs,
-	bucketWords, bucketReads, bucketFiles, bucketBlobs, bucketBots}
+	bucketWords, bucketReads, bucketFiles, bucketBlobs, bucketBots, bucketResets, bucketAudit}
 
 // initialise creates whatever buckets or default room are missing. It
 // writes only when something is missing, so opening a database to read it
@@ -914,8 +923,13 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 			req.Dup, req.Err = false, nil // Update's fn must be safe to rerun.
 			m := &req.Msg
 			mb, cb, rb := msgs.Bucket([]byte(m.Room)), cids.Bucket([]byte(m.Room)), revs.Bucket([]byte(m.Room))
-			if r, ok := st.room(m.Room); mb == nil || cb == nil || rb == nil || !ok || !(req.Bot || r.visibleTo(m.User)) {
+			r, ok := st.room(m.Room)
+			if mb == nil || cb == nil || rb == nil || !ok || !(req.Bot || r.visibleTo(m.User)) {
 				req.Err = errRoomNotFound // a non-member learns nothing more
+				continue
+			}
+			if r.Archived && req.Op != opDelete {
+				req.Err = errRoomArchived
 				continue
 			}
 			// All three fill at their end (ids and revs increase;
@@ -1445,6 +1459,232 @@ func (st *store) deleteBot(id string) error {
 		}
 		return errBotNotFound
 	})
+}
+
+// --- administration ---
+
+// setUserFlags changes a user's admin and disabled flags. Disabling deletes
+// every session of theirs, in the same transaction; the keys are returned
+// so their sockets can be closed.
+func (st *store) setUserFlags(name string, admin, disabled bool) (u user, ended []string, err error) {
+	err = st.updateAccounts(func(tx *bbolt.Tx) error {
+		ended = ended[:0]
+		b := tx.Bucket(bucketUsers)
+		if err := getJSON(b, []byte(name), &u, errUserNotFound); err != nil {
+			return err
+		}
+		u.Admin, u.Disabled = admin, disabled
+		if err := putJSON(b, []byte(name), u); err != nil {
+			return err
+		}
+		if !disabled {
+			return nil
+		}
+		var err error
+		ended, err = deleteUserSessionsTx(tx, name)
+		return err
+	})
+	return u, ended, err
+}
+
+func deleteUserSessionsTx(tx *bbolt.Tx, name string) ([]string, error) {
+	var keys []string
+	b := tx.Bucket(bucketSessions)
+	err := b.ForEach(func(k, v []byte) error {
+		var s session
+		if json.Unmarshal(v, &s) == nil && s.User == name {
+			keys = append(keys, string(k))
+		}
+		return nil
+	})
+	for _, k := range keys {
+		if err := b.Delete([]byte(k)); err != nil {
+			return nil, err
+		}
+	}
+	return keys, err
+}
+
+// passwordReset lets one person set a new password once, before Expires.
+type passwordReset struct {
+	User    string    `json:"user"`
+	Expires time.Time `json:"expires"`
+}
+
+// putReset stores a reset under the hash of its token.
+func (st *store) putReset(tokenHash string, r passwordReset) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		return putJSON(tx.Bucket(bucketResets), []byte(tokenHash), r)
+	})
+}
+
+// resetUser returns the user a live reset is for, or errResetInvalid.
+func (st *store) resetUser(tokenHash string, now time.Time) (string, error) {
+	var r passwordReset
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(tx.Bucket(bucketResets), []byte(tokenHash), &r, errResetInvalid)
+	})
+	if err == nil && !now.Before(r.Expires) {
+		err = errResetInvalid
+	}
+	return r.User, err
+}
+
+// useReset sets a new password through a reset, once: the reset and every
+// session of the user are deleted in the same transaction (their keys are
+// returned, to close their sockets).
+func (st *store) useReset(tokenHash string, hash []byte, now time.Time) (name string, ended []string, err error) {
+	err = st.updateAccounts(func(tx *bbolt.Tx) error {
+		ended = ended[:0]
+		rb := tx.Bucket(bucketResets)
+		var r passwordReset
+		if err := getJSON(rb, []byte(tokenHash), &r, errResetInvalid); err != nil {
+			return err
+		}
+		if !now.Before(r.Expires) {
+			return errResetInvalid
+		}
+		if err := rb.Delete([]byte(tokenHash)); err != nil {
+			return err
+		}
+		ub := tx.Bucket(bucketUsers)
+		var u user
+		if err := getJSON(ub, []byte(r.User), &u, errUserNotFound); err != nil {
+			return err
+		}
+		u.Hash = hash
+		if err := putJSON(ub, []byte(r.User), u); err != nil {
+			return err
+		}
+		name = r.User
+		var err error
+		ended, err = deleteUserSessionsTx(tx, r.User)
+		return err
+	})
+	return name, ended, err
+}
+
+// setArchived archives a room (read-only) or brings it back.
+func (st *store) setArchived(name string, archived bool) (room, error) {
+	var r room
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketRooms)
+		if err := getJSON(b, []byte(name), &r, errRoomNotFound); err != nil {
+			return err
+		}
+		r.Archived = archived
+		return putJSON(b, []byte(name), r)
+	})
+	if err == nil {
+		st.cacheRoom(r)
+	}
+	return r, err
+}
+
+// deleteRoom removes a room with its history, files, index entries and
+// read markers, in one transaction.
+func (st *store) deleteRoom(name string) error {
+	if name == defaultRoom {
+		return errors.New("general cannot be deleted")
+	}
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketRooms).Get([]byte(name)) == nil {
+			return errRoomNotFound
+		}
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(name))
+		if mb != nil {
+			err := mb.ForEach(func(k, v []byte) error {
+				m, err := decodeMessage(name, k, v)
+				if err != nil {
+					return err
+				}
+				if err := indexTx(tx, &m, false); err != nil {
+					return err
+				}
+				if m.File != nil {
+					tx.Bucket(bucketFiles).Delete(idKey(m.File.ID))
+					tx.Bucket(bucketBlobs).Delete(idKey(m.File.ID))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for _, top := range [][]byte{bucketMessages, bucketClientIDs, bucketRevs} {
+			if tx.Bucket(top).Bucket([]byte(name)) != nil {
+				if err := tx.Bucket(top).DeleteBucket([]byte(name)); err != nil {
+					return err
+				}
+			}
+		}
+		reads := tx.Bucket(bucketReads)
+		var stale [][]byte
+		reads.ForEach(func(k, _ []byte) error {
+			if _, r, ok := bytes.Cut(k, []byte{0}); ok && string(r) == name {
+				stale = append(stale, bytes.Clone(k))
+			}
+			return nil
+		})
+		for _, k := range stale {
+			if err := reads.Delete(k); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketRooms).Delete([]byte(name))
+	})
+	if err == nil {
+		st.roomsMu.Lock()
+		delete(st.rooms, name)
+		st.roomsMu.Unlock()
+	}
+	return err
+}
+
+// auditEntry records one thing an admin did.
+type auditEntry struct {
+	TS     time.Time `json:"ts"`
+	Admin  string    `json:"admin"`
+	Action string    `json:"action"`
+	Target string    `json:"target,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// audit appends e to the audit log.
+func (st *store) audit(e auditEntry) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		b.FillPercent = appendFillPercent
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return putJSON(b, idKey(seq), e)
+	})
+}
+
+// auditLog returns up to limit entries, newest first.
+func (st *store) auditLog(limit int) ([]auditEntry, error) {
+	out := []auditEntry{}
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+			var e auditEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("audit entry: %w", err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// dbSize is the size of the database file.
+func (st *store) dbSize() int64 {
+	var n int64
+	st.db.View(func(tx *bbolt.Tx) error { n = tx.Size(); return nil })
+	return n
 }
 
 // --- helpers ---

@@ -1,0 +1,291 @@
+// admin.go owns the admin console's API: people (disable, make admin, a
+// one-time password reset link, their sessions), rooms (archive, delete),
+// server facts, and the audit log every admin action is written to.
+
+package main
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime"
+	"slices"
+	"time"
+)
+
+// resetLifetime is how long a password reset link works.
+const resetLifetime = 24 * time.Hour
+
+// record writes an admin action to the audit log; a failure to write it is
+// logged, not fatal to the action, which has happened.
+func (s *server) record(admin, action, target, detail string) {
+	e := auditEntry{TS: time.Now().UTC(), Admin: admin, Action: action, Target: target, Detail: detail}
+	if err := s.st.audit(e); err != nil {
+		slog.Error("audit", "action", action, "err", err)
+	}
+	slog.Info("admin action", "admin", admin, "action", action, "target", target)
+}
+
+type adminUser struct {
+	Name     string    `json:"name"`
+	Admin    bool      `json:"admin"`
+	Disabled bool      `json:"disabled"`
+	Created  time.Time `json:"created"`
+	Sessions int       `json:"sessions"`
+	Online   bool      `json:"online"`
+}
+
+func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	users, err := s.st.listUsers()
+	if err != nil {
+		slog.Error("list users", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	var online []string
+	s.hub.do(func() { online = s.hub.onlineNames() })
+	counts := map[string]int{}
+	s.st.forEachSession(func(x session) error {
+		if time.Now().Before(x.Expires) {
+			counts[x.User]++
+		}
+		return nil
+	})
+	out := make([]adminUser, len(users))
+	for i, x := range users {
+		out[i] = adminUser{x.Name, x.Admin, x.Disabled, x.Created, counts[x.Name], slices.Contains(online, x.Name)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
+
+// handleAdminSetUser makes a user an admin or not, disabled or not. A
+// disabled user's sessions end and their sockets close at once.
+func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	name := r.PathValue("name")
+	var req struct {
+		Admin    bool `json:"admin"`
+		Disabled bool `json:"disabled"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	if name == u.Name && (!req.Admin || req.Disabled) {
+		writeError(w, http.StatusBadRequest, "you cannot take away your own admin rights or disable yourself")
+		return
+	}
+	before, err := s.st.getUser(name)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "no such user")
+		return
+	}
+	updated, ended, err := s.st.setUserFlags(name, req.Admin, req.Disabled)
+	if err != nil {
+		slog.Error("set user flags", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	if req.Disabled {
+		s.hub.closeUser(name)
+		s.hub.closeSessions(ended...)
+	}
+	if before.Admin != updated.Admin {
+		s.record(u.Name, choose(updated.Admin, "make admin", "remove admin"), name, "")
+	}
+	if before.Disabled != updated.Disabled {
+		s.record(u.Name, choose(updated.Disabled, "disable user", "enable user"), name, fmt.Sprintf("%d sessions ended", len(ended)))
+	}
+	writeJSON(w, http.StatusOK, adminUser{Name: updated.Name, Admin: updated.Admin, Disabled: updated.Disabled, Created: updated.Created})
+}
+
+// handleAdminReset makes a one-time link with which the user sets a new
+// password (the link is shown once; only its hash is kept).
+func (s *server) handleAdminReset(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	name := r.PathValue("name")
+	if _, err := s.st.getUser(name); err != nil {
+		writeError(w, http.StatusNotFound, "no such user")
+		return
+	}
+	token := rand.Text()
+	expires := time.Now().Add(resetLifetime).UTC()
+	if err := s.st.putReset(hashToken(token), passwordReset{User: name, Expires: expires}); err != nil {
+		slog.Error("create reset", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.record(u.Name, "password reset link", name, "")
+	writeJSON(w, http.StatusCreated, map[string]any{"url": baseURL(r) + "/reset?token=" + url.QueryEscape(token), "expires": expires})
+}
+
+func (s *server) handleResetStatus(w http.ResponseWriter, r *http.Request) {
+	name, err := s.st.resetUser(hashToken(r.URL.Query().Get("token")), time.Now())
+	if err != nil {
+		writeError(w, http.StatusNotFound, "this reset link is invalid, used or expired")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"user": name})
+}
+
+// handleReset sets the new password, ends every old session (their sockets
+// close) and logs in on this browser.
+func (s *server) handleReset(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	done, ok := s.beginAttempt(w, r, "")
+	if !ok {
+		return
+	}
+	if _, err := s.st.resetUser(hashToken(req.Token), time.Now()); err != nil {
+		done(false)
+		writeError(w, http.StatusNotFound, "this reset link is invalid, used or expired")
+		return
+	}
+	done(true)
+	if err := validPassword(req.Password); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	hash, err := hashPassword(req.Password)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	name, ended, err := s.st.useReset(hashToken(req.Token), hash, time.Now())
+	switch {
+	case errors.Is(err, errResetInvalid):
+		writeError(w, http.StatusNotFound, "this reset link is invalid, used or expired")
+		return
+	case err != nil:
+		slog.Error("use reset", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.closeSessions(ended...)
+	u, err := s.st.getUser(name)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.startSession(w, r, u, http.StatusOK)
+}
+
+func (s *server) handleAdminSessions(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	list, err := s.st.listSessions(r.PathValue("name"))
+	if err != nil {
+		slog.Error("list sessions", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	out := []sessionResponse{}
+	for _, x := range list {
+		if time.Now().Before(x.Expires) {
+			out = append(out, sessionResponse{ID: x.Key, UserAgent: x.UserAgent, RemoteAddr: x.RemoteAddr,
+				Created: x.Created, LastSeen: x.LastSeen, Expires: x.Expires, Current: x.Key == sess.Key})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+}
+
+func (s *server) handleAdminRevoke(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	id := r.PathValue("id")
+	target, err := s.st.getSession(id)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "no such session")
+		return
+	}
+	if err := s.st.deleteSession(id); err != nil && !errors.Is(err, errSessionNotFound) {
+		slog.Error("revoke session", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.closeSessions(id)
+	s.record(u.Name, "revoke session", target.User, describeSession(target))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// choose is a if cond, else b.
+func choose(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+func describeSession(x session) string {
+	return fmt.Sprintf("%s from %s", truncate(x.UserAgent, 60), x.RemoteAddr)
+}
+
+// handleAdminRoom archives a room (read-only) or brings it back.
+func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	var req struct {
+		Archived bool `json:"archived"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	rm, err := s.st.setArchived(r.PathValue("room"), req.Archived)
+	switch {
+	case errors.Is(err, errRoomNotFound):
+		writeError(w, http.StatusNotFound, "no such room")
+		return
+	case err != nil:
+		slog.Error("archive room", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.roomChanged(rm)
+	s.record(u.Name, choose(req.Archived, "archive room", "unarchive room"), rm.Name, "")
+	writeJSON(w, http.StatusOK, roomFor(rm, u))
+}
+
+// handleAdminDeleteRoom deletes a room with all it holds.
+func (s *server) handleAdminDeleteRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	name := r.PathValue("room")
+	if name == defaultRoom {
+		writeError(w, http.StatusBadRequest, "general cannot be deleted")
+		return
+	}
+	switch err := s.st.deleteRoom(name); {
+	case errors.Is(err, errRoomNotFound):
+		writeError(w, http.StatusNotFound, "no such room")
+		return
+	case err != nil:
+		slog.Error("delete room", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.roomDeleted(name)
+	s.record(u.Name, "delete room", name, "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *server) handleAdminFacts(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	users, _ := s.st.listUsers()
+	rooms, _ := s.st.listRooms()
+	var online []string
+	s.hub.do(func() { online = s.hub.onlineNames() })
+	writeJSON(w, http.StatusOK, map[string]any{
+		"version": version, "commit": buildCommit(), "go": runtime.Version(),
+		"started": s.started.UTC(), "uptime_seconds": int(time.Since(s.started).Seconds()),
+		"database": s.st.path, "database_bytes": s.st.dbSize(),
+		"connections": s.hub.connCount.Load(), "online": online,
+		"users": len(users), "rooms": len(rooms),
+	})
+}
+
+func (s *server) handleAdminAudit(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	entries, err := s.st.auditLog(200)
+	if err != nil {
+		slog.Error("audit log", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
