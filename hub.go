@@ -588,10 +588,10 @@ type presenceFrame struct {
 }
 
 type roomFrame struct {
-	Type    string   `json:"type"`
-	Room    string   `json:"room"`
-	Private bool     `json:"private,omitempty"`
-	DM      bool     `json:"dm,omitempty"`
+	Type     string   `json:"type"`
+	Room     string   `json:"room"`
+	Private  bool     `json:"private,omitempty"`
+	DM       bool     `json:"dm,omitempty"`
 	Members  []string `json:"members,omitempty"`
 	Archived bool     `json:"archived,omitempty"`
 }

@@ -148,7 +148,7 @@ type room struct {
 	CreatedBy string    `json:"created_by,omitempty"`
 	Private   bool      `json:"private,omitempty"`
 	DM        bool      `json:"dm,omitempty"`
-	Members   []string  `json:"members,omitempty"` // of a private room or DM, sorted
+	Members   []string  `json:"members,omitempty"`  // of a private room or DM, sorted
 	Archived  bool      `json:"archived,omitempty"` // readable, but takes no new messages
 }
 
