@@ -494,3 +494,48 @@ func TestBrowserInstallableApp(t *testing.T) {
 		t.Errorf("cached: %s, want the shell and nothing from the API", got)
 	}
 }
+
+func TestBrowserAdminConsole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, nil)
+	ts.addUser("mum", "hearth-and-home", true)
+	ts.addUser("kid", "pizza-every-day", false)
+	mum := newPage(t, browser, 1280, 800)
+	mum.login(ts, "mum", "hearth-and-home")
+	kid := newPage(t, browser, 390, 844)
+	kid.login(ts, "kid", "pizza-every-day")
+
+	mum.do("open the console", chromedp.Click(chromedp.ID("open-admin")), chromedp.WaitVisible(chromedp.ID("dialog-admin")))
+	mum.until("the people", `document.querySelectorAll("#admin-list li").length === 2`)
+	mum.screenshot("admin-people")
+	// Disabling the kid logs every device of theirs out at once.
+	kidButton := func(label string) {
+		t.Helper()
+		mum.until("kid's "+label+" button", `[...document.querySelectorAll("#admin-list li")].some(li => li.querySelector(".item-title").textContent.startsWith("kid") && [...li.querySelectorAll("button")].some(b => b.textContent === `+jsString(label)+`))`)
+		mum.eval(`[...[...document.querySelectorAll("#admin-list li")].find(li => li.querySelector(".item-title").textContent.startsWith("kid")).querySelectorAll("button")].find(b => b.textContent === ` + jsString(label) + `).click()`)
+	}
+	kidButton("Disable")
+	kid.until("the login form", `!document.getElementById("view-auth").hidden`)
+	mum.until("kid shown disabled", `[...document.querySelectorAll("#admin-list .pill")].some(p => p.textContent === "disabled")`)
+	kidButton("Enable")
+	// A reset link, opened by the kid, sets a new password and logs in.
+	kidButton("Reset password")
+	mum.until("the link", `(document.querySelector("#admin-notice input") || {}).value`)
+	link, _ := mum.eval(`document.querySelector("#admin-notice input").value`).(string)
+	kid.do("open the reset link", chromedp.Navigate(link))
+	kid.until("the reset form", `document.getElementById("auth-title").textContent === "Choose a new password"`)
+	kid.do("choose a password",
+		chromedp.SendKeys(chromedp.ID("auth-password"), "a-brand-new-one"),
+		chromedp.SendKeys(chromedp.ID("auth-confirm"), "a-brand-new-one"),
+		chromedp.Click(chromedp.ID("auth-submit")), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	// Everything was written to the log.
+	mum.do("the log", chromedp.Click(chromedp.CSS(`#dialog-admin [data-tab="log"]`)))
+	mum.until("three entries", `document.querySelectorAll("#admin-list li").length === 3`)
+	mum.screenshot("admin-log")
+	mum.do("the server", chromedp.Click(chromedp.CSS(`#dialog-admin [data-tab="server"]`)))
+	mum.until("the facts", `!!document.querySelector("#admin-list .facts")`)
+	mum.screenshot("admin-server")
+}

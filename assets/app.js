@@ -66,6 +66,7 @@ function room(name, info) {
     r.private = !!info.private;
     r.dm = !!info.dm;
     r.members = info.members || [];
+    r.archived = !!info.archived;
     if ("can_manage" in info) r.canManage = !!info.can_manage;
     if ("unread" in info) { r.unread = info.unread; r.mentions = info.mentions; r.read = info.read; }
   }
@@ -109,6 +110,7 @@ async function boot() {
   const params = new URLSearchParams(location.search);
   if (location.pathname === "/setup") return showSetup(params.get("token") || "");
   if (location.pathname === "/join") return showJoin(params.get("code") || "");
+  if (location.pathname === "/reset") return showReset(params.get("token") || "");
   try {
     state.me = await api("GET", "/api/me");
   } catch (e) {
@@ -132,6 +134,7 @@ function configureAuth(kind, title, lead, button) {
   const creating = kind !== "login";
   $("auth-confirm-label").hidden = !creating;
   $("auth-hint").hidden = !creating;
+  $("auth-username-label").hidden = kind === "reset";
   $("auth-password").autocomplete = creating ? "new-password" : "current-password";
   $("auth-error").textContent = "";
   $("auth-form").hidden = false;
@@ -178,6 +181,18 @@ async function showJoin(code) {
   }
 }
 
+async function showReset(token) {
+  configureAuth("reset", "Choose a new password", "", "Set password and log in");
+  authMode.token = token;
+  $("auth-password").focus();
+  try {
+    const { user } = await api("GET", "/api/reset?token=" + encodeURIComponent(token));
+    $("auth-lead").textContent = `For ${user}. Every device logged in as ${user} will be logged out.`;
+  } catch (e) {
+    deadLink(e.status === 404 ? "This reset link is invalid, used or expired. Ask an admin for a new one." : "The server could not be reached.");
+  }
+}
+
 async function submitAuth(ev) {
   ev.preventDefault();
   const username = $("auth-username").value.trim().toLowerCase();
@@ -185,7 +200,7 @@ async function submitAuth(ev) {
   const err = $("auth-error");
   err.textContent = "";
   if (authMode.kind !== "login") {
-    if (!USERNAME_RE.test(username)) { err.textContent = "Usernames are 1-32 lowercase letters, digits, “.”, “_” or “-”."; return; }
+    if (authMode.kind !== "reset" && !USERNAME_RE.test(username)) { err.textContent = "Usernames are 1-32 lowercase letters, digits, “.”, “_” or “-”."; return; }
     if ([...password].length < 8) { err.textContent = "The password needs at least 8 characters."; return; }
     if (password !== $("auth-confirm").value) { err.textContent = "The two passwords differ."; return; }
   } else if (!username || !password) {
@@ -198,6 +213,7 @@ async function submitAuth(ev) {
     if (authMode.kind === "login") state.me = await api("POST", "/api/login", { username, password });
     if (authMode.kind === "setup") state.me = await api("POST", "/api/setup", { token: authMode.token, username, password });
     if (authMode.kind === "join") state.me = await api("POST", "/api/join", { code: authMode.code, username, password });
+    if (authMode.kind === "reset") state.me = await api("POST", "/api/reset", { token: authMode.token, password });
   } catch (e) {
     err.textContent = e.message;
     return;
@@ -220,6 +236,7 @@ async function startChat() {
   $("open-invites").hidden = !state.me.admin;
   loadPending();
   $("open-bots").hidden = !state.me.admin;
+  $("open-admin").hidden = !state.me.admin;
   try {
     const { rooms } = await api("GET", "/api/rooms");
     for (const r of rooms) room(r.name, r);
@@ -653,6 +670,9 @@ function renderHeader() {
   title.classList.toggle("dm-title", r.dm);
   $("composer-input").placeholder = r.dm ? `Message ${roomLabel(r)}` : `Message #${r.name}`;
   $("open-members").hidden = !r.private || r.dm;
+  $("composer-input").disabled = r.archived;
+  $("send").disabled = r.archived;
+  if (r.archived) $("composer-input").placeholder = "This room is archived: its history stays, nothing new is said here.";
   $("notify-level").value = notifyLevel(r);
 }
 
@@ -1350,6 +1370,134 @@ async function createBot(ev) {
   await refreshBots();
 }
 
+// --- admin console ---
+
+let adminTab = "people";
+
+function openAdmin() {
+  openDialog("dialog-admin");
+  showAdminTab(adminTab);
+}
+
+function adminItem(title, sub, buttons) {
+  const li = document.createElement("li");
+  const main = document.createElement("div");
+  main.className = "item-main";
+  const t = document.createElement("div");
+  t.className = "item-title";
+  t.append(...title);
+  const st = document.createElement("div");
+  st.className = "item-sub";
+  st.textContent = sub;
+  main.append(t, st);
+  const actions = document.createElement("div");
+  actions.className = "item-actions";
+  for (const [label, fn, danger] of buttons) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "button" + (danger ? " danger" : "");
+    b.textContent = label;
+    b.onclick = async () => {
+      $("admin-error").textContent = "";
+      b.disabled = true;
+      try { await fn(); } catch (e) { $("admin-error").textContent = e.message; }
+      b.disabled = false;
+    };
+    actions.append(b);
+  }
+  li.append(main, actions);
+  return li;
+}
+
+function pill(text, on) {
+  const p = document.createElement("span");
+  p.className = "pill" + (on ? " on" : "");
+  p.textContent = text;
+  return p;
+}
+
+function adminNotice(...content) {
+  const n = $("admin-notice");
+  n.hidden = content.length === 0;
+  n.replaceChildren(...content);
+}
+
+async function showAdminTab(tab) {
+  adminTab = tab;
+  for (const b of document.querySelectorAll("#dialog-admin .tab")) b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+  $("admin-error").textContent = "";
+  adminNotice();
+  const list = $("admin-list");
+  list.replaceChildren();
+  try {
+    if (tab === "people") {
+      const { users } = await api("GET", "/api/admin/users");
+      list.replaceChildren(...users.map((u) => adminItem(
+        [u.name, ...(u.admin ? [pill("admin", true)] : []), ...(u.disabled ? [pill("disabled")] : []), ...(u.online ? [pill("online", true)] : [])],
+        `${u.sessions} device${u.sessions === 1 ? "" : "s"} · joined ${new Date(u.created).toLocaleDateString()}`,
+        u.name === state.me.username ? [] : [
+          [u.admin ? "Remove admin" : "Make admin", async () => { await api("PUT", `/api/admin/users/${u.name}`, { admin: !u.admin, disabled: u.disabled }); showAdminTab("people"); }],
+          [u.disabled ? "Enable" : "Disable", async () => { await api("PUT", `/api/admin/users/${u.name}`, { admin: u.admin, disabled: !u.disabled }); showAdminTab("people"); }, !u.disabled],
+          ["Reset password", async () => {
+            const { url } = await api("POST", `/api/admin/users/${u.name}/reset`);
+            const input = document.createElement("input");
+            input.className = "invite-link";
+            input.readOnly = true;
+            input.value = url;
+            adminNotice(`Send ${u.name} this link (it works once, for a day): `, input);
+            input.focus();
+            input.select();
+          }],
+          ["Devices", async () => {
+            const { sessions } = await api("GET", `/api/admin/users/${u.name}/sessions`);
+            list.replaceChildren(...sessions.map((x) => adminItem([describeAgent(x.user_agent)], `${u.name} · ${x.remote_addr} · active ${ago(x.last_seen)}`,
+              [["Log out", async () => { await api("DELETE", `/api/admin/sessions/${encodeURIComponent(x.id)}`); showAdminTab("people"); }, true]])));
+            if (!sessions.length) adminNotice(`${u.name} is not logged in anywhere.`);
+          }],
+        ])));
+    } else if (tab === "rooms") {
+      const { rooms } = await api("GET", "/api/rooms");
+      list.replaceChildren(...rooms.filter((r) => !r.dm).map((r) => adminItem(
+        ["#" + r.name, ...(r.private ? [pill("private")] : []), ...(r.archived ? [pill("archived")] : [])],
+        `made by ${r.created_by || "Hearth"} · ${new Date(r.created).toLocaleDateString()}`,
+        r.name === "general" ? [] : [
+          [r.archived ? "Unarchive" : "Archive", async () => { await api("PUT", `/api/admin/rooms/${r.name}`, { archived: !r.archived }); showAdminTab("rooms"); }],
+          ["Delete", async () => {
+            if (!confirm(`Delete #${r.name} and everything said in it? This cannot be undone.`)) return;
+            await api("DELETE", `/api/admin/rooms/${r.name}`);
+            showAdminTab("rooms");
+          }, true],
+        ])));
+    } else if (tab === "server") {
+      const f = await api("GET", "/api/admin/facts");
+      const dl = document.createElement("dl");
+      dl.className = "facts";
+      const row = (k, v) => { const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = v; dl.append(dt, dd); };
+      row("Version", `${f.version} (${f.commit}, ${f.go})`);
+      row("Up since", `${fullFmt.format(new Date(f.started))} (${ago(f.started).replace(" ago", "")})`);
+      row("Database", `${f.database}, ${fileSize(f.database_bytes)}`);
+      row("Connected", `${f.connections} socket${f.connections === 1 ? "" : "s"}: ${f.online.join(", ") || "nobody"}`);
+      row("People, rooms", `${f.users}, ${f.rooms}`);
+      const backup = document.createElement("a");
+      backup.href = "/api/admin/backup";
+      backup.className = "button";
+      backup.textContent = "Download a backup";
+      const li = document.createElement("li");
+      li.append(dl);
+      const li2 = document.createElement("li");
+      li2.append(backup);
+      list.replaceChildren(li, li2);
+    } else {
+      const { entries } = await api("GET", "/api/admin/audit");
+      list.replaceChildren(...entries.map((e) => adminItem([`${e.admin}: ${e.action}${e.target ? " " + e.target : ""}`],
+        `${fullFmt.format(new Date(e.ts))}${e.detail ? " · " + e.detail : ""}`, [])));
+      if (!entries.length) adminNotice("Nothing yet: what admins do is written here.");
+    }
+  } catch (e) {
+    $("admin-error").textContent = e.message;
+  }
+}
+
 // --- message actions ---
 
 function onMessageAction(ev) {
@@ -1706,6 +1854,8 @@ function wire() {
     localStorage.setItem("hearth.notify." + state.current, $("notify-level").value);
   };
   $("open-bots").onclick = openBots;
+  $("open-admin").onclick = openAdmin;
+  for (const b of document.querySelectorAll("#dialog-admin .tab")) b.onclick = () => showAdminTab(b.dataset.tab);
   $("bot-form").addEventListener("submit", createBot);
   $("open-sessions").onclick = openSessions;
   $("open-invites").onclick = openInvites;
