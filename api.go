@@ -144,6 +144,7 @@ func (s *server) routes() {
 	s.mux.HandleFunc("DELETE /api/admin/rooms/{room}", s.withAdmin(s.handleAdminDeleteRoom))
 	s.mux.HandleFunc("GET /api/admin/facts", s.withAdmin(s.handleAdminFacts))
 	s.mux.HandleFunc("GET /api/admin/audit", s.withAdmin(s.handleAdminAudit))
+	s.mux.HandleFunc("GET /api/admin/rooms/{room}/export", s.withAdmin(s.handleAdminExport))
 	s.mux.HandleFunc("GET /api/reset", s.handleResetStatus)
 	s.mux.HandleFunc("POST /api/reset", s.handleReset)
 	s.mux.HandleFunc("GET /metrics", s.handleMetrics(newRegistry(s.hub, s.st, s.com)))

@@ -101,6 +101,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return restoreCommand(args, stdout, stderr)
 	case "compact":
 		return compactCommand(args, stdout, stderr)
+	case "export":
+		return exportCommand(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hearth", version, buildCommit())
 		return nil
@@ -120,6 +122,7 @@ const usage = `Usage:
   hearth backup -url URL -user ADMIN OUT     (server running; password: first line of stdin)
   hearth restore -db PATH BACKUP             (server stopped; the backup is checked first)
   hearth compact -db PATH                    (server stopped)
+  hearth export -db PATH [-html DIR]         (server stopped, or a backup: JSON lines, or an HTML archive)
   hearth version
 `
 

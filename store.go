@@ -1680,6 +1680,24 @@ func (st *store) auditLog(limit int) ([]auditEntry, error) {
 	return out, err
 }
 
+// eachMessage calls fn with every message of a room, oldest first, in one
+// read transaction.
+func (st *store) eachMessage(roomName string, fn func(message) error) error {
+	return st.db.View(func(tx *bbolt.Tx) error {
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
+		if mb == nil {
+			return errRoomNotFound
+		}
+		return mb.ForEach(func(k, v []byte) error {
+			m, err := decodeMessage(roomName, k, v)
+			if err != nil {
+				return err
+			}
+			return fn(m)
+		})
+	})
+}
+
 // dbSize is the size of the database file.
 func (st *store) dbSize() int64 {
 	var n int64

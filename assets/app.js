@@ -1460,14 +1460,14 @@ async function showAdminTab(tab) {
       list.replaceChildren(...rooms.filter((r) => !r.dm).map((r) => adminItem(
         ["#" + r.name, ...(r.private ? [pill("private")] : []), ...(r.archived ? [pill("archived")] : [])],
         `made by ${r.created_by || "Hearth"} · ${new Date(r.created).toLocaleDateString()}`,
-        r.name === "general" ? [] : [
+        [["Download history", async () => { location.href = `/api/admin/rooms/${encodeURIComponent(r.name)}/export`; }]].concat(r.name === "general" ? [] : [
           [r.archived ? "Unarchive" : "Archive", async () => { await api("PUT", `/api/admin/rooms/${r.name}`, { archived: !r.archived }); showAdminTab("rooms"); }],
           ["Delete", async () => {
             if (!confirm(`Delete #${r.name} and everything said in it? This cannot be undone.`)) return;
             await api("DELETE", `/api/admin/rooms/${r.name}`);
             showAdminTab("rooms");
           }, true],
-        ])));
+        ]))));
     } else if (tab === "server") {
       const f = await api("GET", "/api/admin/facts");
       const dl = document.createElement("dl");
