@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -222,27 +223,92 @@ func describeSession(x session) string {
 	return fmt.Sprintf("%s from %s", truncate(x.UserAgent, 60), x.RemoteAddr)
 }
 
-// handleAdminRoom archives a room (read-only) or brings it back.
+// handleAdminRoom changes what an admin may about a room: archived (read-
+// only) or not, and its retention. Fields left out stay as they are.
 func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	var req struct {
-		Archived bool `json:"archived"`
+		Archived     *bool `json:"archived"`
+		KeepDays     *int  `json:"keep_days"`
+		KeepMessages *int  `json:"keep_messages"`
 	}
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	rm, err := s.st.setArchived(r.PathValue("room"), req.Archived)
+	for _, n := range []*int{req.KeepDays, req.KeepMessages} {
+		if n != nil && (*n < 0 || *n > 1_000_000) {
+			writeError(w, http.StatusBadRequest, "retention limits are 0 (none) to 1000000")
+			return
+		}
+	}
+	rm, err := s.st.updateRoom(r.PathValue("room"), func(rm *room) {
+		if req.Archived != nil {
+			rm.Archived = *req.Archived
+		}
+		if req.KeepDays != nil {
+			rm.KeepDays = *req.KeepDays
+		}
+		if req.KeepMessages != nil {
+			rm.KeepMessages = *req.KeepMessages
+		}
+	})
 	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
 		return
 	case err != nil:
-		slog.Error("archive room", "err", err)
+		slog.Error("update room", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
 	s.hub.roomChanged(rm)
-	s.record(u.Name, choose(req.Archived, "archive room", "unarchive room"), rm.Name, "")
+	if req.Archived != nil {
+		s.record(u.Name, choose(*req.Archived, "archive room", "unarchive room"), rm.Name, "")
+	}
+	if req.KeepDays != nil || req.KeepMessages != nil {
+		s.record(u.Name, "set retention", rm.Name, fmt.Sprintf("%d days, %d messages (0: no limit)", rm.KeepDays, rm.KeepMessages))
+	}
 	writeJSON(w, http.StatusOK, roomFor(rm, u))
+}
+
+// retain applies every room's retention every interval until ctx is done,
+// a batch at a time, so chat's commits never wait for more than one.
+func retain(ctx context.Context, st *store, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pruneAll(ctx, st, time.Now())
+		}
+	}
+}
+
+// pruneBatch is how many messages one retention transaction removes.
+const pruneBatch = 500
+
+// pruneAll applies every room's retention now and returns how many
+// messages it removed.
+func pruneAll(ctx context.Context, st *store, now time.Time) int {
+	rooms, _ := st.listRooms()
+	total := 0
+	for _, r := range rooms {
+		for more := true; more && ctx.Err() == nil; {
+			var n int
+			var err error
+			n, more, err = st.pruneRoom(r.Name, now, pruneBatch)
+			if err != nil {
+				slog.Error("retention", "room", r.Name, "err", err)
+				break
+			}
+			total += n
+		}
+	}
+	if total > 0 {
+		slog.Info("retention removed messages", "count", total)
+	}
+	return total
 }
 
 // handleAdminDeleteRoom deletes a room with all it holds.

@@ -56,6 +56,7 @@ type config struct {
 	PresenceGrace   time.Duration // how long a user without sockets still shows online before "left"
 	TLSCert, TLSKey string        // serve HTTPS with these PEM files when both are set
 	MetricsPublic   bool          // /metrics for anyone, not only loopback and admins
+	RetainInterval  time.Duration // how often room retention limits are applied
 }
 
 func defaultConfig() config {
@@ -74,6 +75,7 @@ func defaultConfig() config {
 		MaxConnsPerAddr: 64,
 		PingPeriod:      54 * time.Second,
 		PresenceGrace:   5 * time.Second,
+		RetainInterval:  time.Hour,
 	}
 }
 
@@ -255,7 +257,8 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		},
 		serveErr: make(chan error, 1),
 	}
-	a.bg.Add(3)
+	a.bg.Add(4)
+	go func() { defer a.bg.Done(); retain(ctx, st, cfg.RetainInterval) }()
 	go func() { defer a.bg.Done(); h.run(ctx) }()
 	go func() { defer a.bg.Done(); com.run(ctx) }()
 	go func() {

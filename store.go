@@ -150,6 +150,10 @@ type room struct {
 	DM        bool      `json:"dm,omitempty"`
 	Members   []string  `json:"members,omitempty"`  // of a private room or DM, sorted
 	Archived  bool      `json:"archived,omitempty"` // readable, but takes no new messages
+	// Retention: keep messages this many days, and at most this many
+	// (0: no limit). A background job removes the rest.
+	KeepDays     int `json:"keep_days,omitempty"`
+	KeepMessages int `json:"keep_messages,omitempty"`
 }
 
 // visibleTo reports whether user may see, read and write in the room.
@@ -1108,6 +1112,9 @@ func (st *store) changes(roomName string, since uint64, limit int) ([]message, u
 		for k, v := c.Seek(idKey(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			upTo = binary.BigEndian.Uint64(k)
 			m, err := getMessage(mb, roomName, binary.BigEndian.Uint64(v))
+			if errors.Is(err, errMessageNotFound) {
+				continue // removed by retention
+			}
 			if err != nil {
 				return err
 			}
@@ -1564,21 +1571,84 @@ func (st *store) useReset(tokenHash string, hash []byte, now time.Time) (name st
 	return name, ended, err
 }
 
-// setArchived archives a room (read-only) or brings it back.
-func (st *store) setArchived(name string, archived bool) (room, error) {
+// updateRoom applies fn to a stored room and saves it, atomically.
+func (st *store) updateRoom(name string, fn func(*room)) (room, error) {
 	var r room
 	err := st.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketRooms)
 		if err := getJSON(b, []byte(name), &r, errRoomNotFound); err != nil {
 			return err
 		}
-		r.Archived = archived
+		fn(&r)
 		return putJSON(b, []byte(name), r)
 	})
 	if err == nil {
 		st.cacheRoom(r)
 	}
 	return r, err
+}
+
+// pruneRoom removes up to batch of a room's oldest messages that its
+// retention says go: older than KeepDays, or beyond the newest
+// KeepMessages. Each goes with its index entries, client_id entry and
+// file. more says whether another batch remains. One small transaction a
+// call, so chat's commits wait for at most one batch.
+func (st *store) pruneRoom(name string, now time.Time, batch int) (removed int, more bool, err error) {
+	r, ok := st.room(name)
+	if !ok || (r.KeepDays <= 0 && r.KeepMessages <= 0) {
+		return 0, false, nil
+	}
+	cutoff := time.Time{}
+	if r.KeepDays > 0 {
+		cutoff = now.AddDate(0, 0, -r.KeepDays)
+	}
+	err = st.db.Update(func(tx *bbolt.Tx) error {
+		removed, more = 0, false
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(name))
+		cb := tx.Bucket(bucketClientIDs).Bucket([]byte(name))
+		if mb == nil || cb == nil {
+			return nil
+		}
+		// Messages beyond the newest KeepMessages: the last id minus that.
+		var keepFrom uint64
+		if r.KeepMessages > 0 {
+			if k, _ := mb.Cursor().Last(); k != nil {
+				if last := binary.BigEndian.Uint64(k); last > uint64(r.KeepMessages) {
+					keepFrom = last - uint64(r.KeepMessages) + 1
+				}
+			}
+		}
+		c := mb.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.First() {
+			m, err := decodeMessage(name, k, v)
+			if err != nil {
+				return err
+			}
+			if m.ID >= keepFrom && (cutoff.IsZero() || !m.TS.Before(cutoff)) {
+				return nil // the oldest left stays: done
+			}
+			if removed == batch {
+				more = true
+				return nil
+			}
+			if err := indexTx(tx, &m, false); err != nil {
+				return err
+			}
+			if m.File != nil {
+				tx.Bucket(bucketFiles).Delete(idKey(m.File.ID))
+				tx.Bucket(bucketBlobs).Delete(idKey(m.File.ID))
+			}
+			if m.ClientID != "" {
+				cb.Delete([]byte(m.ClientID + "\x00" + m.User))
+			}
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			removed++
+		}
+		return nil
+	})
+	return removed, more, err
 }
 
 // deleteRoom removes a room with its history, files, index entries and

@@ -1409,6 +1409,13 @@ function adminItem(title, sub, buttons) {
   return li;
 }
 
+function retentionText(r) {
+  const parts = [];
+  if (r.keep_days) parts.push(`${r.keep_days} days`);
+  if (r.keep_messages) parts.push(`${r.keep_messages} messages`);
+  return parts.length ? parts.join(", at most ") : "everything";
+}
+
 function pill(text, on) {
   const p = document.createElement("span");
   p.className = "pill" + (on ? " on" : "");
@@ -1459,8 +1466,16 @@ async function showAdminTab(tab) {
       const { rooms } = await api("GET", "/api/rooms");
       list.replaceChildren(...rooms.filter((r) => !r.dm).map((r) => adminItem(
         ["#" + r.name, ...(r.private ? [pill("private")] : []), ...(r.archived ? [pill("archived")] : [])],
-        `made by ${r.created_by || "Hearth"} · ${new Date(r.created).toLocaleDateString()}`,
-        [["Download history", async () => { location.href = `/api/admin/rooms/${encodeURIComponent(r.name)}/export`; }]].concat(r.name === "general" ? [] : [
+        `made by ${r.created_by || "Hearth"} · ${new Date(r.created).toLocaleDateString()} · keeps ${retentionText(r)}`,
+        [["Download history", async () => { location.href = `/api/admin/rooms/${encodeURIComponent(r.name)}/export`; }],
+          ["Retention", async () => {
+            const days = prompt(`Keep messages in #${r.name} for how many days? (0: forever)`, String(r.keep_days || 0));
+            if (days === null) return;
+            const count = prompt(`And at most how many messages? (0: no limit)`, String(r.keep_messages || 0));
+            if (count === null) return;
+            await api("PUT", `/api/admin/rooms/${r.name}`, { keep_days: Number(days) || 0, keep_messages: Number(count) || 0 });
+            showAdminTab("rooms");
+          }]].concat(r.name === "general" ? [] : [
           [r.archived ? "Unarchive" : "Archive", async () => { await api("PUT", `/api/admin/rooms/${r.name}`, { archived: !r.archived }); showAdminTab("rooms"); }],
           ["Delete", async () => {
             if (!confirm(`Delete #${r.name} and everything said in it? This cannot be undone.`)) return;
