@@ -92,7 +92,7 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross-origin request refused")
 	}))
-	s.handler = securityHeaders(csrf.Handler(s.mux))
+	s.handler = cfg.TrustProxy.forwarded(securityHeaders(csrf.Handler(s.mux)))
 	return s
 }
 
@@ -714,7 +714,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // baseURL is the scheme and host the client used to reach us.
 func baseURL(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil {
+	if isHTTPS(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host

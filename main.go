@@ -50,13 +50,14 @@ type config struct {
 	MsgBurst        int
 	LoginRate       rate.Limit // failed logins per second refilled, per address and per name
 	LoginBurst      int
-	MaxConnsPerUser int           // concurrent sockets per account
-	MaxConnsPerAddr int           // concurrent sockets per client address
-	PingPeriod      time.Duration // how often sockets are pinged; silent for 10/9 of it, they are closed
-	PresenceGrace   time.Duration // how long a user without sockets still shows online before "left"
-	TLSCert, TLSKey string        // serve HTTPS with these PEM files when both are set
-	MetricsPublic   bool          // /metrics for anyone, not only loopback and admins
-	RetainInterval  time.Duration // how often room retention limits are applied
+	MaxConnsPerUser int            // concurrent sockets per account
+	MaxConnsPerAddr int            // concurrent sockets per client address
+	PingPeriod      time.Duration  // how often sockets are pinged; silent for 10/9 of it, they are closed
+	PresenceGrace   time.Duration  // how long a user without sockets still shows online before "left"
+	TLSCert, TLSKey string         // serve HTTPS with these PEM files when both are set
+	MetricsPublic   bool           // /metrics for anyone, not only loopback and admins
+	RetainInterval  time.Duration  // how often room retention limits are applied
+	TrustProxy      trustedProxies // whose X-Forwarded-For/Proto count
 }
 
 func defaultConfig() config {
@@ -142,6 +143,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&cfg.MaxUpload, "max-upload", cfg.MaxUpload, "largest uploaded file in bytes")
 	msgRate := fs.Float64("msg-rate", float64(cfg.MsgRate), "messages per second per connection after the burst")
 	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a connection may send at once")
+	trustProxy := fs.String("trust-proxy", envOr("HEARTH_TRUST_PROXY", ""), "reverse proxies whose X-Forwarded-For/Proto count: addresses or CIDR prefixes, comma separated")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "let anyone read /metrics (by default: loopback and admins)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", envOr("HEARTH_TLS_CERT", ""), "serve HTTPS with this PEM certificate (with -tls-key; env HEARTH_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", envOr("HEARTH_TLS_KEY", ""), "the certificate's PEM private key (env HEARTH_TLS_KEY)")
@@ -152,6 +154,10 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if cfg.TrustProxy, err = parseTrustedProxies(*trustProxy); err != nil {
+		return err
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return errors.New("serve: -tls-cert and -tls-key go together")

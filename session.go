@@ -117,7 +117,7 @@ func (sm *sessionManager) setCookie(w http.ResponseWriter, r *http.Request, id [
 		Path:     "/",
 		MaxAge:   int(sm.lifetime / time.Second),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   isHTTPS(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 	return nil
@@ -131,7 +131,7 @@ func (sm *sessionManager) clearCookie(w http.ResponseWriter, r *http.Request) {
 		Path:     "/",
 		MaxAge:   -1,
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   isHTTPS(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 }
