@@ -301,6 +301,16 @@ func TestServeOverTLS(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("over TLS: %d", resp.StatusCode)
 	}
+	// Plain HTTP on the same port is sent to https.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noFollow.Get("http://" + ts.addr + "/join?code=abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPermanentRedirect || resp.Header.Get("Location") != "https://"+ts.addr+"/join?code=abc" {
+		t.Errorf("plain HTTP: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
 }
 
 // writeSelfSigned writes a certificate for 127.0.0.1 and its key as PEM.

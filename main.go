@@ -279,7 +279,8 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	scheme := "http"
 	if cfg.TLSCert != "" {
 		scheme = "https"
-		go func() { a.serveErr <- a.http.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey) }()
+		tlsLn := newSniffListener(ln) // plain HTTP on the same port is redirected
+		go func() { a.serveErr <- a.http.ServeTLS(tlsLn, cfg.TLSCert, cfg.TLSKey) }()
 	} else {
 		go func() { a.serveErr <- a.http.Serve(ln) }()
 	}

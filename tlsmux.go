@@ -1,0 +1,106 @@
+// tlsmux.go lets the HTTPS port answer plain HTTP too: a connection that
+// starts with a TLS handshake goes to the HTTPS server; any other gets a
+// redirect to the same address over https, so old links and typed
+// addresses keep working when TLS is turned on.
+
+package main
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// sniffWait bounds how long a new connection may take to say its first byte.
+const sniffWait = 10 * time.Second
+
+// sniffListener hands the HTTPS server only the connections that begin a
+// TLS handshake. Sniffing happens per connection, off the accept loop, so a
+// silent client holds up no one.
+type sniffListener struct {
+	net.Listener
+	conns chan net.Conn
+	errc  chan error
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newSniffListener(ln net.Listener) *sniffListener {
+	l := &sniffListener{Listener: ln, conns: make(chan net.Conn), errc: make(chan error, 1), done: make(chan struct{})}
+	go l.acceptLoop()
+	return l
+}
+
+func (l *sniffListener) acceptLoop() {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			l.errc <- err
+			return
+		}
+		go l.sniff(c)
+	}
+}
+
+func (l *sniffListener) sniff(c net.Conn) {
+	c.SetReadDeadline(time.Now().Add(sniffWait))
+	br := bufio.NewReader(c)
+	first, err := br.Peek(1)
+	c.SetReadDeadline(time.Time{})
+	if err != nil {
+		c.Close()
+		return
+	}
+	pc := &peekedConn{Conn: c, r: br}
+	if first[0] != 0x16 { // not a TLS handshake record: plain HTTP
+		redirectToHTTPS(pc)
+		return
+	}
+	select {
+	case l.conns <- pc:
+	case <-l.done:
+		c.Close()
+	}
+}
+
+func (l *sniffListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case err := <-l.errc:
+		return nil, err
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *sniffListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// peekedConn reads first what sniffing buffered.
+type peekedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *peekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// redirectToHTTPS answers one plain HTTP request with a permanent redirect
+// to the same host and path over https, and closes the connection.
+func redirectToHTTPS(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(sniffWait))
+	req, err := http.ReadRequest(bufio.NewReader(c))
+	if err != nil {
+		return
+	}
+	resp := &http.Response{
+		StatusCode: http.StatusPermanentRedirect, ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Location": {"https://" + req.Host + req.URL.RequestURI()}, "Connection": {"close"}},
+	}
+	resp.Write(c)
+}
