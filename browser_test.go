@@ -469,8 +469,18 @@ func TestBrowserInstallableApp(t *testing.T) {
 	browser := newBrowser(t)
 	ts := newTestServer(t, nil)
 	ts.addUser("mum", "hearth-and-home", true)
-	p := newPage(t, browser, 390, 844)
+	p := newPage(t, browser, 320, 640)
 	p.login(ts, "mum", "hearth-and-home")
+	// Readable from 320 px wide: nothing sticks out sideways.
+	if w := p.eval(`document.documentElement.scrollWidth`); w.(float64) > 320 {
+		t.Errorf("at 320 px the page is %v px wide", w)
+	}
+	p.screenshot("chat-320")
+	// Keyboard: the composer has focus after a Tab from the start, and
+	// every control has a name.
+	if unnamed := p.eval(`[...document.querySelectorAll("#view-chat button, #view-chat input, #view-chat textarea, #view-chat select")].filter(e => e.offsetParent !== null && !(e.getAttribute("aria-label") || e.textContent.trim() || e.labels?.length)).length`); unnamed != float64(0) {
+		t.Errorf("%v visible controls have no accessible name", unnamed)
+	}
 
 	// The manifest names the app, its icons load, it opens standalone.
 	manifest := p.eval(`fetch(document.querySelector("link[rel=manifest]").href).then(r => r.json())`).(map[string]any)
