@@ -6,6 +6,7 @@ package main
 
 import (
 	"fmt"
+	"image/png"
 	"net/http"
 	"net/url"
 	"strings"
@@ -231,5 +232,28 @@ func TestRetention(t *testing.T) {
 	}
 	if n := pruneAll(t.Context(), st, now); n != 0 {
 		t.Errorf("a second pass pruned %d", n)
+	}
+}
+
+func TestInviteJoinCardQR(t *testing.T) {
+	ts := newTestServer(t, nil)
+	admin := adminClient(t, ts)
+	var inv inviteResponse
+	admin.do("POST", "/api/invites", map[string]int{"hours": 24}, &inv)
+	resp, err := admin.http.Get(ts.URL + "/api/invites/" + inv.Code + "/qr.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.Header.Get("Content-Type") != "image/png" || img.Bounds().Dx() < 200 {
+		t.Fatalf("QR: %v %v", err, resp.Header)
+	}
+	kid := ts.loggedIn("kid")
+	if status, _ := kid.do("GET", "/api/invites/"+inv.Code+"/qr.png", nil, nil); status != http.StatusForbidden {
+		t.Errorf("non-admin QR: %d", status)
+	}
+	if status, _ := admin.do("GET", "/api/invites/nope/qr.png", nil, nil); status != http.StatusNotFound {
+		t.Errorf("unknown invite QR: %d", status)
 	}
 }

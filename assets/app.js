@@ -1766,7 +1766,23 @@ function inviteItem(inv) {
     try { await api("DELETE", "/api/invites/" + encodeURIComponent(inv.code)); } catch (e) { $("invites-error").textContent = e.message; return; }
     li.remove();
   };
-  li.append(main, copy, del);
+  // The join card: a QR code of the link, for a phone to scan off a screen.
+  const card = document.createElement("button");
+  card.className = "button";
+  card.textContent = "QR";
+  card.title = "Show a QR code to scan with a phone";
+  card.disabled = !inv.usable;
+  card.onclick = () => {
+    const existing = li.querySelector(".join-card");
+    if (existing) { existing.remove(); return; }
+    const img = document.createElement("img");
+    img.className = "join-card";
+    img.src = `/api/invites/${encodeURIComponent(inv.code)}/qr.png`;
+    img.alt = "QR code of the invite link";
+    img.width = img.height = 240;
+    li.append(img);
+  };
+  li.append(main, card, copy, del);
   return li;
 }
 
