@@ -63,6 +63,7 @@ type server struct {
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
 	handler  http.Handler // mux wrapped in cross-origin protection and headers
+	assets   http.Handler // the embedded web client's files
 }
 
 func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionManager, setup *setupToken) *server {
@@ -160,7 +161,8 @@ func (s *server) routes() {
 	s.mux.Handle("GET /join", app)
 	s.mux.Handle("GET /reset", app)
 	s.mux.Handle("GET /help/https", s.serveFile(assets, "https.html"))
-	s.mux.Handle("GET /", noDirectories(http.FileServerFS(assets)))
+	s.assets = noDirectories(http.FileServerFS(assets))
+	s.mux.Handle("GET /", s.assets)
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -55,6 +56,7 @@ type config struct {
 	PingPeriod      time.Duration  // how often sockets are pinged; silent for 10/9 of it, they are closed
 	PresenceGrace   time.Duration  // how long a user without sockets still shows online before "left"
 	TLSCert, TLSKey string         // serve HTTPS with these PEM files when both are set
+	TLSLocal        bool           // serve HTTPS with certificates from Hearth's own CA
 	MetricsPublic   bool           // /metrics for anyone, not only loopback and admins
 	RetainInterval  time.Duration  // how often room retention limits are applied
 	TrustProxy      trustedProxies // whose X-Forwarded-For/Proto count
@@ -145,6 +147,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a connection may send at once")
 	trustProxy := fs.String("trust-proxy", envOr("HEARTH_TRUST_PROXY", ""), "reverse proxies whose X-Forwarded-For/Proto count: addresses or CIDR prefixes, comma separated")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "let anyone read /metrics (by default: loopback and admins)")
+	fs.BoolVar(&cfg.TLSLocal, "tls-local", false, "serve HTTPS with certificates from Hearth's own CA (see /trust)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", envOr("HEARTH_TLS_CERT", ""), "serve HTTPS with this PEM certificate (with -tls-key; env HEARTH_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", envOr("HEARTH_TLS_KEY", ""), "the certificate's PEM private key (env HEARTH_TLS_KEY)")
 	fs.IntVar(&cfg.MaxConnsPerUser, "max-conns-per-user", cfg.MaxConnsPerUser, "concurrent sockets one account may hold")
@@ -161,6 +164,9 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return errors.New("serve: -tls-cert and -tls-key go together")
+	}
+	if cfg.TLSLocal && cfg.TLSCert != "" {
+		return errors.New("serve: -tls-local or -tls-cert, not both")
 	}
 	cfg.MsgRate = rate.Limit(*msgRate)
 	var level slog.Level
@@ -206,6 +212,8 @@ type app struct {
 	srv      *server
 	http     *http.Server
 	stop     context.CancelFunc // stops the hub, committer and reaper
+	plain    *http.Server       // plain HTTP on the HTTPS port, when TLS is on
+	local    *localCA           // with -tls-local
 	bg       sync.WaitGroup     // the hub, committer and reaper goroutines
 	serveErr chan error
 }
@@ -277,10 +285,32 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		})
 	}()
 	scheme := "http"
-	if cfg.TLSCert != "" {
+	if cfg.TLSCert != "" || cfg.TLSLocal {
 		scheme = "https"
-		tlsLn := newSniffListener(ln) // plain HTTP on the same port is redirected
-		go func() { a.serveErr <- a.http.ServeTLS(tlsLn, cfg.TLSCert, cfg.TLSKey) }()
+		// One port for both: plain HTTP is redirected (and, with our own
+		// CA, shown how to trust it).
+		sl := newSniffListener(ln)
+		var plain http.Handler = redirectToHTTPS
+		certFile, keyFile := cfg.TLSCert, cfg.TLSKey
+		if cfg.TLSLocal {
+			local, err := newLocalCA(st)
+			if err != nil {
+				stop()
+				return nil, fmt.Errorf("local certificate authority: %w", err)
+			}
+			a.http.TLSConfig = &tls.Config{GetCertificate: local.getCertificate}
+			certFile, keyFile = "", ""
+			srv.mux.HandleFunc("GET /trust", local.handleTrust)
+			srv.mux.HandleFunc("GET /trust/ca.crt", local.handleCA)
+			srv.mux.HandleFunc("GET /trust/qr.png", local.handleTrustQR)
+			plain = local.plainHandler(srv.assets)
+			a.bg.Add(1)
+			go func() { defer a.bg.Done(); local.keepFresh(ctx) }()
+			a.local = local
+		}
+		a.plain = &http.Server{Handler: plain, ReadHeaderTimeout: 10 * time.Second}
+		go a.plain.Serve(sl.plainListener())
+		go func() { a.serveErr <- a.http.ServeTLS(sl, certFile, keyFile) }()
 	} else {
 		go func() { a.serveErr <- a.http.Serve(ln) }()
 	}
@@ -301,6 +331,9 @@ func (a *app) shutdown(ctx context.Context) error {
 	// Shutdown does not wait for hijacked connections: the hub closes those.
 	if err := a.http.Shutdown(ctx); err != nil {
 		slog.Warn("http shutdown", "err", err)
+	}
+	if a.plain != nil {
+		a.plain.Shutdown(ctx)
 	}
 	a.stop()
 	a.bg.Wait()

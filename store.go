@@ -483,6 +483,29 @@ func (st *store) cookieKeys(generate func(n int) []byte) (hashKey, blockKey []by
 	return hashKey, blockKey, nil
 }
 
+// getMeta returns a copy of the value under key in the meta bucket, or nil.
+func (st *store) getMeta(key string) []byte {
+	var v []byte
+	st.db.View(func(tx *bbolt.Tx) error {
+		v = bytes.Clone(tx.Bucket(bucketMeta).Get([]byte(key)))
+		return nil
+	})
+	return v
+}
+
+// putMeta stores values in the meta bucket, all in one transaction.
+func (st *store) putMeta(values map[string][]byte) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		for k, v := range values {
+			if err := b.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // --- users ---
 
 // createUser stores a new user. It returns errUserExists if the name is taken.

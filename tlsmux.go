@@ -1,7 +1,8 @@
 // tlsmux.go lets the HTTPS port answer plain HTTP too: a connection that
-// starts with a TLS handshake goes to the HTTPS server; any other gets a
-// redirect to the same address over https, so old links and typed
-// addresses keep working when TLS is turned on.
+// starts with a TLS handshake goes to the HTTPS server; any other to a plain
+// server that redirects to the same address over https (so old links and
+// typed addresses keep working when TLS is turned on), and with -tls-local
+// also shows the page that helps a device trust this server.
 
 package main
 
@@ -21,17 +22,34 @@ const sniffWait = 10 * time.Second
 // silent client holds up no one.
 type sniffListener struct {
 	net.Listener
-	conns chan net.Conn
+	conns chan net.Conn // TLS
+	plain chan net.Conn // anything else
 	errc  chan error
 	done  chan struct{}
 	once  sync.Once
 }
 
 func newSniffListener(ln net.Listener) *sniffListener {
-	l := &sniffListener{Listener: ln, conns: make(chan net.Conn), errc: make(chan error, 1), done: make(chan struct{})}
+	l := &sniffListener{Listener: ln, conns: make(chan net.Conn), plain: make(chan net.Conn), errc: make(chan error, 1), done: make(chan struct{})}
 	go l.acceptLoop()
 	return l
 }
+
+// plainListener hands out the connections that are not TLS.
+func (l *sniffListener) plainListener() net.Listener { return plainListener{l} }
+
+type plainListener struct{ l *sniffListener }
+
+func (p plainListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-p.l.plain:
+		return c, nil
+	case <-p.l.done:
+		return nil, net.ErrClosed
+	}
+}
+func (p plainListener) Close() error   { return nil } // the sniffListener owns the socket
+func (p plainListener) Addr() net.Addr { return p.l.Addr() }
 
 func (l *sniffListener) acceptLoop() {
 	for {
@@ -54,12 +72,12 @@ func (l *sniffListener) sniff(c net.Conn) {
 		return
 	}
 	pc := &peekedConn{Conn: c, r: br}
+	to := l.conns
 	if first[0] != 0x16 { // not a TLS handshake record: plain HTTP
-		redirectToHTTPS(pc)
-		return
+		to = l.plain
 	}
 	select {
-	case l.conns <- pc:
+	case to <- pc:
 	case <-l.done:
 		c.Close()
 	}
@@ -89,18 +107,8 @@ type peekedConn struct {
 
 func (c *peekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
-// redirectToHTTPS answers one plain HTTP request with a permanent redirect
-// to the same host and path over https, and closes the connection.
-func redirectToHTTPS(c net.Conn) {
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(sniffWait))
-	req, err := http.ReadRequest(bufio.NewReader(c))
-	if err != nil {
-		return
-	}
-	resp := &http.Response{
-		StatusCode: http.StatusPermanentRedirect, ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{"Location": {"https://" + req.Host + req.URL.RequestURI()}, "Connection": {"close"}},
-	}
-	resp.Write(c)
-}
+// redirectToHTTPS sends any plain HTTP request to the same host and path
+// over https.
+var redirectToHTTPS = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusPermanentRedirect)
+})

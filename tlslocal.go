@@ -1,0 +1,299 @@
+// tlslocal.go owns -tls-local: HTTPS on a home network with no internet and
+// no domain. Hearth is its own small certificate authority, kept in the
+// database; it issues a certificate for the machine's names and LAN
+// addresses, renews it before it expires and re-issues it when the
+// addresses change, and serves a "trust this server" page (over plain HTTP
+// too) with the CA certificate, its fingerprint, a QR code and the steps
+// for each platform.
+
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	caLifetime   = 10 * 365 * 24 * time.Hour
+	certLifetime = 397 * 24 * time.Hour // the most Apple's platforms accept
+	renewBefore  = 30 * 24 * time.Hour
+	certCheck    = time.Hour
+)
+
+// localCA issues and keeps the server's certificate. It is safe for
+// concurrent use: the TLS stack reads the certificate on every handshake.
+type localCA struct {
+	st     *store
+	ca     *x509.Certificate
+	caKey  *ecdsa.PrivateKey
+	mu     sync.RWMutex
+	cert   *tls.Certificate // guarded by mu
+	leaf   *x509.Certificate
+	extras []string // names to include besides the machine's own (tests)
+}
+
+// newLocalCA loads the CA and certificate from the store, creating or
+// re-issuing what is missing or stale.
+func newLocalCA(st *store) (*localCA, error) {
+	l := &localCA{st: st}
+	if err := l.loadCA(); err != nil {
+		return nil, err
+	}
+	if err := l.loadCert(); err != nil || l.stale(time.Now()) {
+		if err := l.issue(); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+func (l *localCA) loadCA() error {
+	certDER, keyDER := l.st.getMeta("ca_cert"), l.st.getMeta("ca_key")
+	if certDER != nil && keyDER != nil {
+		ca, err1 := x509.ParseCertificate(certDER)
+		key, err2 := x509.ParseECPrivateKey(keyDER)
+		if err1 == nil && err2 == nil {
+			l.ca, l.caKey = ca, key
+			return nil
+		}
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "Hearth local CA (" + host + ")", Organization: []string{"Hearth"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(caLifetime),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		MaxPathLenZero:        true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	keyDER, err = x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := l.st.putMeta(map[string][]byte{"ca_cert": der, "ca_key": keyDER}); err != nil {
+		return fmt.Errorf("store the local CA: %w", err)
+	}
+	l.ca, _ = x509.ParseCertificate(der)
+	l.caKey = key
+	slog.Info("created a local certificate authority", "fingerprint", l.fingerprint())
+	return nil
+}
+
+func (l *localCA) loadCert() error {
+	certDER, keyDER := l.st.getMeta("tls_cert"), l.st.getMeta("tls_key")
+	if certDER == nil || keyDER == nil {
+		return errors.New("no certificate yet")
+	}
+	return l.use(certDER, keyDER)
+}
+
+func (l *localCA) use(certDER, keyDER []byte) error {
+	leaf, err := x509.ParseCertificate(certDER)
+	if err != nil {
+		return err
+	}
+	key, err := x509.ParseECPrivateKey(keyDER)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cert = &tls.Certificate{Certificate: [][]byte{certDER, l.ca.Raw}, PrivateKey: key, Leaf: leaf}
+	l.leaf = leaf
+	return nil
+}
+
+// names is what the certificate must cover now: the machine's names and
+// every address of its up interfaces.
+func (l *localCA) names() (dns []string, ips []net.IP) {
+	host, _ := os.Hostname()
+	dns = []string{"localhost", "hearth.local"}
+	if host != "" {
+		dns = append(dns, host, strings.TrimSuffix(host, ".local")+".local")
+	}
+	for _, n := range l.extras {
+		if ip := net.ParseIP(n); ip != nil {
+			ips = append(ips, ip)
+		} else {
+			dns = append(dns, n)
+		}
+	}
+	ips = append(ips, net.IPv4(127, 0, 0, 1), net.IPv6loopback)
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() {
+				ips = append(ips, ipn.IP)
+			}
+		}
+	}
+	slices.Sort(dns)
+	dns = slices.Compact(dns)
+	return dns, ips
+}
+
+// stale reports whether the certificate is missing, ends within
+// renewBefore, or no longer covers every name and address.
+func (l *localCA) stale(now time.Time) bool {
+	l.mu.RLock()
+	leaf := l.leaf
+	l.mu.RUnlock()
+	if leaf == nil || now.Add(renewBefore).After(leaf.NotAfter) {
+		return true
+	}
+	dns, ips := l.names()
+	for _, n := range dns {
+		if !slices.Contains(leaf.DNSNames, n) {
+			return true
+		}
+	}
+	for _, ip := range ips {
+		if !slices.ContainsFunc(leaf.IPAddresses, ip.Equal) {
+			return true
+		}
+	}
+	return false
+}
+
+// issue makes a new server certificate for today's names and stores it.
+func (l *localCA) issue() error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	dns, ips := l.names()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: dns[0]},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(certLifetime),
+		DNSNames:     dns,
+		IPAddresses:  ips,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, l.ca, &key.PublicKey, l.caKey)
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := l.st.putMeta(map[string][]byte{"tls_cert": der, "tls_key": keyDER}); err != nil {
+		return fmt.Errorf("store the certificate: %w", err)
+	}
+	slog.Info("issued a certificate", "names", dns, "addresses", len(ips), "until", tmpl.NotAfter.Format(time.DateOnly))
+	return l.use(der, keyDER)
+}
+
+// keepFresh re-issues the certificate when it is stale, every certCheck,
+// until ctx is done.
+func (l *localCA) keepFresh(ctx context.Context) {
+	t := time.NewTicker(certCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if l.stale(time.Now()) {
+				if err := l.issue(); err != nil {
+					slog.Error("renew the certificate", "err", err)
+				}
+			}
+		}
+	}
+}
+
+func (l *localCA) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.cert, nil
+}
+
+// fingerprint is the CA certificate's SHA-256, as devices show it.
+func (l *localCA) fingerprint() string {
+	sum := sha256.Sum256(l.ca.Raw)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+func serial() *big.Int {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	return n
+}
+
+//go:embed templates/trust.html
+var trustFS embed.FS
+
+var trustPage = template.Must(template.ParseFS(trustFS, "templates/trust.html"))
+
+// handleTrust serves the page that helps a device trust this server.
+func (l *localCA) handleTrust(w http.ResponseWriter, r *http.Request) {
+	fp := l.fingerprint()
+	var pairs []string
+	for i := 0; i < len(fp); i += 2 {
+		pairs = append(pairs, fp[i:i+2])
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	trustPage.Execute(w, map[string]any{
+		"Fingerprint": strings.Join(pairs, ":"),
+		"URL":         "https://" + r.Host + "/",
+		"CAName":      l.ca.Subject.CommonName,
+	})
+}
+
+// handleCA serves the CA certificate for devices to install.
+func (l *localCA) handleCA(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/x-x509-ca-cert")
+	w.Header().Set("Content-Disposition", `attachment; filename="hearth-ca.crt"`)
+	w.Write(l.ca.Raw)
+}
+
+// handleTrustQR is the https address of this server as a QR code.
+func (l *localCA) handleTrustQR(w http.ResponseWriter, r *http.Request) {
+	writeQR(w, "http://"+r.Host+"/trust")
+}
+
+// plainHandler answers plain HTTP on the HTTPS port: the trust page and
+// what it needs, and a redirect to https for everything else.
+func (l *localCA) plainHandler(assets http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /trust", l.handleTrust)
+	mux.HandleFunc("GET /trust/ca.crt", l.handleCA)
+	mux.HandleFunc("GET /trust/qr.png", l.handleTrustQR)
+	mux.Handle("GET /style.css", assets)
+	mux.Handle("GET /icon.svg", assets)
+	mux.Handle("/", redirectToHTTPS)
+	return securityHeaders(mux)
+}
