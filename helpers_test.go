@@ -64,6 +64,7 @@ func testConfig(t testing.TB) config {
 	cfg.DBPath = filepath.Join(t.TempDir(), "hearth.db")
 	cfg.Addr = "127.0.0.1:0"
 	cfg.PresenceGrace = 0 // "left" at once, unless a test is about the grace
+	cfg.MDNS = false      // tests do not announce themselves on the LAN
 	return cfg
 }
 

@@ -60,6 +60,7 @@ type config struct {
 	MetricsPublic   bool           // /metrics for anyone, not only loopback and admins
 	RetainInterval  time.Duration  // how often room retention limits are applied
 	TrustProxy      trustedProxies // whose X-Forwarded-For/Proto count
+	MDNS            bool           // announce hearth.local on the LAN
 }
 
 func defaultConfig() config {
@@ -79,6 +80,7 @@ func defaultConfig() config {
 		PingPeriod:      54 * time.Second,
 		PresenceGrace:   5 * time.Second,
 		RetainInterval:  time.Hour,
+		MDNS:            true,
 	}
 }
 
@@ -147,6 +149,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a connection may send at once")
 	trustProxy := fs.String("trust-proxy", envOr("HEARTH_TRUST_PROXY", ""), "reverse proxies whose X-Forwarded-For/Proto count: addresses or CIDR prefixes, comma separated")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "let anyone read /metrics (by default: loopback and admins)")
+	fs.BoolVar(&cfg.MDNS, "mdns", cfg.MDNS, "announce the server on the LAN as hearth.local (mDNS/DNS-SD)")
 	fs.BoolVar(&cfg.TLSLocal, "tls-local", false, "serve HTTPS with certificates from Hearth's own CA (see /trust)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", envOr("HEARTH_TLS_CERT", ""), "serve HTTPS with this PEM certificate (with -tls-key; env HEARTH_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", envOr("HEARTH_TLS_KEY", ""), "the certificate's PEM private key (env HEARTH_TLS_KEY)")
@@ -206,16 +209,17 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 
 // app is one running server: its store, goroutines and listener.
 type app struct {
-	st       *store
-	hub      *hub
-	com      *committer
-	srv      *server
-	http     *http.Server
-	stop     context.CancelFunc // stops the hub, committer and reaper
-	plain    *http.Server       // plain HTTP on the HTTPS port, when TLS is on
-	local    *localCA           // with -tls-local
-	bg       sync.WaitGroup     // the hub, committer and reaper goroutines
-	serveErr chan error
+	st         *store
+	hub        *hub
+	com        *committer
+	srv        *server
+	http       *http.Server
+	stop       context.CancelFunc // stops the hub, committer and reaper
+	plain      *http.Server       // plain HTTP on the HTTPS port, when TLS is on
+	local      *localCA           // with -tls-local
+	unannounce func()             // stops the mDNS announcement, when there is one
+	bg         sync.WaitGroup     // the hub, committer and reaper goroutines
+	serveErr   chan error
 }
 
 // startApp opens the database and serves on ln until shutdown. When the
@@ -316,11 +320,20 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	}
 
 	base := scheme + strings.TrimPrefix(listenURL(ln.Addr()), "http")
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && cfg.MDNS && !tcp.IP.IsLoopback() {
+		// Being found is a convenience: a LAN without multicast still serves.
+		if a.unannounce, err = announce(tcp.Port, scheme == "https"); err != nil {
+			slog.Warn("not announced on the LAN (mDNS)", "err", err)
+		}
+	}
 	slog.Info("Hearth is serving", "url", base, "db", cfg.DBPath, "version", version)
 	if setup != nil {
 		fmt.Fprintf(out, "No accounts yet. Open this link to create the admin account: %s/setup?token=%s\n", base, setup.value())
 	} else {
 		fmt.Fprintf(out, "Hearth is running at %s\n", base)
+	}
+	if a.unannounce != nil {
+		fmt.Fprintf(out, "On this network it is also %s://%s\n", scheme, net.JoinHostPort(strings.TrimSuffix(mdnsHost, "."), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)))
 	}
 	return a, nil
 }
@@ -334,6 +347,9 @@ func (a *app) shutdown(ctx context.Context) error {
 	}
 	if a.plain != nil {
 		a.plain.Shutdown(ctx)
+	}
+	if a.unannounce != nil {
+		a.unannounce()
 	}
 	a.stop()
 	a.bg.Wait()

@@ -1,0 +1,64 @@
+// mdns.go owns being found on the LAN: Hearth announces itself with
+// mDNS/DNS-SD (RFC 6762/6763), as the host hearth.local and a web service
+// browsers and phones can discover, unless -mdns=false.
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+
+	"github.com/hashicorp/mdns"
+)
+
+// mdnsHost is the name Hearth answers to on the LAN.
+const mdnsHost = "hearth.local."
+
+// mdnsZone is what Hearth answers: the service instance "Hearth on <host>"
+// of _http._tcp (or _https._tcp) on port, at hearth.local with the
+// machine's LAN addresses.
+func mdnsZone(port int, https bool) (*mdns.MDNSService, error) {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "this machine"
+	}
+	service := "_http._tcp"
+	if https {
+		service = "_https._tcp"
+	}
+	zone, err := mdns.NewMDNSService("Hearth on "+host, service, "", mdnsHost, port, lanIPs(), []string{"path=/"})
+	if err != nil {
+		return nil, fmt.Errorf("mdns service: %w", err)
+	}
+	return zone, nil
+}
+
+// announce answers mDNS queries for Hearth until stop is called.
+func announce(port int, https bool) (stop func(), err error) {
+	zone, err := mdnsZone(port, https)
+	if err != nil {
+		return nil, err
+	}
+	// The library logs every malformed packet on the LAN; that is noise.
+	server, err := mdns.NewServer(&mdns.Config{Zone: zone, Logger: log.New(io.Discard, "", 0)})
+	if err != nil {
+		return nil, fmt.Errorf("mdns: %w", err)
+	}
+	return func() { server.Shutdown() }, nil
+}
+
+// lanIPs are the addresses of the machine's up interfaces, loopback and
+// link-local aside.
+func lanIPs() []net.IP {
+	var out []net.IP
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() {
+			out = append(out, ipn.IP)
+		}
+	}
+	return out
+}
