@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -309,6 +310,54 @@ func pruneAll(ctx context.Context, st *store, now time.Time) int {
 		slog.Info("retention removed messages", "count", total)
 	}
 	return total
+}
+
+// handleAdminRenameRoom gives a room a new name: {"name": "new-name"}.
+// Everything in it moves; open sockets are told at once.
+func (s *server) handleAdminRenameRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	from := r.PathValue("room")
+	var req struct {
+		Name string `json:"name"`
+	}
+	if !decodeJSON(w, r, &req) {
+		return
+	}
+	to := strings.TrimPrefix(strings.TrimSpace(strings.ToLower(req.Name)), "#")
+	if err := validRoomName(to); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rm, ok := s.st.room(from)
+	switch {
+	case !ok:
+		writeError(w, http.StatusNotFound, "no such room")
+		return
+	case rm.DM:
+		writeError(w, http.StatusBadRequest, "a direct conversation is named after its two people")
+		return
+	case from == defaultRoom:
+		writeError(w, http.StatusBadRequest, "general keeps its name: everyone starts there")
+		return
+	case from == to:
+		writeJSON(w, http.StatusOK, roomFor(rm, u))
+		return
+	}
+	rm, err := s.st.renameRoom(from, to)
+	switch {
+	case errors.Is(err, errRoomNotFound):
+		writeError(w, http.StatusNotFound, "no such room")
+		return
+	case errors.Is(err, errRoomExists):
+		writeError(w, http.StatusConflict, "there is already a room called "+to)
+		return
+	case err != nil:
+		slog.Error("rename room", "from", from, "to", to, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
+	s.hub.roomRenamed(from, rm)
+	s.record(u.Name, "rename room", from, "to #"+to)
+	writeJSON(w, http.StatusOK, roomFor(rm, u))
 }
 
 // handleAdminDeleteRoom deletes a room with all it holds.

@@ -257,3 +257,174 @@ func TestInviteJoinCardQR(t *testing.T) {
 		t.Errorf("unknown invite QR: %d", status)
 	}
 }
+
+// TestAdminRenamesRoom renames a private room with history, a file, read
+// markers, search entries and a bot, and checks each of them follows the
+// new name, now and after a restart, and the old name is free.
+func TestAdminRenamesRoom(t *testing.T) {
+	ts := newTestServer(t, nil)
+	admin := adminClient(t, ts)
+	kid, gran := ts.loggedIn("kid"), ts.loggedIn("gran")
+	if status, body := kid.do("POST", "/api/rooms", map[string]any{"name": "kids", "private": true, "members": []string{"mum"}}, nil); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	sk := kid.dial()
+	sk.say("kids", "homework about volcanoes", "c-1")
+	first := sk.ack("c-1")
+	sk.say("kids", "done by six", "c-2")
+	last := sk.ack("c-2")
+	status, fileMsg := upload(t, kid, "kids", "map.png", tinyPNG)
+	if status != http.StatusCreated {
+		t.Fatalf("upload: %d", status)
+	}
+	admin.do("POST", "/api/rooms/kids/read", map[string]uint64{"id": last.ID}, nil)
+	var bot struct {
+		Token   string `json:"token"`
+		HookURL string `json:"hook_url"`
+	}
+	if status, body := admin.do("POST", "/api/bots", map[string]string{"name": "homework-bot", "room": "kids"}, &bot); status != http.StatusCreated {
+		t.Fatalf("bot: %d %s", status, body)
+	}
+	sg := gran.dial() // not a member: must not hear of the rename
+
+	var renamed roomResponse
+	if status, body := admin.do("POST", "/api/admin/rooms/kids/rename", map[string]string{"name": "#School"}, &renamed); status != http.StatusOK || renamed.Name != "school" {
+		t.Fatalf("rename: %d %s", status, body)
+	}
+	if f := sk.expect(func(f wireFrame) bool { return f.Type == "room_renamed" }); f.Room != "school" || f.From != "kids" {
+		t.Errorf("room_renamed frame: %+v", f)
+	}
+
+	check := func(when string, messages int) {
+		t.Helper()
+		var page struct{ Messages []message }
+		if status, _ := kid.do("GET", "/api/rooms/school/messages", nil, &page); status != 200 || len(page.Messages) != messages ||
+			page.Messages[0].ID != first.ID || page.Messages[0].Room != "school" || page.Messages[2].File == nil {
+			t.Errorf("%s: history under the new name: %d %+v", when, status, page.Messages)
+		}
+		for _, c := range []*client{kid, gran} {
+			if status, _ := c.do("GET", "/api/rooms/kids/messages", nil, nil); status != http.StatusNotFound {
+				t.Errorf("%s: the old name still answers: %d", when, status)
+			}
+		}
+		if status, _ := gran.do("GET", "/api/rooms/school/messages", nil, nil); status != http.StatusNotFound {
+			t.Errorf("%s: a non-member sees the renamed private room: %d", when, status)
+		}
+		var res struct{ Results []message }
+		kid.do("GET", "/api/search?q=volcanoes", nil, &res)
+		if len(res.Results) != 1 || res.Results[0].Room != "school" || res.Results[0].ID != first.ID {
+			t.Errorf("%s: search: %+v", when, res.Results)
+		}
+		resp, err := kid.http.Get(fmt.Sprintf("%s/api/files/%d", ts.URL, fileMsg.File.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: the file: %d", when, resp.StatusCode)
+		}
+		var rooms struct{ Rooms []roomResponse }
+		admin.do("GET", "/api/rooms", nil, &rooms)
+		found := false
+		for _, r := range rooms.Rooms {
+			if r.Name == "school" {
+				found = true
+				if r.Read != last.ID || !r.Private || fmt.Sprint(r.Members) != "[kid mum]" {
+					t.Errorf("%s: the admin's view of the room: %+v", when, r)
+				}
+			}
+			if r.Name == "kids" {
+				t.Errorf("%s: the old name is listed", when)
+			}
+		}
+		if !found {
+			t.Errorf("%s: the room is not listed", when)
+		}
+	}
+	check("at once", 3)
+
+	// The socket sends to the new name and ids go on from the old ones; the
+	// old name is refused.
+	sk.say("kids", "where did it go?", "c-3")
+	if f := sk.expect(func(f wireFrame) bool { return f.ClientID == "c-3" }); f.Type != "error" || f.Code != "unknown_room" {
+		t.Errorf("send to the old name: %+v", f)
+	}
+	sk.say("school", "found it", "c-4")
+	if f := sk.ack("c-4"); f.ID != fileMsg.ID+1 {
+		t.Errorf("next id after the rename = %d, want %d", f.ID, fileMsg.ID+1)
+	}
+	// The bot's old hook URL keeps working and posts into the new name.
+	for _, path := range []string{"kids", "school"} {
+		req, _ := http.NewRequest("POST", ts.URL+"/api/rooms/"+path+"/hook", strings.NewReader("via "+path))
+		req.Header.Set("Authorization", "Bearer "+bot.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Errorf("hook at /api/rooms/%s: %d", path, resp.StatusCode)
+		}
+		sk.expect(func(f wireFrame) bool { return f.Type == "message" && f.Room == "school" && f.Body == "via "+path })
+	}
+	var audit struct{ Entries []auditEntry }
+	admin.do("GET", "/api/admin/audit", nil, &audit)
+	if len(audit.Entries) == 0 || audit.Entries[0].Action != "rename room" || audit.Entries[0].Target != "kids" || audit.Entries[0].Detail != "to #school" {
+		t.Errorf("audit: %+v", audit.Entries)
+	}
+	// gran heard nothing of it: frames come in order, so by the time she
+	// hears a later message in general she would have heard the rename.
+	admin.dial().say("general", "after the rename", "c-5")
+	sg.expect(func(f wireFrame) bool {
+		if f.Type == "room_renamed" {
+			t.Errorf("a non-member was told: %+v", f)
+		}
+		return f.Type == "message" && f.Body == "after the rename"
+	})
+
+	ts.restart()
+	check("after a restart", 6)
+
+	// The old name is free for a new, empty room.
+	if status, body := kid.do("POST", "/api/rooms", map[string]any{"name": "kids"}, nil); status != http.StatusCreated {
+		t.Fatalf("reuse the old name: %d %s", status, body)
+	}
+	var page struct{ Messages []message }
+	if kid.do("GET", "/api/rooms/kids/messages", nil, &page); len(page.Messages) != 0 {
+		t.Errorf("the new room under the old name has history: %+v", page.Messages)
+	}
+}
+
+func TestAdminRenameRoomRefusals(t *testing.T) {
+	ts := newTestServer(t, nil)
+	admin := adminClient(t, ts)
+	kid := ts.loggedIn("kid")
+	kid.do("POST", "/api/rooms", map[string]any{"name": "games"}, nil)
+	kid.do("POST", "/api/rooms", map[string]any{"name": "music"}, nil)
+	kid.do("POST", "/api/dms", map[string]any{"user": "mum"}, nil)
+	for _, tc := range []struct {
+		who        *client
+		room, name string
+		want       int
+	}{
+		{kid, "games", "fun", http.StatusForbidden},
+		{admin, "games", "music", http.StatusConflict},
+		{admin, "games", "Fun & Games", http.StatusBadRequest},
+		{admin, "games", "", http.StatusBadRequest},
+		{admin, "games", strings.Repeat("a", 33), http.StatusBadRequest},
+		{admin, "general", "lounge", http.StatusBadRequest},
+		{admin, "@kid+mum", "secrets", http.StatusBadRequest},
+		{admin, "nowhere", "somewhere", http.StatusNotFound},
+	} {
+		status, body := tc.who.do("POST", "/api/admin/rooms/"+url.PathEscape(tc.room)+"/rename", map[string]string{"name": tc.name}, nil)
+		if status != tc.want {
+			t.Errorf("rename %s to %q: %d %s, want %d", tc.room, tc.name, status, body, tc.want)
+		}
+	}
+	// Nothing moved.
+	for _, name := range []string{"games", "music", "general", "@kid+mum"} {
+		if _, ok := ts.store().room(name); !ok {
+			t.Errorf("%s is gone after refused renames", name)
+		}
+	}
+}

@@ -144,6 +144,7 @@ func (s *server) routes() {
 	s.mux.HandleFunc("DELETE /api/admin/sessions/{id}", s.withAdmin(s.handleAdminRevoke))
 	s.mux.HandleFunc("PUT /api/admin/rooms/{room}", s.withAdmin(s.handleAdminRoom))
 	s.mux.HandleFunc("DELETE /api/admin/rooms/{room}", s.withAdmin(s.handleAdminDeleteRoom))
+	s.mux.HandleFunc("POST /api/admin/rooms/{room}/rename", s.withAdmin(s.handleAdminRenameRoom))
 	s.mux.HandleFunc("GET /api/admin/facts", s.withAdmin(s.handleAdminFacts))
 	s.mux.HandleFunc("GET /api/admin/audit", s.withAdmin(s.handleAdminAudit))
 	s.mux.HandleFunc("GET /api/admin/rooms/{room}/export", s.withAdmin(s.handleAdminExport))

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -141,7 +142,7 @@ func (s *server) handleHook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "unknown or revoked token")
 		return
 	}
-	if b.Room != r.PathValue("room") {
+	if b.Room != r.PathValue("room") && !slices.Contains(b.Formerly, r.PathValue("room")) {
 		writeError(w, http.StatusForbidden, "this token posts to #"+b.Room+" only")
 		return
 	}

@@ -548,4 +548,28 @@ func TestBrowserAdminConsole(t *testing.T) {
 	mum.do("the server", chromedp.Click(chromedp.CSS(`#dialog-admin [data-tab="server"]`)))
 	mum.until("the facts", `!!document.querySelector("#admin-list .facts")`)
 	mum.screenshot("admin-server")
+
+	// Renaming a room the kid has open: the kid's view follows, with what
+	// was said, and what the kid sends next lands under the new name.
+	kc := ts.newClient()
+	kc.do("POST", "/api/login", map[string]string{"username": "kid", "password": "a-brand-new-one"}, nil)
+	kc.do("POST", "/api/rooms", map[string]any{"name": "games"}, nil)
+	kid.eval(`location.hash = "games"`)
+	kid.until("#games on screen", `document.getElementById("room-title").textContent.includes("games")`)
+	kid.say("chess tonight?")
+	kid.sees("chess tonight?")
+	mum.do("the rooms", chromedp.Click(chromedp.CSS(`#dialog-admin [data-tab="rooms"]`)))
+	mum.until("games listed", `[...document.querySelectorAll("#admin-list .item-title")].some(e => e.textContent.startsWith("#games"))`)
+	mum.eval(`window.prompt = () => "board-games"; [...[...document.querySelectorAll("#admin-list li")].find(li => li.querySelector(".item-title").textContent.startsWith("#games")).querySelectorAll("button")].find(b => b.textContent === "Rename").click()`)
+	mum.until("the new name listed", `[...document.querySelectorAll("#admin-list .item-title")].some(e => e.textContent.startsWith("#board-games"))`)
+	kid.untilOr("the kid's view renamed", `document.getElementById("room-title").textContent + " " + location.hash`,
+		`document.getElementById("room-title").textContent.includes("board-games") && location.hash === "#board-games" && document.body.textContent.includes("#games is now called #board-games")`)
+	kid.sees("chess tonight?")
+	kid.say("or cards")
+	kid.sees("or cards")
+	var page struct{ Messages []message }
+	if kc.do("GET", "/api/rooms/board-games/messages", nil, &page); len(page.Messages) != 2 || page.Messages[1].Body != "or cards" {
+		t.Errorf("history after the rename: %+v", page.Messages)
+	}
+	kid.screenshot("renamed-room")
 }

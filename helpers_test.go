@@ -263,6 +263,7 @@ type wireFrame struct {
 	Deleted   bool                `json:"deleted"`
 	Reactions map[string][]string `json:"reactions"`
 	Mentions  []string            `json:"mentions"`
+	From      string              `json:"from"` // room_renamed: the old name
 }
 
 func (s *socket) send(v any) {

@@ -316,6 +316,21 @@ func (h *hub) roomDeleted(name string) {
 	})
 }
 
+// roomRenamed moves a room to its new name and tells those who see it
+// (room_renamed, with the old name in from), so their open views follow.
+func (h *hub) roomRenamed(from string, r room) {
+	h.do(func() {
+		delete(h.rooms, from)
+		h.rooms[r.Name] = r
+		f := prepare(roomRenamedFrame{Type: "room_renamed", Room: r.Name, From: from})
+		for c := range h.conns {
+			if r.visibleTo(c.user) {
+				h.push(c, f)
+			}
+		}
+	})
+}
+
 // sendUser queues frames for every socket of user.
 func (h *hub) sendUser(user string, f frames) {
 	select {
@@ -594,6 +609,12 @@ type roomFrame struct {
 	DM       bool     `json:"dm,omitempty"`
 	Members  []string `json:"members,omitempty"`
 	Archived bool     `json:"archived,omitempty"`
+}
+
+type roomRenamedFrame struct {
+	Type string `json:"type"`
+	Room string `json:"room"` // the new name
+	From string `json:"from"`
 }
 
 func roomFrameFor(r room) roomFrame {

@@ -1420,6 +1420,7 @@ type bot struct {
 	ID        string    `json:"id"` // the first botIDLen hex digits of the token's hash
 	Name      string    `json:"name"`
 	Room      string    `json:"room"`
+	Formerly  []string  `json:"formerly,omitempty"` // the room's names before renames: old hook URLs still work
 	CreatedBy string    `json:"created_by"`
 	Created   time.Time `json:"created"`
 }
@@ -1609,6 +1610,153 @@ func (st *store) updateRoom(name string, fn func(*room)) (room, error) {
 		st.cacheRoom(r)
 	}
 	return r, err
+}
+
+// renameRoom gives a room a new name, in one transaction: its history,
+// revisions, client ids, search index, read markers, files and the bots
+// posting to it all move, so nothing refers to the old name afterwards
+// except the audit log and the bots' hooks (which keep working, see
+// bot.Formerly). It returns errRoomNotFound, or errRoomExists if to is
+// taken. A room's messages are copied once: a rename is rare, and bbolt
+// cannot rename a bucket.
+func (st *store) renameRoom(from, to string) (room, error) {
+	var r room
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		rooms := tx.Bucket(bucketRooms)
+		if err := getJSON(rooms, []byte(from), &r, errRoomNotFound); err != nil {
+			return err
+		}
+		if rooms.Get([]byte(to)) != nil {
+			return errRoomExists
+		}
+		for _, top := range [][]byte{bucketMessages, bucketClientIDs, bucketRevs} {
+			if err := renameBucketTx(tx.Bucket(top), []byte(from), []byte(to)); err != nil {
+				return fmt.Errorf("move %s: %w", top, err)
+			}
+		}
+		// The search index and the files name the room in each entry.
+		files := tx.Bucket(bucketFiles)
+		err := tx.Bucket(bucketMessages).Bucket([]byte(to)).ForEach(func(k, v []byte) error {
+			m, err := decodeMessage(from, k, v)
+			if err != nil {
+				return err
+			}
+			if err := indexTx(tx, &m, false); err != nil {
+				return err
+			}
+			m.Room = to
+			if err := indexTx(tx, &m, true); err != nil {
+				return err
+			}
+			if m.File == nil {
+				return nil
+			}
+			var a attachment
+			if err := getJSON(files, idKey(m.File.ID), &a, nil); err != nil || a.Room != from {
+				return err // a file already gone stays gone
+			}
+			a.Room = to
+			return putJSON(files, idKey(m.File.ID), a)
+		})
+		if err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		if err := renameReadsTx(tx.Bucket(bucketReads), from, to); err != nil {
+			return err
+		}
+		if err := renameBotRoomTx(tx.Bucket(bucketBots), from, to); err != nil {
+			return err
+		}
+		if err := rooms.Delete([]byte(from)); err != nil {
+			return err
+		}
+		r.Name = to
+		return putJSON(rooms, []byte(to), r)
+	})
+	if err != nil {
+		return room{}, err
+	}
+	st.roomsMu.Lock()
+	delete(st.rooms, from)
+	st.rooms[to] = r
+	st.roomsMu.Unlock()
+	return r, nil
+}
+
+// renameBucketTx moves parent's nested bucket from to the key to, with its
+// sequence.
+func renameBucketTx(parent *bbolt.Bucket, from, to []byte) error {
+	old := parent.Bucket(from)
+	if old == nil {
+		_, err := parent.CreateBucket(to)
+		return err
+	}
+	nb, err := parent.CreateBucket(to)
+	if err != nil {
+		return err
+	}
+	nb.FillPercent = appendFillPercent // keys are copied in order
+	if err := old.ForEach(func(k, v []byte) error { return nb.Put(k, v) }); err != nil {
+		return err
+	}
+	if err := nb.SetSequence(old.Sequence()); err != nil {
+		return err
+	}
+	return parent.DeleteBucket(from)
+}
+
+// renameReadsTx moves every user's read marker in room from to to.
+func renameReadsTx(reads *bbolt.Bucket, from, to string) error {
+	type marker struct{ user, id []byte }
+	var moved []marker
+	err := reads.ForEach(func(k, v []byte) error {
+		if user, r, ok := bytes.Cut(k, []byte{0}); ok && string(r) == from {
+			moved = append(moved, marker{bytes.Clone(user), bytes.Clone(v)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range moved {
+		if err := reads.Delete(append(append(bytes.Clone(m.user), 0), from...)); err != nil {
+			return err
+		}
+		if err := reads.Put(append(append(bytes.Clone(m.user), 0), to...), m.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renameBotRoomTx points the bots posting to room from at to.
+func renameBotRoomTx(bots *bbolt.Bucket, from, to string) error {
+	type moved struct {
+		key []byte
+		b   bot
+	}
+	var out []moved
+	err := bots.ForEach(func(k, v []byte) error {
+		var b bot
+		if err := json.Unmarshal(v, &b); err != nil {
+			return fmt.Errorf("bot %s: %w", k, err)
+		}
+		if b.Room == from {
+			b.Room = to
+			b.Formerly = append(b.Formerly, from)
+			out = append(out, moved{bytes.Clone(k), b})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range out {
+		if err := putJSON(bots, m.key, m.b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pruneRoom removes up to batch of a room's oldest messages that its

@@ -370,6 +370,9 @@ function handleFrame(f) {
       if (state.current === f.room) selectRoom("general");
       renderRooms();
       break;
+    case "room_renamed":
+      renameRoom(f.from, f.room);
+      break;
     case "presence":
       state.online = f.online || [];
       renderOnline();
@@ -386,6 +389,38 @@ function handleFrame(f) {
       refused(f);
       break;
   }
+}
+
+// renameRoom follows an admin's rename: the room keeps what is loaded, the
+// view stays on it, and messages still on their way go to the new name.
+function renameRoom(from, to) {
+  const r = state.rooms.get(from);
+  if (!r) { room(to); renderRooms(); return; }
+  state.rooms.delete(from);
+  r.name = to;
+  for (const m of r.msgs.values()) m.room = to;
+  state.rooms.set(to, r);
+  try {
+    const level = localStorage.getItem("hearth.notify." + from);
+    if (level) { localStorage.setItem("hearth.notify." + to, level); localStorage.removeItem("hearth.notify." + from); }
+  } catch { /* private mode */ }
+  for (const p of state.pending.values()) {
+    if (p.room !== from) continue;
+    p.room = to;
+    p.failed = null; // refused as unknown_room in the moment of the rename
+    transmit(p);
+  }
+  savePending();
+  addEvent(to, `#${from} is now called #${to}`);
+  if (state.current === from) {
+    state.current = to;
+    localStorage.setItem("hearth.room", to);
+    history.replaceState(null, "", "#" + encodeURIComponent(to));
+    renderHeader();
+    renderMessages();
+    updateTitle();
+  }
+  renderRooms();
 }
 
 function presenceText(f) {
@@ -1476,6 +1511,12 @@ async function showAdminTab(tab) {
             await api("PUT", `/api/admin/rooms/${r.name}`, { keep_days: Number(days) || 0, keep_messages: Number(count) || 0 });
             showAdminTab("rooms");
           }]].concat(r.name === "general" ? [] : [
+          ["Rename", async () => {
+            const name = prompt(`New name for #${r.name} (a-z, 0-9 and -):`, r.name);
+            if (name === null || name.trim() === r.name) return;
+            await api("POST", `/api/admin/rooms/${r.name}/rename`, { name: name.trim() });
+            showAdminTab("rooms");
+          }],
           [r.archived ? "Unarchive" : "Archive", async () => { await api("PUT", `/api/admin/rooms/${r.name}`, { archived: !r.archived }); showAdminTab("rooms"); }],
           ["Delete", async () => {
             if (!confirm(`Delete #${r.name} and everything said in it? This cannot be undone.`)) return;
