@@ -118,7 +118,7 @@ func (s *server) handleAdminReset(w http.ResponseWriter, r *http.Request, sess s
 		return
 	}
 	s.record(u.Name, "password reset link", name, "")
-	writeJSON(w, http.StatusCreated, map[string]any{"url": baseURL(r) + "/reset?token=" + url.QueryEscape(token), "expires": expires})
+	writeJSON(w, http.StatusCreated, map[string]any{"url": s.shareURL(r) + "/reset?token=" + url.QueryEscape(token), "expires": expires})
 }
 
 func (s *server) handleResetStatus(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -64,6 +65,9 @@ type server struct {
 	mux      *http.ServeMux
 	handler  http.Handler // mux wrapped in cross-origin protection and headers
 	assets   http.Handler // the embedded web client's files
+	// lanAddress is this machine's address on the LAN, for links made at
+	// the server's own screen (see shareURL).
+	lanAddress func() string
 }
 
 func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionManager, setup *setupToken) *server {
@@ -86,7 +90,8 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 			WriteBufferPool: &sync.Pool{},
 			CheckOrigin:     sameOrigin, // checked before Upgrade too; kept as a second lock
 		},
-		mux: http.NewServeMux(),
+		mux:        http.NewServeMux(),
+		lanAddress: lanAddress,
 	}
 	s.routes()
 	csrf := http.NewCrossOriginProtection()
@@ -477,7 +482,7 @@ type inviteResponse struct {
 }
 
 func (s *server) inviteResponse(r *http.Request, inv invite) inviteResponse {
-	return inviteResponse{invite: inv, URL: baseURL(r) + "/join?code=" + url.QueryEscape(inv.Code), Usable: inv.usable(time.Now())}
+	return inviteResponse{invite: inv, URL: s.shareURL(r) + "/join?code=" + url.QueryEscape(inv.Code), Usable: inv.usable(time.Now())}
 }
 
 func (s *server) handleListInvites(w http.ResponseWriter, r *http.Request, sess session, u user) {
@@ -722,6 +727,51 @@ func baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// shareURL is the base of links made for other devices: invites, join
+// cards, reset links, hooks. It is the address the request came to, except
+// when that is this machine's loopback (the admin at the server's own
+// screen) while Hearth also listens on the LAN: then it is the LAN address,
+// since "localhost" on a phone is the phone.
+func (s *server) shareURL(r *http.Request) string {
+	base := baseURL(r)
+	host, port, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host, port = r.Host, ""
+	}
+	if !isLoopbackHost(host) || !listensOnLAN(s.cfg.Addr) {
+		return base
+	}
+	lan := s.lanAddress()
+	if lan == "localhost" {
+		return base
+	}
+	if port != "" {
+		lan = net.JoinHostPort(lan, port)
+	}
+	return strings.SplitN(base, "://", 2)[0] + "://" + lan
+}
+
+// isLoopbackHost reports whether host (a name or an address, without port)
+// means this machine.
+func isLoopbackHost(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// listensOnLAN reports whether the listen address addr takes connections
+// from other machines: all interfaces, or a non-loopback address.
+func listensOnLAN(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	return host == "" || !isLoopbackHost(host)
 }
 
 // newInviteCode returns an unguessable invite code.

@@ -713,3 +713,26 @@ func TestGuessingSetupTokensAndInviteCodesIsLimited(t *testing.T) {
 		t.Errorf("guesses created users: %+v", users)
 	}
 }
+
+// TestShareURLLeavesLoopbackForTheLAN: links made at the server's own
+// screen (localhost) name the LAN address when other devices can reach it.
+func TestShareURLLeavesLoopbackForTheLAN(t *testing.T) {
+	for _, tc := range []struct {
+		listen, host, lan, want string
+	}{
+		{":8080", "localhost:8080", "192.168.1.20", "http://192.168.1.20:8080"},
+		{":8080", "127.0.0.1:8080", "192.168.1.20", "http://192.168.1.20:8080"},
+		{"0.0.0.0:8080", "[::1]:8080", "192.168.1.20", "http://192.168.1.20:8080"},
+		{":80", "localhost", "192.168.1.20", "http://192.168.1.20"},
+		{":8080", "hearth.local:8080", "192.168.1.20", "http://hearth.local:8080"},
+		{":8080", "192.168.1.20:8080", "192.168.1.20", "http://192.168.1.20:8080"},
+		{"127.0.0.1:8080", "localhost:8080", "192.168.1.20", "http://localhost:8080"}, // nobody else can reach it
+		{":8080", "localhost:8080", "localhost", "http://localhost:8080"},                // no LAN address known
+	} {
+		s := &server{cfg: config{Addr: tc.listen}, lanAddress: func() string { return tc.lan }}
+		r := httptest.NewRequest("GET", "http://"+tc.host+"/api/invites", nil)
+		if got := s.shareURL(r); got != tc.want {
+			t.Errorf("listening on %s, request to %s: %s, want %s", tc.listen, tc.host, got, tc.want)
+		}
+	}
+}

@@ -62,8 +62,8 @@ type botResponse struct {
 	Token   string `json:"token,omitempty"` // only when created: it is not kept
 }
 
-func hookURL(r *http.Request, roomName string) string {
-	return baseURL(r) + "/api/rooms/" + roomName + "/hook"
+func (s *server) hookURL(r *http.Request, roomName string) string {
+	return s.shareURL(r) + "/api/rooms/" + roomName + "/hook"
 }
 
 func (s *server) handleListBots(w http.ResponseWriter, r *http.Request, sess session, u user) {
@@ -75,7 +75,7 @@ func (s *server) handleListBots(w http.ResponseWriter, r *http.Request, sess ses
 	}
 	out := make([]botResponse, len(bots))
 	for i, b := range bots {
-		out[i] = botResponse{bot: b, HookURL: hookURL(r, b.Room)}
+		out[i] = botResponse{bot: b, HookURL: s.hookURL(r, b.Room)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"bots": out})
 }
@@ -109,7 +109,7 @@ func (s *server) handleCreateBot(w http.ResponseWriter, r *http.Request, sess se
 		return
 	}
 	s.record(u.Name, "create bot", b.Name, "posts to #"+b.Room)
-	writeJSON(w, http.StatusCreated, botResponse{bot: b, HookURL: hookURL(r, b.Room), Token: token})
+	writeJSON(w, http.StatusCreated, botResponse{bot: b, HookURL: s.hookURL(r, b.Room), Token: token})
 }
 
 func (s *server) handleDeleteBot(w http.ResponseWriter, r *http.Request, sess session, u user) {

@@ -549,6 +549,32 @@ func TestBrowserAdminConsole(t *testing.T) {
 	mum.until("the facts", `!!document.querySelector("#admin-list .facts")`)
 	mum.screenshot("admin-server")
 
+	// The join card: a fresh invite as a QR code, whose link a phone opens.
+	mum.do("the invites", chromedp.Click(chromedp.CSS(`#dialog-admin [data-tab="invites"]`)))
+	mum.until("the join card button", `[...document.querySelectorAll("#admin-notice button")].some(b => b.textContent === "Show a join card")`)
+	mum.eval(`[...document.querySelectorAll("#admin-notice button")].find(b => b.textContent === "Show a join card").click()`)
+	mum.until("the QR code drawn", `(() => { const i = document.querySelector(".join-card-big img"); return !!i && i.complete && i.naturalWidth > 100 })()`)
+	mum.screenshot("join-card")
+	cardLink, _ := mum.eval(`document.querySelector(".join-card-big input").value`).(string)
+	guest := newPage(t, browser, 390, 844)
+	guest.do("open the card's link", chromedp.Navigate(cardLink))
+	guest.until("the join form", `document.getElementById("auth-lead").textContent.startsWith("mum invited you")`)
+	mum.do("the invites again", chromedp.Click(chromedp.CSS(`#dialog-admin [data-tab="invites"]`)))
+	mum.until("the card's invite listed", `[...document.querySelectorAll("#admin-list input")].some(i => i.value === `+jsString(cardLink)+`)`)
+
+	// Bots are listed and revoked from the console too.
+	mc := ts.newClient()
+	mc.do("POST", "/api/login", map[string]string{"username": "mum", "password": "hearth-and-home"}, nil)
+	mc.do("POST", "/api/bots", map[string]string{"name": "washer", "room": "general"}, nil)
+	mum.do("the bots", chromedp.Click(chromedp.CSS(`#dialog-admin [data-tab="bots"]`)))
+	mum.until("the bot listed", `[...document.querySelectorAll("#admin-list .item-title")].some(e => e.textContent === "washer → #general")`)
+	mum.eval(`[...document.querySelectorAll("#admin-list button")].find(b => b.textContent === "Revoke").click()`)
+	eventually(t, 5*time.Second, "the bot revoked", func() bool {
+		var list struct{ Bots []bot }
+		mc.do("GET", "/api/bots", nil, &list)
+		return len(list.Bots) == 0
+	})
+
 	// Renaming a room the kid has open: the kid's view follows, with what
 	// was said, and what the kid sends next lands under the new name.
 	kc := ts.newClient()

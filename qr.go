@@ -31,5 +31,5 @@ func (s *server) handleInviteQR(w http.ResponseWriter, r *http.Request, sess ses
 		writeError(w, http.StatusNotFound, "no such invite")
 		return
 	}
-	writeQR(w, baseURL(r)+"/join?code="+url.QueryEscape(code))
+	writeQR(w, s.shareURL(r)+"/join?code="+url.QueryEscape(code))
 }

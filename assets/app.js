@@ -1366,26 +1366,29 @@ async function refreshBots() {
     $("bots-error").textContent = e.message;
     return;
   }
-  $("bot-list").replaceChildren(...bots.map((b) => {
-    const li = document.createElement("li");
-    const main = document.createElement("div");
-    main.className = "item-main";
-    const title = document.createElement("div");
-    title.className = "item-title";
-    title.textContent = `${b.name} → #${b.room}`;
-    const sub = document.createElement("div");
-    sub.className = "item-sub";
-    sub.textContent = `made by ${b.created_by} ${ago(b.created)}`;
-    main.append(title, sub);
-    const del = document.createElement("button");
-    del.className = "button danger";
-    del.textContent = "Revoke";
-    del.onclick = async () => {
-      try { await api("DELETE", "/api/bots/" + encodeURIComponent(b.id)); li.remove(); } catch (e) { $("bots-error").textContent = e.message; }
-    };
-    li.append(main, del);
-    return li;
-  }));
+  $("bot-list").replaceChildren(...bots.map((b) => botItem(b, $("bots-error"))));
+}
+
+// botItem is one bot with its Revoke button; errors go to errEl.
+function botItem(b, errEl) {
+  const li = document.createElement("li");
+  const main = document.createElement("div");
+  main.className = "item-main";
+  const title = document.createElement("div");
+  title.className = "item-title";
+  title.textContent = `${b.name} → #${b.room}`;
+  const sub = document.createElement("div");
+  sub.className = "item-sub";
+  sub.textContent = `made by ${b.created_by} ${ago(b.created)}`;
+  main.append(title, sub);
+  const del = document.createElement("button");
+  del.className = "button danger";
+  del.textContent = "Revoke";
+  del.onclick = async () => {
+    try { await api("DELETE", "/api/bots/" + encodeURIComponent(b.id)); li.remove(); } catch (e) { errEl.textContent = e.message; }
+  };
+  li.append(main, del);
+  return li;
 }
 
 async function createBot(ev) {
@@ -1458,6 +1461,49 @@ function pill(text, on) {
   return p;
 }
 
+function adminButton(label, fn) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "button";
+  b.textContent = label;
+  b.onclick = fn;
+  return b;
+}
+
+// showJoinCard makes an invite for the household (a week, 10 people) and
+// shows it as a QR code, for phones to scan off the admin's screen.
+async function showJoinCard() {
+  $("admin-error").textContent = "";
+  let inv;
+  try {
+    inv = await api("POST", "/api/invites", { hours: 168, max_uses: 10 });
+  } catch (e) {
+    $("admin-error").textContent = e.message;
+    return;
+  }
+  const card = document.createElement("figure");
+  card.className = "join-card-big";
+  const img = document.createElement("img");
+  img.src = `/api/invites/${encodeURIComponent(inv.code)}/qr.png`;
+  img.alt = "QR code of an invite link to join Hearth";
+  img.width = img.height = 280;
+  const caption = document.createElement("figcaption");
+  const strong = document.createElement("strong");
+  strong.textContent = "Point a phone's camera here to join.";
+  const link = document.createElement("input");
+  link.className = "invite-link";
+  link.readOnly = true;
+  link.value = inv.url;
+  link.setAttribute("aria-label", "Invite link");
+  caption.append(strong, " Works for a week, for up to 10 people.", link);
+  card.append(img, caption);
+  adminNotice(card);
+  try {
+    const { invites } = await api("GET", "/api/invites");
+    if (adminTab === "invites") $("admin-list").replaceChildren(...invites.map(inviteItem));
+  } catch { /* the card stands; the list refreshes on the next visit */ }
+}
+
 function adminNotice(...content) {
   const n = $("admin-notice");
   n.hidden = content.length === 0;
@@ -1497,6 +1543,16 @@ async function showAdminTab(tab) {
             if (!sessions.length) adminNotice(`${u.name} is not logged in anywhere.`);
           }],
         ])));
+    } else if (tab === "invites") {
+      const { invites } = await api("GET", "/api/invites");
+      list.replaceChildren(...invites.map(inviteItem));
+      adminNotice(adminButton("Show a join card", showJoinCard), " ", adminButton("New invite link…", openInvites));
+      if (!invites.length) list.append(adminItem(["No invite links yet."], "A join card makes one: anyone who scans it can create an account.", []));
+    } else if (tab === "bots") {
+      const { bots } = await api("GET", "/api/bots");
+      list.replaceChildren(...bots.map((b) => botItem(b, $("admin-error"))));
+      adminNotice(adminButton("New bot…", openBots));
+      if (!bots.length) list.append(adminItem(["No bots yet."], "A bot lets a script or a gadget post into one room.", []));
     } else if (tab === "rooms") {
       const { rooms } = await api("GET", "/api/rooms");
       list.replaceChildren(...rooms.filter((r) => !r.dm).map((r) => adminItem(
