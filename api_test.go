@@ -727,7 +727,7 @@ func TestShareURLLeavesLoopbackForTheLAN(t *testing.T) {
 		{":8080", "hearth.local:8080", "192.168.1.20", "http://hearth.local:8080"},
 		{":8080", "192.168.1.20:8080", "192.168.1.20", "http://192.168.1.20:8080"},
 		{"127.0.0.1:8080", "localhost:8080", "192.168.1.20", "http://localhost:8080"}, // nobody else can reach it
-		{":8080", "localhost:8080", "localhost", "http://localhost:8080"},                // no LAN address known
+		{":8080", "localhost:8080", "localhost", "http://localhost:8080"},             // no LAN address known
 	} {
 		s := &server{cfg: config{Addr: tc.listen}, lanAddress: func() string { return tc.lan }}
 		r := httptest.NewRequest("GET", "http://"+tc.host+"/api/invites", nil)
