@@ -524,13 +524,20 @@ func TestBrowserAdminConsole(t *testing.T) {
 	// Disabling the kid logs every device of theirs out at once.
 	kidButton := func(label string) {
 		t.Helper()
-		mum.until("kid's "+label+" button", `[...document.querySelectorAll("#admin-list li")].some(li => li.querySelector(".item-title").textContent.startsWith("kid") && [...li.querySelectorAll("button")].some(b => b.textContent === `+jsString(label)+`))`)
-		mum.eval(`[...[...document.querySelectorAll("#admin-list li")].find(li => li.querySelector(".item-title").textContent.startsWith("kid")).querySelectorAll("button")].find(b => b.textContent === ` + jsString(label) + `).click()`)
+		// Found and clicked in one go: the list is redrawn after each action.
+		mum.until("kid's "+label+" button clicked", `(() => {
+			const li = [...document.querySelectorAll("#admin-list li")].find(li => li.querySelector(".item-title").textContent.startsWith("kid"));
+			const b = li && [...li.querySelectorAll("button")].find(b => b.textContent === `+jsString(label)+`);
+			if (!b || b.disabled) return false;
+			b.click();
+			return true;
+		})()`)
 	}
 	kidButton("Disable")
 	kid.until("the login form", `!document.getElementById("view-auth").hidden`)
 	mum.until("kid shown disabled", `[...document.querySelectorAll("#admin-list .pill")].some(p => p.textContent === "disabled")`)
 	kidButton("Enable")
+	mum.until("kid shown enabled", `document.querySelectorAll("#admin-list li").length === 2 && ![...document.querySelectorAll("#admin-list .pill")].some(p => p.textContent === "disabled")`)
 	// A reset link, opened by the kid, sets a new password and logs in.
 	kidButton("Reset password")
 	mum.until("the link", `(document.querySelector("#admin-notice input") || {}).value`)
@@ -580,6 +587,7 @@ func TestBrowserAdminConsole(t *testing.T) {
 	kc := ts.newClient()
 	kc.do("POST", "/api/login", map[string]string{"username": "kid", "password": "a-brand-new-one"}, nil)
 	kc.do("POST", "/api/rooms", map[string]any{"name": "games"}, nil)
+	kid.until("#games listed", `[...document.querySelectorAll("#room-list button")].some(b => b.textContent.includes("games"))`)
 	kid.eval(`location.hash = "games"`)
 	kid.until("#games on screen", `document.getElementById("room-title").textContent.includes("games")`)
 	kid.say("chess tonight?")
