@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -172,6 +173,7 @@ var fuzzEndpoints = []struct {
 	{"POST", "/api/join", false, []int{201, 400, 404, 409, 413}},
 	{"POST", "/api/rooms", true, []int{201, 400, 409, 413}},
 	{"POST", "/api/invites", true, []int{201, 400, 413}},
+	{"POST", "/api/admin/rooms/fuzzroom/rename", true, []int{200, 400, 404, 409, 413}},
 }
 
 func FuzzJSONRequests(f *testing.F) {
@@ -184,6 +186,11 @@ func FuzzJSONRequests(f *testing.F) {
 	cookie := admin.cookieHeader()
 	// A known invite, so joins can succeed.
 	ts.store().putInvite(invite{Code: "FUZZINVITE", Created: time.Now(), Expires: time.Now().Add(24 * time.Hour), MaxUses: 1 << 30})
+	// A room to rename; a successful rename is undone, so the next input
+	// finds it again.
+	if err := ts.store().createRoom(room{Name: "fuzzroom", Created: time.Now()}); err != nil {
+		f.Fatal(err)
+	}
 	// The setup token is random, so setup always fails: the first account exists.
 	for i, body := range []string{
 		`{"username":"admin","password":"password-admin"}`,
@@ -191,6 +198,7 @@ func FuzzJSONRequests(f *testing.F) {
 		`{"code":"FUZZINVITE","username":"kid","password":"long enough"}`,
 		`{"name":"holidays"}`,
 		`{"hours":24,"max_uses":5}`,
+		`{"name":"#Games-Room"}`,
 	} {
 		f.Add(uint8(i), []byte(body))
 	}
@@ -217,6 +225,22 @@ func FuzzJSONRequests(f *testing.F) {
 		}
 		if rec.Code >= 300 {
 			return
+		}
+		if ep.path == "/api/admin/rooms/fuzzroom/rename" {
+			var r room
+			if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || !isRoomName(r.Name) {
+				t.Fatalf("rename %q answered %s", body, rec.Body)
+			}
+			if _, ok := ts.store().room("fuzzroom"); ok != (r.Name == "fuzzroom") {
+				t.Fatalf("rename %q to %q: the old name is still there: %v", body, r.Name, ok)
+			}
+			if r.Name != "fuzzroom" {
+				defer func() {
+					if _, err := ts.store().renameRoom(r.Name, "fuzzroom"); err != nil {
+						t.Fatal(err)
+					}
+				}()
+			}
 		}
 		// What was accepted is valid.
 		users, err := ts.store().listUsers()
