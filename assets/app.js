@@ -1490,12 +1490,7 @@ async function showJoinCard() {
   const caption = document.createElement("figcaption");
   const strong = document.createElement("strong");
   strong.textContent = "Point a phone's camera here to join.";
-  const link = document.createElement("input");
-  link.className = "invite-link";
-  link.readOnly = true;
-  link.value = inv.url;
-  link.setAttribute("aria-label", "Invite link");
-  caption.append(strong, " Works for a week, for up to 10 people.", link);
+  caption.append(strong, " Works for a week, for up to 10 people.", linkInput(inv.url, "Invite link"));
   card.append(img, caption);
   adminNotice(card);
   try {
@@ -1528,10 +1523,7 @@ async function showAdminTab(tab) {
           [u.disabled ? "Enable" : "Disable", async () => { await api("PUT", `/api/admin/users/${u.name}`, { admin: u.admin, disabled: !u.disabled }); showAdminTab("people"); }, !u.disabled],
           ["Reset password", async () => {
             const { url } = await api("POST", `/api/admin/users/${u.name}/reset`);
-            const input = document.createElement("input");
-            input.className = "invite-link";
-            input.readOnly = true;
-            input.value = url;
+            const input = linkInput(url, "Password reset link");
             adminNotice(`Send ${u.name} this link (it works once, for a day): `, input);
             input.focus();
             input.select();
@@ -1825,16 +1817,22 @@ async function refreshInvites() {
   $("invite-list").replaceChildren(...invites.map(inviteItem));
 }
 
+// linkInput shows a link to copy: read-only, selected when focused.
+function linkInput(url, label) {
+  const input = document.createElement("input");
+  input.className = "invite-link";
+  input.readOnly = true;
+  input.value = url;
+  input.setAttribute("aria-label", label);
+  input.onfocus = () => input.select();
+  return input;
+}
+
 function inviteItem(inv) {
   const li = document.createElement("li");
   const main = document.createElement("div");
   main.className = "item-main";
-  const link = document.createElement("input");
-  link.className = "invite-link";
-  link.readOnly = true;
-  link.value = inv.url;
-  link.setAttribute("aria-label", "Invite link");
-  link.onfocus = () => link.select();
+  const link = linkInput(inv.url, "Invite link");
   const sub = document.createElement("div");
   sub.className = "item-sub";
   const left = new Date(inv.expires) - Date.now();
