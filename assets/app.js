@@ -34,6 +34,7 @@ const state = {
   hiddenUnread: 0,       // messages in the current room while the tab was hidden
   users: [],             // every account's name, for pickers and @mentions
   typingSent: 0,         // when we last told the room we are typing
+  editing: null,         // {room, id, draft, caret}: the message being edited
   readTimer: null,
 };
 
@@ -961,7 +962,7 @@ function renderFile(el, f) {
 function messageItem(m, first, extraClass) {
   const li = document.createElement("li");
   li.className = "msg" + (first ? " first" : "") + (extraClass ? " " + extraClass : "");
-  if (m.id) li.dataset.id = m.id;
+  if (m.id) { li.dataset.id = m.id; li.tabIndex = -1; } // reached with the arrow keys
   const av = document.createElement("span");
   av.className = "avatar";
   paintAvatar(av, m.user);
@@ -1115,7 +1116,19 @@ function renderMessages(stick) {
     items.push(li);
     prev = { user: state.me.username };
   }
+  // A redraw keeps the keyboard's place and an open editor.
+  const focused = document.activeElement;
+  const focusMsg = list.contains(focused) ? focused.closest(".msg[data-id]") : null;
+  const focusAction = focusMsg && focused !== focusMsg ? focused.dataset.action : null;
   list.replaceChildren(...items);
+  const ed = state.editing;
+  const editing = ed && ed.room === r.name && list.querySelector(`.msg[data-id="${ed.id}"]`);
+  if (editing) openEditor(editing, !!focusMsg || focused === document.body);
+  else if (focusMsg) {
+    const el = list.querySelector(`.msg[data-id="${focusMsg.dataset.id}"]`);
+    const target = el && (focusAction ? el.querySelector(`[data-action="${focusAction}"]`) || el : el);
+    if (target) target.focus({ preventScroll: true });
+  }
   renderHistoryState();
   if (r.target) {
     const el = list.querySelector(`[data-id="${r.target}"]`);
@@ -1308,8 +1321,7 @@ async function jumpTo(name, id) {
   const r = room(name);
   if (r.msgs.has(id)) {
     r.target = id;
-    selectRoom(name);
-    renderMessages();
+    selectRoom(name); // draws it, highlighted; another redraw would drop that
     return;
   }
   resetRoom(r);
@@ -1639,31 +1651,68 @@ function onMessageAction(ev) {
     case "delete":
       if (confirm(m.user === state.me.username ? "Delete this message?" : `Delete ${m.user}'s message?`)) frame({ type: "delete" });
       break;
-    case "edit": {
-      const body = li.querySelector(".msg-body");
-      const box = document.createElement("div");
-      box.className = "edit-box";
-      const ta = document.createElement("textarea");
-      ta.value = m.body;
-      ta.rows = Math.min(8, m.body.split("\n").length + 1);
-      const hint = document.createElement("p");
-      hint.className = "hint";
-      hint.textContent = "Enter to save, Esc to cancel";
-      box.append(ta, hint);
-      body.replaceWith(box);
-      ta.focus();
-      ta.onkeydown = (k) => {
-        if (k.key === "Escape") renderMessages();
-        if (k.key === "Enter" && !k.shiftKey && !k.isComposing) {
-          k.preventDefault();
-          const text = ta.value.trim();
-          if (text && text !== m.body) frame({ type: "edit", body: text });
-          renderMessages();
-        }
-      };
+    case "edit":
+      state.editing = { room: r.name, id, draft: m.body };
+      openEditor(li);
       break;
-    }
   }
+}
+
+// openEditor puts the edit box in place of li's body, holding the draft in
+// state.editing, so a redraw (a message arriving) keeps it open as it was.
+function openEditor(li, focus = true) {
+  const ed = state.editing;
+  const body = li.querySelector(".msg-body");
+  if (!body) return;
+  const box = document.createElement("div");
+  box.className = "edit-box";
+  const ta = document.createElement("textarea");
+  ta.value = ed.draft;
+  ta.rows = Math.min(8, ed.draft.split("\n").length + 1);
+  ta.setAttribute("aria-label", "Edit message");
+  const hint = document.createElement("p");
+  hint.className = "hint";
+  hint.textContent = "Enter to save, Esc to cancel";
+  box.append(ta, hint);
+  body.replaceWith(box);
+  if (focus) {
+    ta.focus();
+    ta.setSelectionRange(ed.caret ?? ta.value.length, ed.caret ?? ta.value.length);
+  }
+  ta.oninput = () => { ed.draft = ta.value; ed.caret = ta.selectionStart; };
+  ta.onkeydown = (k) => {
+    if (k.key === "Escape") { state.editing = null; renderMessages(); li.focus(); }
+    if (k.key === "Enter" && !k.shiftKey && !k.isComposing) {
+      k.preventDefault();
+      const text = ta.value.trim();
+      const r = state.rooms.get(ed.room);
+      const m = r && r.msgs.get(ed.id);
+      if (text && m && text !== m.body) {
+        if (state.ws && state.connected) state.ws.send(JSON.stringify({ type: "edit", room: ed.room, id: ed.id, body: text }));
+        else setStatus("Offline: try again once reconnected", true);
+      }
+      state.editing = null;
+      renderMessages();
+      const again = $("message-list").querySelector(`.msg[data-id="${ed.id}"]`);
+      if (again) again.focus();
+    }
+  };
+}
+
+// onMessagesKey moves between messages with the arrow keys, so their
+// actions (shown while a message has focus) are reachable by keyboard;
+// Escape goes back to the composer.
+function onMessagesKey(e) {
+  if (e.target.closest("textarea, input") || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.key === "Escape") { e.preventDefault(); $("composer-input").focus(); return; }
+  if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
+  const msgs = [...$("message-list").querySelectorAll(".msg[data-id]")];
+  const cur = e.target.closest(".msg[data-id]");
+  if (!msgs.length || (!cur && e.key === "ArrowDown")) return; // the container scrolls
+  const i = cur ? msgs.indexOf(cur) + (e.key === "ArrowUp" ? -1 : 1) : msgs.length - 1;
+  if (i < 0 || i >= msgs.length) return;
+  e.preventDefault();
+  msgs[i].focus();
 }
 
 // --- @mentions while typing ---
@@ -1947,6 +1996,7 @@ function wire() {
     if (e.dataTransfer.files.length) { e.preventDefault(); uploadFiles([...e.dataTransfer.files]); }
   });
   $("message-list").addEventListener("click", onMessageAction);
+  $("messages").addEventListener("keydown", onMessagesKey);
   document.addEventListener("click", (e) => {
     if (!e.target.closest(".emoji-picker, [data-action=pick]")) document.querySelectorAll(".emoji-picker").forEach((p) => p.remove());
   });
