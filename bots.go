@@ -206,6 +206,8 @@ func (s *server) commitAndAnswer(w http.ResponseWriter, p *pendingSend) {
 	switch {
 	case errors.Is(p.req.Err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
+	case errors.Is(p.req.Err, errRoomArchived):
+		writeError(w, http.StatusConflict, "this room is archived: it keeps its history but takes no new messages")
 	case p.err != nil || p.req.Err != nil:
 		writeError(w, http.StatusInternalServerError, "the message could not be saved")
 	default:

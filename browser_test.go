@@ -606,6 +606,22 @@ func TestBrowserAdminConsole(t *testing.T) {
 		t.Errorf("history after the rename: %+v", page.Messages)
 	}
 	kid.screenshot("renamed-room")
+
+	// Renamed while the kid's page was away: on reconnecting, the old name
+	// leaves the list and the page moves to a room that exists.
+	ts.stop()
+	st, err := openStore(ts.cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.renameRoom("board-games", "chess"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	ts.start()
+	kid.untilOr("the old name gone", `[...document.querySelectorAll("#room-list button")].map(b => b.textContent).join("|")`,
+		`(() => { const names = [...document.querySelectorAll("#room-list button")].map(b => b.textContent); return names.some(n => n.includes("chess")) && !names.some(n => n.includes("board-games")) })()`)
+	kid.until("moved to general", `document.getElementById("room-title").textContent.includes("general")`)
 }
 
 // press sends one key, down and up, as a keyboard does, with modifiers

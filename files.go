@@ -64,6 +64,18 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 	a.Room = "" // the message says which room
 	p := &pendingSend{req: appendRequest{Msg: message{Room: rm.Name, User: u.Name, Body: name, File: &a, ClientID: truncate(r.URL.Query().Get("client_id"), maxClientIDLen)}}, done: make(chan struct{})}
 	s.commitAndAnswer(w, p)
+	// A refused upload (the room archived, renamed or deleted meanwhile), or
+	// a resend whose message already has its file, leaves this copy
+	// unreferenced: it goes, so it cannot outlive its room.
+	select {
+	case <-p.done:
+		if p.err != nil || p.req.Err != nil || p.req.Dup {
+			if err := s.st.deleteFile(a.ID); err != nil {
+				slog.Error("drop an unreferenced upload", "err", err)
+			}
+		}
+	default: // answered before its commit: it may yet be stored
+	}
 }
 
 // sniffType decides a file's Content-Type from its bytes.

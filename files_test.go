@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -112,5 +113,41 @@ func TestCleanFileName(t *testing.T) {
 		if got := cleanFileName(in); got != want {
 			t.Errorf("cleanFileName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestRefusedAndResentUploadsLeaveNoFile: an upload whose message is
+// refused (an archived room) or is a resend of one already stored keeps no
+// copy of its bytes.
+func TestRefusedAndResentUploadsLeaveNoFile(t *testing.T) {
+	ts := newTestServer(t, nil)
+	admin := adminClient(t, ts)
+	ann := ts.loggedIn("ann")
+	ann.do("POST", "/api/rooms", map[string]any{"name": "attic"}, nil)
+	admin.do("PUT", "/api/admin/rooms/attic", map[string]bool{"archived": true}, nil)
+	if status, _ := upload(t, ann, "attic", "box.png", tinyPNG); status != http.StatusConflict {
+		t.Errorf("upload to an archived room: %d, want 409", status)
+	}
+	if _, _, err := ts.store().getFile(1); !errors.Is(err, errFileNotFound) {
+		t.Errorf("the refused upload's file is kept: %v", err)
+	}
+
+	send := func() message {
+		t.Helper()
+		status, m := upload(t, ann, "general", "box.png&client_id=c-box", tinyPNG)
+		if status != http.StatusCreated || m.File == nil {
+			t.Fatalf("upload: %d %+v", status, m)
+		}
+		return m
+	}
+	first, again := send(), send()
+	if again.ID != first.ID || again.File.ID != first.File.ID {
+		t.Errorf("the resend made a second message: %+v then %+v", first, again)
+	}
+	if _, _, err := ts.store().getFile(first.File.ID); err != nil {
+		t.Errorf("the stored message's file: %v", err)
+	}
+	if _, _, err := ts.store().getFile(first.File.ID + 1); !errors.Is(err, errFileNotFound) {
+		t.Errorf("the resend's copy is kept: %v", err)
 	}
 }

@@ -454,24 +454,24 @@ func (h *hub) broadcast(f frames) {
 // many rooms there are. A private room's online list holds its members only.
 func (h *hub) announce(user, event string) {
 	online := h.onlineNames()
-	h.deliverByRoom(func(yield func(string, frames)) {
+	h.deliverByRoom(func(yield func(room, frames)) {
 		for _, name := range h.roomsOf(user) {
 			r := h.rooms[name]
 			who := online
 			if r.Private {
 				who = slices.DeleteFunc(slices.Clone(online), func(u string) bool { return !r.visibleTo(u) })
 			}
-			yield(name, prepare(presenceFrame{Type: "presence", Room: name, User: user, Event: event, Online: who}))
+			yield(r, prepare(presenceFrame{Type: "presence", Room: name, User: user, Event: event, Online: who}))
 		}
 	})
 }
 
-// fanOut delivers a committed batch: its new messages go to those who may
-// see their rooms, as one queue slot (in id order), a duplicate back to its
+// fanOut delivers a committed batch: its new messages go to those who
+// might see their rooms when they were committed, as one queue slot (in id order), a duplicate back to its
 // sender only (it was acknowledged before), a refusal as an error frame to
 // its sender.
 func (h *hub) fanOut(batch []*pendingSend) {
-	delivered := h.deliverByRoom(func(yield func(string, frames)) {
+	delivered := h.deliverByRoom(func(yield func(room, frames)) {
 		for _, p := range batch {
 			if p.private() {
 				if _, ok := h.conns[p.from]; ok {
@@ -479,7 +479,7 @@ func (h *hub) fanOut(batch []*pendingSend) {
 				}
 				continue
 			}
-			yield(p.req.Msg.Room, p.reply)
+			yield(p.req.Room, p.reply) // as committed, not as the hub now knows it
 		}
 	})
 	metricDelivered.Add(float64(delivered))
@@ -489,17 +489,17 @@ func (h *hub) fanOut(batch []*pendingSend) {
 // user may see, in the order given, as one slot, and returns how many
 // frames it queued in all. When every room is public all connections share
 // one slice.
-func (h *hub) deliverByRoom(each func(yield func(room string, f frames))) (queued int) {
+func (h *hub) deliverByRoom(each func(yield func(r room, f frames))) (queued int) {
 	var public frames
 	type part struct {
-		room string
+		room room
 		f    frames
 	}
 	var parts []part // in order, for the rare batch that has private rooms
 	private := false
-	each(func(name string, f frames) {
-		parts = append(parts, part{name, f})
-		if h.rooms[name].Private {
+	each(func(r room, f frames) {
+		parts = append(parts, part{r, f})
+		if r.Private {
 			private = true
 		} else {
 			public = append(public, f...)
@@ -514,7 +514,7 @@ func (h *hub) deliverByRoom(each func(yield func(room string, f frames))) (queue
 		f, ok := perUser[c.user]
 		if !ok {
 			for _, p := range parts {
-				if h.rooms[p.room].visibleTo(c.user) {
+				if p.room.visibleTo(c.user) {
 					f = append(f, p.f...)
 				}
 			}

@@ -5,11 +5,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/hashicorp/mdns"
 )
@@ -21,7 +23,14 @@ const mdnsHost = "hearth.local."
 // of _http._tcp (or _https._tcp) on port, at hearth.local with the
 // machine's LAN addresses.
 func mdnsZone(port int, https bool) (*mdns.MDNSService, error) {
+	ips := lanIPs()
+	if len(ips) == 0 {
+		// The library would ask the system's DNS for hearth.local instead,
+		// which may hang or answer with another machine.
+		return nil, errors.New("mdns: this machine has no LAN address to announce")
+	}
 	host, _ := os.Hostname()
+	host, _, _ = strings.Cut(host, ".") // a dotted name would break the instance name
 	if host == "" {
 		host = "this machine"
 	}
@@ -29,7 +38,7 @@ func mdnsZone(port int, https bool) (*mdns.MDNSService, error) {
 	if https {
 		service = "_https._tcp"
 	}
-	zone, err := mdns.NewMDNSService("Hearth on "+host, service, "", mdnsHost, port, lanIPs(), []string{"path=/"})
+	zone, err := mdns.NewMDNSService("Hearth on "+host, service, "", mdnsHost, port, ips, []string{"path=/"})
 	if err != nil {
 		return nil, fmt.Errorf("mdns service: %w", err)
 	}

@@ -39,7 +39,8 @@ func TestMDNSZoneAnswers(t *testing.T) {
 				instance = ptr.Ptr
 			}
 		}
-		if !strings.HasPrefix(instance, "Hearth on ") || !strings.HasSuffix(instance, "."+service) {
+		// One label before the service: a dotted host name would make it two.
+		if !strings.HasPrefix(instance, "Hearth on ") || !strings.HasSuffix(instance, "."+service) || strings.Count(instance, ".") != strings.Count(service, ".")+1 {
 			t.Fatalf("https=%v: PTR %s answered %q", https, service, instance)
 		}
 		var srv *dns.SRV

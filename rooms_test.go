@@ -176,3 +176,32 @@ func TestPrivateRoomPresenceListsMembersOnly(t *testing.T) {
 		t.Errorf("family's online list = %v, want its members", f.Online)
 	}
 }
+
+// TestDeliveryFollowsTheRoomAsCommitted: a message committed to a private
+// room reaches its members only, even when by delivery the hub no longer
+// knows the room under that name (a rename or delete got there first): an
+// unknown room must not pass for a public one.
+func TestDeliveryFollowsTheRoomAsCommitted(t *testing.T) {
+	ts := newTestServer(t, nil)
+	admin := adminClient(t, ts)
+	kid, gran := ts.loggedIn("kid"), ts.loggedIn("gran")
+	if status, body := kid.do("POST", "/api/rooms", map[string]any{"name": "kids", "private": true, "members": []string{"mum"}}, nil); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	sk, sg := kid.dial(), gran.dial()
+	kids, _ := ts.store().room("kids")
+	h := ts.app.hub
+	h.roomRenamed("kids", room{Name: "school", Private: true, Members: kids.Members})
+
+	// What the committer hands over for a message committed just before.
+	m := message{Type: "message", Room: "kids", ID: 1, Rev: 1, User: "kid", Body: "secret plan", TS: time.Now()}
+	h.do(func() { h.fanOut([]*pendingSend{{req: appendRequest{Msg: m, Room: kids}, reply: prepare(m)}}) })
+	sk.expect(func(f wireFrame) bool { return f.Type == "message" && f.Body == "secret plan" })
+	admin.dial().say("general", "after", "c-1")
+	sg.expect(func(f wireFrame) bool {
+		if f.Type == "message" && f.Body == "secret plan" {
+			t.Errorf("a non-member got the private room's message: %+v", f)
+		}
+		return f.Type == "message" && f.Body == "after"
+	})
+}

@@ -248,6 +248,10 @@ type appendRequest struct {
 	// Bot is set for a webhook's message: it may post to its room without
 	// being a member.
 	Bot bool
+	// Room is the room as it stood when the request was committed: who may
+	// see the result is decided by it, not by the hub's copy, which a rename
+	// or delete may have changed in between.
+	Room room
 }
 
 // store is the bbolt database. Its methods are safe for concurrent use.
@@ -947,7 +951,7 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 	err := st.db.Update(func(tx *bbolt.Tx) error {
 		msgs, cids, revs := tx.Bucket(bucketMessages), tx.Bucket(bucketClientIDs), tx.Bucket(bucketRevs)
 		for _, req := range reqs {
-			req.Dup, req.Err = false, nil // Update's fn must be safe to rerun.
+			req.Dup, req.Err, req.Room = false, nil, room{} // Update's fn must be safe to rerun.
 			m := &req.Msg
 			mb, cb, rb := msgs.Bucket([]byte(m.Room)), cids.Bucket([]byte(m.Room)), revs.Bucket([]byte(m.Room))
 			r, ok := st.room(m.Room)
@@ -955,6 +959,7 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 				req.Err = errRoomNotFound // a non-member learns nothing more
 				continue
 			}
+			req.Room = r
 			if r.Archived && req.Op != opDelete {
 				req.Err = errRoomArchived
 				continue
@@ -1396,6 +1401,21 @@ func (st *store) putFile(a attachment, data []byte) (attachment, error) {
 		return attachment{}, fmt.Errorf("store: put file %q: %w", a.Name, err)
 	}
 	return a, nil
+}
+
+// deleteFile removes a file no message refers to: an upload whose message
+// was refused or was a resend.
+func (st *store) deleteFile(id uint64) error {
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bucketFiles).Delete(idKey(id)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketBlobs).Delete(idKey(id))
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete file %d: %w", id, err)
+	}
+	return nil
 }
 
 // getFile returns a file's description and bytes, or errFileNotFound.

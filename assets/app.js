@@ -35,6 +35,7 @@ const state = {
   users: [],             // every account's name, for pickers and @mentions
   typingSent: 0,         // when we last told the room we are typing
   editing: null,         // {room, id, draft, caret}: the message being edited
+  renamed: new Map(),    // old room name → new, for frames committed before a rename
   readTimer: null,
 };
 
@@ -337,7 +338,11 @@ function handleFrame(f) {
       state.retryAt = 0;
       state.maxBody = f.max_body || state.maxBody;
       setStatus("");
+      // Rooms deleted, renamed or closed to us while we were away go.
+      for (const name of [...state.rooms.keys()]) if (!(f.rooms || []).includes(name)) state.rooms.delete(name);
+      state.renamed.clear();
       for (const name of f.rooms || []) room(name);
+      if (state.current && !state.rooms.has(state.current)) selectRoom("general");
       state.online = f.online || [];
       renderRooms();
       renderOnline();
@@ -382,6 +387,7 @@ function handleFrame(f) {
       }
       break;
     case "room":
+      state.renamed.delete(f.room); // a new room took an old name
       room(f.room, f);
       renderRooms();
       if (f.room === state.current) renderHeader();
@@ -395,12 +401,17 @@ function handleFrame(f) {
 // renameRoom follows an admin's rename: the room keeps what is loaded, the
 // view stays on it, and messages still on their way go to the new name.
 function renameRoom(from, to) {
+  state.renamed.set(from, to);
   const r = state.rooms.get(from);
   if (!r) { room(to); renderRooms(); return; }
   state.rooms.delete(from);
   r.name = to;
   for (const m of r.msgs.values()) m.room = to;
+  // A message posted under the new name may have come first.
+  const early = state.rooms.get(to);
+  if (early) for (const m of early.msgs.values()) insert(r, m);
   state.rooms.set(to, r);
+  if (state.editing && state.editing.room === from) state.editing.room = to;
   try {
     const level = localStorage.getItem("hearth.notify." + from);
     if (level) { localStorage.setItem("hearth.notify." + to, level); localStorage.removeItem("hearth.notify." + from); }
@@ -533,6 +544,7 @@ function insert(r, m) {
 }
 
 function receive(m) {
+  if (state.renamed.has(m.room)) m.room = state.renamed.get(m.room); // committed just before a rename
   const mine = m.user === state.me.username && !m.bot;
   if (mine && m.client_id && state.pending.delete(m.client_id)) savePending();
   const r = room(m.room);
@@ -1122,9 +1134,11 @@ function renderMessages(stick) {
   const focusAction = focusMsg && focused !== focusMsg ? focused.dataset.action : null;
   list.replaceChildren(...items);
   const ed = state.editing;
-  const editing = ed && ed.room === r.name && list.querySelector(`.msg[data-id="${ed.id}"]`);
-  if (editing) openEditor(editing, !!focusMsg || focused === document.body);
-  else if (focusMsg) {
+  if (ed && ed.room === r.name && (!r.msgs.get(ed.id) || r.msgs.get(ed.id).deleted)) state.editing = null; // deleted meanwhile
+  const editing = state.editing && ed.room === r.name && list.querySelector(`.msg[data-id="${ed.id}"]`);
+  const inEditor = editing && (focused === document.body || (focusMsg && focusMsg.dataset.id === String(ed.id)));
+  if (editing) openEditor(editing, inEditor);
+  if (focusMsg && !inEditor) {
     const el = list.querySelector(`.msg[data-id="${focusMsg.dataset.id}"]`);
     const target = el && (focusAction ? el.querySelector(`[data-action="${focusAction}"]`) || el : el);
     if (target) target.focus({ preventScroll: true });
@@ -1653,7 +1667,7 @@ function onMessageAction(ev) {
       break;
     case "edit":
       state.editing = { room: r.name, id, draft: m.body };
-      openEditor(li);
+      renderMessages(); // opens it, and closes any other
       break;
   }
 }
@@ -1681,7 +1695,13 @@ function openEditor(li, focus = true) {
   }
   ta.oninput = () => { ed.draft = ta.value; ed.caret = ta.selectionStart; };
   ta.onkeydown = (k) => {
-    if (k.key === "Escape") { state.editing = null; renderMessages(); li.focus(); }
+    const close = () => {
+      state.editing = null;
+      renderMessages();
+      const again = $("message-list").querySelector(`.msg[data-id="${ed.id}"]`);
+      if (again) again.focus();
+    };
+    if (k.key === "Escape") close();
     if (k.key === "Enter" && !k.shiftKey && !k.isComposing) {
       k.preventDefault();
       const text = ta.value.trim();
@@ -1691,10 +1711,7 @@ function openEditor(li, focus = true) {
         if (state.ws && state.connected) state.ws.send(JSON.stringify({ type: "edit", room: ed.room, id: ed.id, body: text }));
         else setStatus("Offline: try again once reconnected", true);
       }
-      state.editing = null;
-      renderMessages();
-      const again = $("message-list").querySelector(`.msg[data-id="${ed.id}"]`);
-      if (again) again.focus();
+      close();
     }
   };
 }
