@@ -241,6 +241,7 @@ func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess se
 			return
 		}
 	}
+	s.roomChanges.Lock()
 	rm, err := s.st.updateRoom(r.PathValue("room"), func(rm *room) {
 		if req.Archived != nil {
 			rm.Archived = *req.Archived
@@ -252,6 +253,10 @@ func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess se
 			rm.KeepMessages = *req.KeepMessages
 		}
 	})
+	if err == nil {
+		s.hub.roomChanged(rm)
+	}
+	s.roomChanges.Unlock()
 	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
@@ -261,7 +266,6 @@ func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess se
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	s.hub.roomChanged(rm)
 	if req.Archived != nil {
 		s.record(u.Name, choose(*req.Archived, "archive room", "unarchive room"), rm.Name, "")
 	}
@@ -342,7 +346,12 @@ func (s *server) handleAdminRenameRoom(w http.ResponseWriter, r *http.Request, s
 		writeJSON(w, http.StatusOK, roomFor(rm, u))
 		return
 	}
+	s.roomChanges.Lock()
 	rm, err := s.st.renameRoom(from, to)
+	if err == nil {
+		s.hub.roomRenamed(from, rm)
+	}
+	s.roomChanges.Unlock()
 	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
@@ -355,7 +364,6 @@ func (s *server) handleAdminRenameRoom(w http.ResponseWriter, r *http.Request, s
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	s.hub.roomRenamed(from, rm)
 	s.record(u.Name, "rename room", from, "to #"+to)
 	writeJSON(w, http.StatusOK, roomFor(rm, u))
 }
@@ -367,7 +375,13 @@ func (s *server) handleAdminDeleteRoom(w http.ResponseWriter, r *http.Request, s
 		writeError(w, http.StatusBadRequest, "general cannot be deleted")
 		return
 	}
-	switch err := s.st.deleteRoom(name); {
+	s.roomChanges.Lock()
+	err := s.st.deleteRoom(name)
+	if err == nil {
+		s.hub.roomDeleted(name)
+	}
+	s.roomChanges.Unlock()
+	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
 		return
@@ -376,7 +390,6 @@ func (s *server) handleAdminDeleteRoom(w http.ResponseWriter, r *http.Request, s
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	s.hub.roomDeleted(name)
 	s.record(u.Name, "delete room", name, "")
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -65,6 +65,10 @@ type server struct {
 	mux      *http.ServeMux
 	handler  http.Handler // mux wrapped in cross-origin protection and headers
 	assets   http.Handler // the embedded web client's files
+	// roomChanges makes each room write and the hub's hearing of it one
+	// step, so the hub hears of room changes in the order they committed
+	// (a membership change cannot land after the rename that followed it).
+	roomChanges sync.Mutex
 	// lanAddress is this machine's address on the LAN, for links made at
 	// the server's own screen (see shareURL).
 	lanAddress func() string

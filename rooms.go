@@ -135,7 +135,13 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 		rm.Private = true
 		rm.Members = slices.Compact(slices.Sorted(slices.Values(append(req.Members, u.Name))))
 	}
-	switch err := s.st.createRoom(rm); {
+	s.roomChanges.Lock()
+	err := s.st.createRoom(rm)
+	if err == nil {
+		s.hub.roomChanged(rm)
+	}
+	s.roomChanges.Unlock()
+	switch {
 	case errors.Is(err, errRoomExists):
 		writeError(w, http.StatusConflict, "a room with that name exists")
 		return
@@ -144,7 +150,6 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	s.hub.roomChanged(rm)
 	writeJSON(w, http.StatusCreated, roomFor(rm, u))
 }
 
@@ -172,13 +177,17 @@ func (s *server) handleSetMembers(w http.ResponseWriter, r *http.Request, sess s
 	if !s.checkMembers(w, req.Members) {
 		return
 	}
+	s.roomChanges.Lock()
 	updated, err := s.st.setRoomMembers(rm.Name, req.Members)
+	if err == nil {
+		s.hub.roomChanged(updated)
+	}
+	s.roomChanges.Unlock()
 	if err != nil {
 		slog.Error("set members", "room", rm.Name, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	s.hub.roomChanged(updated)
 	writeJSON(w, http.StatusOK, roomFor(updated, u))
 }
 
@@ -198,7 +207,12 @@ func (s *server) handleOpenDM(w http.ResponseWriter, r *http.Request, sess sessi
 	if !s.checkMembers(w, []string{req.User}) {
 		return
 	}
+	s.roomChanges.Lock()
 	rm, created, err := s.st.openDM(u.Name, req.User, time.Now().UTC())
+	if err == nil && created {
+		s.hub.roomChanged(rm)
+	}
+	s.roomChanges.Unlock()
 	if err != nil {
 		slog.Error("open dm", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
@@ -206,7 +220,6 @@ func (s *server) handleOpenDM(w http.ResponseWriter, r *http.Request, sess sessi
 	}
 	status := http.StatusOK
 	if created {
-		s.hub.roomChanged(rm)
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, roomFor(rm, u))

@@ -263,6 +263,10 @@ type store struct {
 	// methods that write rooms: membership is checked on every message.
 	roomsMu sync.RWMutex
 	rooms   map[string]room
+	// roomWrites orders each room write with its cache update, so a write
+	// that committed first cannot update the cache last (and bring back a
+	// room a rename or delete has just removed).
+	roomWrites sync.Mutex
 
 	// accounts caches decoded session and user records for the handshake,
 	// which reads both on every socket. Every write of either goes through
@@ -829,6 +833,8 @@ func (st *store) redeemInvite(code string, u user, now time.Time) error {
 // createRoom stores a new room with empty history. It returns errRoomExists
 // if the name is taken.
 func (st *store) createRoom(r room) error {
+	st.roomWrites.Lock()
+	defer st.roomWrites.Unlock()
 	err := st.db.Update(func(tx *bbolt.Tx) error { return createRoomTx(tx, r) })
 	if err == nil {
 		st.cacheRoom(r)
@@ -875,6 +881,8 @@ func (st *store) openDM(a, b string, now time.Time) (r room, created bool, err e
 // returns the room as stored. It returns errRoomNotFound if there is no
 // such private room.
 func (st *store) setRoomMembers(name string, members []string) (room, error) {
+	st.roomWrites.Lock()
+	defer st.roomWrites.Unlock()
 	var r room
 	err := st.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketRooms)
@@ -1617,6 +1625,8 @@ func (st *store) useReset(tokenHash string, hash []byte, now time.Time) (name st
 
 // updateRoom applies fn to a stored room and saves it, atomically.
 func (st *store) updateRoom(name string, fn func(*room)) (room, error) {
+	st.roomWrites.Lock()
+	defer st.roomWrites.Unlock()
 	var r room
 	err := st.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketRooms)
@@ -1640,6 +1650,8 @@ func (st *store) updateRoom(name string, fn func(*room)) (room, error) {
 // taken. A room's messages are copied once: a rename is rare, and bbolt
 // cannot rename a bucket.
 func (st *store) renameRoom(from, to string) (room, error) {
+	st.roomWrites.Lock()
+	defer st.roomWrites.Unlock()
 	var r room
 	err := st.db.Update(func(tx *bbolt.Tx) error {
 		rooms := tx.Bucket(bucketRooms)
@@ -1845,6 +1857,8 @@ func (st *store) pruneRoom(name string, now time.Time, batch int) (removed int, 
 // deleteRoom removes a room with its history, files, index entries and
 // read markers, in one transaction.
 func (st *store) deleteRoom(name string) error {
+	st.roomWrites.Lock()
+	defer st.roomWrites.Unlock()
 	if name == defaultRoom {
 		return errors.New("general cannot be deleted")
 	}
