@@ -384,21 +384,6 @@ func listenURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(tcp.Port))
 }
 
-// lanAddress returns the first private IPv4 address of this machine, or
-// "localhost".
-func lanAddress() string {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return "localhost"
-	}
-	for _, a := range addrs {
-		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && ipn.IP.IsPrivate() {
-			return ipn.IP.String()
-		}
-	}
-	return "localhost"
-}
-
 // buildCommit is the commit the binary was built from: the release
 // script's, else the go command's VCS stamp, else "unknown".
 func buildCommit() string {

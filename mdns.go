@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"os"
 	"strings"
 
@@ -57,17 +56,4 @@ func announce(port int, https bool) (stop func(), err error) {
 		return nil, fmt.Errorf("mdns: %w", err)
 	}
 	return func() { server.Shutdown() }, nil
-}
-
-// lanIPs are the addresses of the machine's up interfaces, loopback and
-// link-local aside.
-func lanIPs() []net.IP {
-	var out []net.IP
-	addrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() {
-			out = append(out, ipn.IP)
-		}
-	}
-	return out
 }
