@@ -241,22 +241,21 @@ func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess se
 			return
 		}
 	}
-	s.roomChanges.Lock()
-	rm, err := s.st.updateRoom(r.PathValue("room"), func(rm *room) {
-		if req.Archived != nil {
-			rm.Archived = *req.Archived
-		}
-		if req.KeepDays != nil {
-			rm.KeepDays = *req.KeepDays
-		}
-		if req.KeepMessages != nil {
-			rm.KeepMessages = *req.KeepMessages
-		}
-	})
-	if err == nil {
-		s.hub.roomChanged(rm)
-	}
-	s.roomChanges.Unlock()
+	var rm room
+	err := s.changeRoom(func() (err error) {
+		rm, err = s.st.updateRoom(r.PathValue("room"), func(rm *room) {
+			if req.Archived != nil {
+				rm.Archived = *req.Archived
+			}
+			if req.KeepDays != nil {
+				rm.KeepDays = *req.KeepDays
+			}
+			if req.KeepMessages != nil {
+				rm.KeepMessages = *req.KeepMessages
+			}
+		})
+		return err
+	}, func() { s.hub.roomChanged(rm) })
 	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
@@ -346,12 +345,10 @@ func (s *server) handleAdminRenameRoom(w http.ResponseWriter, r *http.Request, s
 		writeJSON(w, http.StatusOK, roomFor(rm, u))
 		return
 	}
-	s.roomChanges.Lock()
-	rm, err := s.st.renameRoom(from, to)
-	if err == nil {
-		s.hub.roomRenamed(from, rm)
-	}
-	s.roomChanges.Unlock()
+	err := s.changeRoom(func() (err error) {
+		rm, err = s.st.renameRoom(from, to)
+		return err
+	}, func() { s.hub.roomRenamed(from, rm) })
 	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
@@ -375,12 +372,7 @@ func (s *server) handleAdminDeleteRoom(w http.ResponseWriter, r *http.Request, s
 		writeError(w, http.StatusBadRequest, "general cannot be deleted")
 		return
 	}
-	s.roomChanges.Lock()
-	err := s.st.deleteRoom(name)
-	if err == nil {
-		s.hub.roomDeleted(name)
-	}
-	s.roomChanges.Unlock()
+	err := s.changeRoom(func() error { return s.st.deleteRoom(name) }, func() { s.hub.roomDeleted(name) })
 	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")

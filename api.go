@@ -52,23 +52,20 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // server answers HTTP and WebSocket requests.
 type server struct {
-	cfg      config
-	st       *store
-	hub      *hub
-	com      *committer
-	sessions *sessionManager
-	logins   *loginGuard
-	setup    *setupToken // nil when the database already had users
-	hooks    hookLimits  // per bot
-	started  time.Time
-	upgrader websocket.Upgrader
-	mux      *http.ServeMux
-	handler  http.Handler // mux wrapped in cross-origin protection and headers
-	assets   http.Handler // the embedded web client's files
-	// roomChanges makes each room write and the hub's hearing of it one
-	// step, so the hub hears of room changes in the order they committed
-	// (a membership change cannot land after the rename that followed it).
-	roomChanges sync.Mutex
+	cfg         config
+	st          *store
+	hub         *hub
+	com         *committer
+	sessions    *sessionManager
+	logins      *loginGuard
+	setup       *setupToken // nil when the database already had users
+	hooks       hookLimits  // per bot
+	started     time.Time
+	upgrader    websocket.Upgrader
+	mux         *http.ServeMux
+	handler     http.Handler // mux wrapped in cross-origin protection and headers
+	assets      http.Handler // the embedded web client's files
+	roomChanges sync.Mutex   // see changeRoom
 	// lanAddress is this machine's address on the LAN, for links made at
 	// the server's own screen (see shareURL).
 	lanAddress func() string

@@ -135,12 +135,7 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 		rm.Private = true
 		rm.Members = slices.Compact(slices.Sorted(slices.Values(append(req.Members, u.Name))))
 	}
-	s.roomChanges.Lock()
-	err := s.st.createRoom(rm)
-	if err == nil {
-		s.hub.roomChanged(rm)
-	}
-	s.roomChanges.Unlock()
+	err := s.changeRoom(func() error { return s.st.createRoom(rm) }, func() { s.hub.roomChanged(rm) })
 	switch {
 	case errors.Is(err, errRoomExists):
 		writeError(w, http.StatusConflict, "a room with that name exists")
@@ -151,6 +146,21 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 		return
 	}
 	writeJSON(w, http.StatusCreated, roomFor(rm, u))
+}
+
+// changeRoom runs write, a room write in the store, then, if it succeeded,
+// tell, which tells the hub, as one step: the hub hears of room changes in
+// the order they committed (a membership change cannot land after the
+// rename that followed it). It is released before any response is
+// written, so a slow client cannot hold it.
+func (s *server) changeRoom(write func() error, tell func()) error {
+	s.roomChanges.Lock()
+	defer s.roomChanges.Unlock()
+	if err := write(); err != nil {
+		return err
+	}
+	tell()
+	return nil
 }
 
 // handleSetMembers replaces a private room's members. Its creator and admins
@@ -177,12 +187,11 @@ func (s *server) handleSetMembers(w http.ResponseWriter, r *http.Request, sess s
 	if !s.checkMembers(w, req.Members) {
 		return
 	}
-	s.roomChanges.Lock()
-	updated, err := s.st.setRoomMembers(rm.Name, req.Members)
-	if err == nil {
-		s.hub.roomChanged(updated)
-	}
-	s.roomChanges.Unlock()
+	var updated room
+	err := s.changeRoom(func() (err error) {
+		updated, err = s.st.setRoomMembers(rm.Name, req.Members)
+		return err
+	}, func() { s.hub.roomChanged(updated) })
 	if err != nil {
 		slog.Error("set members", "room", rm.Name, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
@@ -207,12 +216,16 @@ func (s *server) handleOpenDM(w http.ResponseWriter, r *http.Request, sess sessi
 	if !s.checkMembers(w, []string{req.User}) {
 		return
 	}
-	s.roomChanges.Lock()
-	rm, created, err := s.st.openDM(u.Name, req.User, time.Now().UTC())
-	if err == nil && created {
-		s.hub.roomChanged(rm)
-	}
-	s.roomChanges.Unlock()
+	var rm room
+	var created bool
+	err := s.changeRoom(func() (err error) {
+		rm, created, err = s.st.openDM(u.Name, req.User, time.Now().UTC())
+		return err
+	}, func() {
+		if created {
+			s.hub.roomChanged(rm)
+		}
+	})
 	if err != nil {
 		slog.Error("open dm", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")

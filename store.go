@@ -568,11 +568,7 @@ func (st *store) updateUser(name string, fn func(*user)) error {
 func (st *store) listUsers() ([]user, error) {
 	var users []user
 	err := st.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
-			var u user
-			if err := json.Unmarshal(v, &u); err != nil {
-				return fmt.Errorf("user %q: %w", k, err)
-			}
+		return forEachJSON(tx.Bucket(bucketUsers), "user", func(_ []byte, u user) error {
 			users = append(users, u)
 			return nil
 		})
@@ -755,13 +751,7 @@ func (st *store) deleteExpiredSessions(now time.Time) ([]string, error) {
 
 func (st *store) forEachSession(fn func(session) error) error {
 	return st.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
-			var s session
-			if err := json.Unmarshal(v, &s); err != nil {
-				return fmt.Errorf("session %s: %w", k, err)
-			}
-			return fn(s)
-		})
+		return forEachJSON(tx.Bucket(bucketSessions), "session", func(_ []byte, s session) error { return fn(s) })
 	})
 }
 
@@ -787,11 +777,7 @@ func (st *store) getInvite(code string) (invite, error) {
 func (st *store) listInvites() ([]invite, error) {
 	var out []invite
 	err := st.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketInvites).ForEach(func(k, v []byte) error {
-			var inv invite
-			if err := json.Unmarshal(v, &inv); err != nil {
-				return fmt.Errorf("invite %s: %w", k, err)
-			}
+		return forEachJSON(tx.Bucket(bucketInvites), "invite", func(_ []byte, inv invite) error {
 			out = append(out, inv)
 			return nil
 		})
@@ -933,11 +919,7 @@ func (st *store) cacheRoom(r room) {
 func (st *store) loadRooms() error {
 	st.rooms = make(map[string]room)
 	return st.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketRooms).ForEach(func(k, v []byte) error {
-			var r room
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("room %q: %w", k, err)
-			}
+		return forEachJSON(tx.Bucket(bucketRooms), "room", func(_ []byte, r room) error {
 			st.rooms[r.Name] = r
 			return nil
 		})
@@ -1493,11 +1475,7 @@ func (st *store) botByToken(tokenHash string) (bot, error) {
 func (st *store) listBots() ([]bot, error) {
 	var out []bot
 	err := st.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketBots).ForEach(func(k, v []byte) error {
-			var b bot
-			if err := json.Unmarshal(v, &b); err != nil {
-				return fmt.Errorf("bot %s: %w", k, err)
-			}
+		return forEachJSON(tx.Bucket(bucketBots), "bot", func(_ []byte, b bot) error {
 			out = append(out, b)
 			return nil
 		})
@@ -1768,11 +1746,7 @@ func renameBotRoomTx(bots *bbolt.Bucket, from, to string) error {
 		b   bot
 	}
 	var out []moved
-	err := bots.ForEach(func(k, v []byte) error {
-		var b bot
-		if err := json.Unmarshal(v, &b); err != nil {
-			return fmt.Errorf("bot %s: %w", k, err)
-		}
+	err := forEachJSON(bots, "bot", func(k []byte, b bot) error {
 		if b.Room == from {
 			b.Room = to
 			b.Formerly = append(b.Formerly, from)
@@ -1991,6 +1965,18 @@ func putJSON(b *bbolt.Bucket, key []byte, v any) error {
 }
 
 // getJSON decodes the value under key into v, or returns notFound.
+// forEachJSON decodes each value of b as a T and passes it to fn with its
+// key; what names the records in errors.
+func forEachJSON[T any](b *bbolt.Bucket, what string, fn func(k []byte, v T) error) error {
+	return b.ForEach(func(k, v []byte) error {
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return fmt.Errorf("%s %q: %w", what, k, err)
+		}
+		return fn(k, x)
+	})
+}
+
 func getJSON(b *bbolt.Bucket, key []byte, v any, notFound error) error {
 	data := b.Get(key)
 	if data == nil {
