@@ -566,14 +566,7 @@ func (st *store) updateUser(name string, fn func(*user)) error {
 
 // listUsers returns every user in name order.
 func (st *store) listUsers() ([]user, error) {
-	var users []user
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		return forEachJSON(tx.Bucket(bucketUsers), "user", func(_ []byte, u user) error {
-			users = append(users, u)
-			return nil
-		})
-	})
-	return users, err
+	return listJSON[user](st, bucketUsers, "user")
 }
 
 // hasUsers reports whether any account exists.
@@ -775,13 +768,7 @@ func (st *store) getInvite(code string) (invite, error) {
 
 // listInvites returns every stored invite, newest first.
 func (st *store) listInvites() ([]invite, error) {
-	var out []invite
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		return forEachJSON(tx.Bucket(bucketInvites), "invite", func(_ []byte, inv invite) error {
-			out = append(out, inv)
-			return nil
-		})
-	})
+	out, err := listJSON[invite](st, bucketInvites, "invite")
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
 	return out, err
 }
@@ -1473,13 +1460,7 @@ func (st *store) botByToken(tokenHash string) (bot, error) {
 
 // listBots returns every bot, by name.
 func (st *store) listBots() ([]bot, error) {
-	var out []bot
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		return forEachJSON(tx.Bucket(bucketBots), "bot", func(_ []byte, b bot) error {
-			out = append(out, b)
-			return nil
-		})
-	})
+	out, err := listJSON[bot](st, bucketBots, "bot")
 	slices.SortFunc(out, func(a, b bot) int { return strings.Compare(a.Name, b.Name) })
 	return out, err
 }
@@ -1975,6 +1956,18 @@ func forEachJSON[T any](b *bbolt.Bucket, what string, fn func(k []byte, v T) err
 		}
 		return fn(k, x)
 	})
+}
+
+// listJSON decodes every record of a top-level bucket, in key order.
+func listJSON[T any](st *store, bucket []byte, what string) ([]T, error) {
+	var out []T
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return forEachJSON(tx.Bucket(bucket), what, func(_ []byte, v T) error {
+			out = append(out, v)
+			return nil
+		})
+	})
+	return out, err
 }
 
 func getJSON(b *bbolt.Bucket, key []byte, v any, notFound error) error {
