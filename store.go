@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -339,6 +340,18 @@ func openDB(path string, readOnly bool) (db *bbolt.DB, err error) {
 			err = fmt.Errorf("%w: %w", errDatabaseCorrupt, err)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// A file shorter than the pages its meta page counts was cut short.
+	// Reading those pages faults in whichever goroutine reads them (bbolt's
+	// Check uses its own, where the fault cannot be recovered), so refuse it
+	// here, before anything reads them.
+	if fi, statErr := os.Stat(path); statErr == nil {
+		var size int64
+		db.View(func(tx *bbolt.Tx) error { size = tx.Size(); return nil })
+		if fi.Size() < size {
+			db.Close()
+			return nil, fmt.Errorf("store: open %s: %w (%d bytes of the %d its header counts: cut short)", path, errDatabaseCorrupt, fi.Size(), size)
+		}
 	}
 	return db, nil
 }
