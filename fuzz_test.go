@@ -129,7 +129,7 @@ func FuzzHistoryQuery(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, q := range []string{"", "before=100", "after=0&limit=200", "limit=1", "before=1", "after=300", "before=18446744073709551615",
-		"after=18446744073709551616", "limit=-1", "before=5&after=5", "limit=201", "limit=%zz", "before=&after=", "limit=50&limit=2"} {
+		"after=18446744073709551616", "limit=-1", "before=5&after=5", "limit=201", "limit=%zz", "before=&after=", "limit=50&limit=2", "since=0", "since=250&limit=10"} {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -140,6 +140,18 @@ func FuzzHistoryQuery(f *testing.F) {
 		}
 		if q.Limit < 1 || q.Limit > maxPageSize {
 			t.Fatalf("%q: limit %d accepted", raw, q.Limit)
+		}
+		if q.Changes {
+			changed, upTo, err := st.changes("general", q.Since, q.Limit)
+			if err != nil || len(changed) > q.Limit || upTo < q.Since {
+				t.Fatalf("%q: %d changes up to %d: %v", raw, len(changed), upTo, err)
+			}
+			for _, m := range changed {
+				if m.Rev <= q.Since || m.Rev > upTo {
+					t.Fatalf("%q: rev %d not in (%d, %d]", raw, m.Rev, q.Since, upTo)
+				}
+			}
+			return
 		}
 		msgs, err := st.history("general", q)
 		if err != nil {

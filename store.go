@@ -1126,6 +1126,9 @@ func (st *store) changes(roomName string, since uint64, limit int) ([]message, u
 		if rb == nil || mb == nil {
 			return errRoomNotFound
 		}
+		if since == math.MaxUint64 {
+			return nil // nothing changed after the last rev (and +1 would wrap to the first)
+		}
 		c := rb.Cursor()
 		for k, v := c.Seek(idKey(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			upTo = binary.BigEndian.Uint64(k)
@@ -1176,6 +1179,9 @@ func (st *store) history(roomName string, q historyQuery) ([]message, error) {
 			return nil
 		}
 		if q.Forward {
+			if q.After == math.MaxUint64 {
+				return nil // nothing comes after the last id (and +1 would wrap to the first)
+			}
 			for k, v := c.Seek(idKey(q.After + 1)); k != nil && len(out) < q.Limit; k, v = c.Next() {
 				if err := add(k, v); err != nil {
 					return err
