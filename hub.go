@@ -467,9 +467,9 @@ func (h *hub) announce(user, event string) {
 }
 
 // fanOut delivers a committed batch: its new messages go to those who
-// might see their rooms when they were committed, as one queue slot (in id order), a duplicate back to its
-// sender only (it was acknowledged before), a refusal as an error frame to
-// its sender.
+// could see their rooms when they were committed, as one queue slot (in id
+// order), a duplicate back to its sender only (it was acknowledged before),
+// a refusal as an error frame to its sender.
 func (h *hub) fanOut(batch []*pendingSend) {
 	delivered := h.deliverByRoom(func(yield func(room, frames)) {
 		for _, p := range batch {
