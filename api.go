@@ -751,7 +751,8 @@ func (s *server) shareURL(r *http.Request) string {
 	if port != "" {
 		lan = net.JoinHostPort(lan, port)
 	}
-	return strings.SplitN(base, "://", 2)[0] + "://" + lan
+	scheme, _, _ := strings.Cut(base, "://")
+	return scheme + "://" + lan
 }
 
 // isLoopbackHost reports whether host (a name or an address, without port)
