@@ -1464,7 +1464,7 @@ function adminItem(title, sub, buttons) {
     b.onclick = async () => {
       $("admin-error").textContent = "";
       b.disabled = true;
-      try { await fn(); } catch (e) { $("admin-error").textContent = e.message; }
+      try { await fn(li); } catch (e) { $("admin-error").textContent = e.message; }
       b.disabled = false;
     };
     actions.append(b);
@@ -1485,6 +1485,46 @@ function pill(text, on) {
   p.className = "pill" + (on ? " on" : "");
   p.textContent = text;
   return p;
+}
+
+// editInline swaps an admin row's buttons for a small form of fields: Enter
+// or Save calls save with their values, Escape or Cancel brings the buttons
+// back.
+function editInline(li, fields, save) {
+  const actions = li.querySelector(".item-actions");
+  const form = document.createElement("form");
+  form.className = "inline-form";
+  const inputs = fields.map(({ label, value, ...attrs }) => {
+    const l = document.createElement("label");
+    l.textContent = label;
+    const input = document.createElement("input");
+    Object.assign(input, attrs);
+    input.value = String(value);
+    l.append(input);
+    form.append(l);
+    return input;
+  });
+  const ok = document.createElement("button");
+  ok.type = "submit";
+  ok.className = "button primary";
+  ok.textContent = "Save";
+  const cancel = adminButton("Cancel", () => form.replaceWith(actions));
+  form.append(ok, cancel);
+  form.onkeydown = (e) => {
+    if (e.key !== "Escape") return;
+    e.preventDefault(); // the row's form, not the whole dialog
+    form.replaceWith(actions);
+  };
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    $("admin-error").textContent = "";
+    ok.disabled = true;
+    try { await save(inputs.map((i) => i.value)); } catch (err) { $("admin-error").textContent = err.message; }
+    ok.disabled = false;
+  };
+  actions.replaceWith(form);
+  inputs[0].focus();
+  inputs[0].select();
 }
 
 function adminButton(label, fn) {
@@ -1577,20 +1617,19 @@ async function showAdminTab(tab) {
         ["#" + r.name, ...(r.private ? [pill("private")] : []), ...(r.archived ? [pill("archived")] : [])],
         `made by ${r.created_by || "Hearth"} · ${new Date(r.created).toLocaleDateString()} · keeps ${retentionText(r)}`,
         [["Download history", async () => { location.href = `/api/admin/rooms/${encodeURIComponent(r.name)}/export`; }],
-          ["Retention", async () => {
-            const days = prompt(`Keep messages in #${r.name} for how many days? (0: forever)`, String(r.keep_days || 0));
-            if (days === null) return;
-            const count = prompt(`And at most how many messages? (0: no limit)`, String(r.keep_messages || 0));
-            if (count === null) return;
+          ["Retention", (li) => editInline(li, [
+            { label: "Keep days (0: forever)", value: r.keep_days || 0, type: "number", min: 0, max: 1000000 },
+            { label: "At most messages (0: no limit)", value: r.keep_messages || 0, type: "number", min: 0, max: 1000000 },
+          ], async ([days, count]) => {
             await api("PUT", `/api/admin/rooms/${r.name}`, { keep_days: Number(days) || 0, keep_messages: Number(count) || 0 });
             showAdminTab("rooms");
-          }]].concat(r.name === "general" ? [] : [
-          ["Rename", async () => {
-            const name = prompt(`New name for #${r.name} (a-z, 0-9 and -):`, r.name);
-            if (name === null || name.trim() === r.name) return;
-            await api("POST", `/api/admin/rooms/${r.name}/rename`, { name: name.trim() });
+          })]].concat(r.name === "general" ? [] : [
+          ["Rename", (li) => editInline(li, [
+            { label: "New name (a-z, 0-9 and -)", value: r.name, maxLength: 32, autocapitalize: "none", spellcheck: false, required: true },
+          ], async ([name]) => {
+            if (name.trim() !== r.name) await api("POST", `/api/admin/rooms/${r.name}/rename`, { name: name.trim() });
             showAdminTab("rooms");
-          }],
+          })],
           [r.archived ? "Unarchive" : "Archive", async () => { await api("PUT", `/api/admin/rooms/${r.name}`, { archived: !r.archived }); showAdminTab("rooms"); }],
           ["Delete", async () => {
             if (!confirm(`Delete #${r.name} and everything said in it? This cannot be undone.`)) return;
