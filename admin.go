@@ -202,12 +202,9 @@ func (s *server) handleAdminRevoke(w http.ResponseWriter, r *http.Request, sess 
 		writeError(w, http.StatusNotFound, "no such session")
 		return
 	}
-	if err := s.st.deleteSession(id); err != nil && !errors.Is(err, errSessionNotFound) {
-		slog.Error("revoke session", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+	if !s.endSession(w, id) {
 		return
 	}
-	s.hub.closeSessions(id)
 	s.record(u.Name, "revoke session", target.User, describeSession(target))
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -277,16 +274,7 @@ func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess se
 // retain applies every room's retention every interval until ctx is done,
 // a batch at a time, so chat's commits never wait for more than one.
 func retain(ctx context.Context, st *store, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			pruneAll(ctx, st, time.Now())
-		}
-	}
+	every(ctx, interval, func() { pruneAll(ctx, st, time.Now()) })
 }
 
 // pruneBatch is how many messages one retention transaction removes.

@@ -673,16 +673,25 @@ func (s *server) handleRevokeSession(w http.ResponseWriter, r *http.Request, ses
 		writeError(w, http.StatusNotFound, "no such session")
 		return
 	}
-	if err := s.st.deleteSession(id); err != nil && !errors.Is(err, errSessionNotFound) {
-		slog.Error("revoke session", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+	if !s.endSession(w, id) {
 		return
 	}
-	s.hub.closeSessions(id)
 	if id == sess.Key {
 		s.sessions.clearCookie(w, r)
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// endSession deletes the session with key id and closes its sockets. On a
+// failure it answers 500 and returns false.
+func (s *server) endSession(w http.ResponseWriter, id string) bool {
+	if err := s.st.deleteSession(id); err != nil && !errors.Is(err, errSessionNotFound) {
+		slog.Error("revoke session", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return false
+	}
+	s.hub.closeSessions(id)
+	return true
 }
 
 // --- JSON helpers ---

@@ -369,6 +369,21 @@ func (a *app) shutdown(ctx context.Context) error {
 	return nil
 }
 
+// every runs fn every interval until ctx is done: the background jobs'
+// loop (retention, the session reaper, certificate renewal).
+func every(ctx context.Context, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}
+
 // listenURL is the address people should open: a LAN address when
 // listening on all interfaces, since the link is usually opened on another
 // device.

@@ -230,28 +230,21 @@ func (sm *sessionManager) touch(w http.ResponseWriter, r *http.Request, s *sessi
 // are gone (expired, or deleted under a live socket), so their sockets can
 // be closed.
 func (sm *sessionManager) reap(ctx context.Context, interval time.Duration, live func() []string, ended func(keys []string)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			now := time.Now().UTC()
-			gone, err := sm.st.extendSessions(slices.Compact(slices.Sorted(slices.Values(live()))), now, sm.lifetime)
-			if err != nil {
-				slog.Error("extend live sessions", "err", err)
-			}
-			expired, err := sm.st.deleteExpiredSessions(now)
-			if err != nil {
-				slog.Error("reap sessions", "err", err)
-			}
-			if len(expired) > 0 {
-				slog.Info("reaped expired sessions", "count", len(expired))
-			}
-			ended(append(gone, expired...))
+	every(ctx, interval, func() {
+		now := time.Now().UTC()
+		gone, err := sm.st.extendSessions(slices.Compact(slices.Sorted(slices.Values(live()))), now, sm.lifetime)
+		if err != nil {
+			slog.Error("extend live sessions", "err", err)
 		}
-	}
+		expired, err := sm.st.deleteExpiredSessions(now)
+		if err != nil {
+			slog.Error("reap sessions", "err", err)
+		}
+		if len(expired) > 0 {
+			slog.Info("reaped expired sessions", "count", len(expired))
+		}
+		ended(append(gone, expired...))
+	})
 }
 
 // truncate cuts s to at most n bytes without splitting a character.

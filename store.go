@@ -556,11 +556,7 @@ func (st *store) createFirstAdmin(u user) error {
 
 // getUser returns the named user, or errUserNotFound.
 func (st *store) getUser(name string) (user, error) {
-	var u user
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(tx.Bucket(bucketUsers), []byte(name), &u, errUserNotFound)
-	})
-	return u, err
+	return readJSON[user](st, bucketUsers, name, errUserNotFound)
 }
 
 // updateUser applies fn to the stored user and saves the result, atomically.
@@ -605,11 +601,7 @@ func (st *store) putSession(s session) error {
 // getSession returns the session stored under key, or errSessionNotFound. It
 // does not check expiry.
 func (st *store) getSession(key string) (session, error) {
-	var s session
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(tx.Bucket(bucketSessions), []byte(key), &s, errSessionNotFound)
-	})
-	return s, err
+	return readJSON[session](st, bucketSessions, key, errSessionNotFound)
 }
 
 // getSessionAndUser returns the session stored under key and its user:
@@ -772,11 +764,7 @@ func (st *store) putInvite(inv invite) error {
 
 // getInvite returns the invite with code, or errInviteInvalid.
 func (st *store) getInvite(code string) (invite, error) {
-	var inv invite
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(tx.Bucket(bucketInvites), []byte(code), &inv, errInviteInvalid)
-	})
-	return inv, err
+	return readJSON[invite](st, bucketInvites, code, errInviteInvalid)
 }
 
 // listInvites returns every stored invite, newest first.
@@ -1470,11 +1458,7 @@ func botNamedTx(tx *bbolt.Tx, name string) bool {
 // botByToken returns the bot whose token hashes to tokenHash, or
 // errBotNotFound.
 func (st *store) botByToken(tokenHash string) (bot, error) {
-	var b bot
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(tx.Bucket(bucketBots), []byte(tokenHash), &b, errBotNotFound)
-	})
-	return b, err
+	return readJSON[bot](st, bucketBots, tokenHash, errBotNotFound)
 }
 
 // listBots returns every bot, by name.
@@ -1557,10 +1541,7 @@ func (st *store) putReset(tokenHash string, r passwordReset) error {
 
 // resetUser returns the user a live reset is for, or errResetInvalid.
 func (st *store) resetUser(tokenHash string, now time.Time) (string, error) {
-	var r passwordReset
-	err := st.db.View(func(tx *bbolt.Tx) error {
-		return getJSON(tx.Bucket(bucketResets), []byte(tokenHash), &r, errResetInvalid)
-	})
+	r, err := readJSON[passwordReset](st, bucketResets, tokenHash, errResetInvalid)
 	if err == nil && !now.Before(r.Expires) {
 		err = errResetInvalid
 	}
@@ -1975,6 +1956,16 @@ func forEachJSON[T any](b *bbolt.Bucket, what string, fn func(k []byte, v T) err
 		}
 		return fn(k, x)
 	})
+}
+
+// readJSON decodes the record under key in a top-level bucket, or returns
+// notFound.
+func readJSON[T any](st *store, bucket []byte, key string, notFound error) (T, error) {
+	var v T
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(tx.Bucket(bucket), []byte(key), &v, notFound)
+	})
+	return v, err
 }
 
 // listJSON decodes every record of a top-level bucket, in key order.

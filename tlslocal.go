@@ -219,20 +219,13 @@ func (l *localCA) issue() error {
 // keepFresh re-issues the certificate when it is stale, every certCheck,
 // until ctx is done.
 func (l *localCA) keepFresh(ctx context.Context) {
-	t := time.NewTicker(certCheck)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if l.stale(time.Now()) {
-				if err := l.issue(); err != nil {
-					slog.Error("renew the certificate", "err", err)
-				}
+	every(ctx, certCheck, func() {
+		if l.stale(time.Now()) {
+			if err := l.issue(); err != nil {
+				slog.Error("renew the certificate", "err", err)
 			}
 		}
-	}
+	})
 }
 
 func (l *localCA) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
