@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -106,8 +107,12 @@ func (sm *sessionManager) create(w http.ResponseWriter, r *http.Request, usernam
 	return s, replaced, nil
 }
 
+// setCookie sends a cookie carrying id. The codec encrypts the serialized
+// value in place, and with the NopEncoder that value is id itself, so it is
+// handed a copy: id may be the slice cookieID remembers, and encrypting that
+// would make every later request with the previous cookie value fail.
 func (sm *sessionManager) setCookie(w http.ResponseWriter, r *http.Request, id []byte) error {
-	value, err := sm.codec.Encode(sessionCookie, id)
+	value, err := sm.codec.Encode(sessionCookie, bytes.Clone(id))
 	if err != nil {
 		return fmt.Errorf("encode session cookie: %w", err)
 	}
