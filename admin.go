@@ -103,16 +103,20 @@ func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess
 }
 
 // handleAdminReset makes a one-time link with which the user sets a new
-// password (the link is shown once; only its hash is kept).
+// password (the link is shown once; only its hash is kept). A new link
+// voids the user's earlier one; a disabled account gets none.
 func (s *server) handleAdminReset(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	name := r.PathValue("name")
-	if _, err := s.st.getUser(name); err != nil {
-		writeError(w, http.StatusNotFound, "no such user")
-		return
-	}
 	token := rand.Text()
 	expires := time.Now().Add(resetLifetime).UTC()
-	if err := s.st.putReset(hashToken(token), passwordReset{User: name, Expires: expires}); err != nil {
+	switch err := s.st.putReset(hashToken(token), passwordReset{User: name, Expires: expires}); {
+	case errors.Is(err, errUserNotFound):
+		writeError(w, http.StatusNotFound, "no such user")
+		return
+	case errors.Is(err, errUserDisabled):
+		writeError(w, http.StatusConflict, "this account is disabled: enable it first, then make a reset link")
+		return
+	case err != nil:
 		slog.Error("create reset", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return

@@ -428,3 +428,68 @@ func TestAdminRenameRoomRefusals(t *testing.T) {
 		}
 	}
 }
+
+// A reset link is a password: disabling the account voids it, a new link
+// voids the old one, and a disabled account's reset is refused, so no
+// session can be made for an account an admin has shut.
+func TestResetLinksFollowTheAccount(t *testing.T) {
+	ts := newTestServer(t, nil)
+	admin := adminClient(t, ts)
+	ts.addUser("kid", "password-kid", false)
+	link := func() string {
+		t.Helper()
+		var reset struct{ URL string }
+		if status, body := admin.do("POST", "/api/admin/users/kid/reset", nil, &reset); status != http.StatusCreated {
+			t.Fatalf("reset link: %d %s", status, body)
+		}
+		u, _ := url.Parse(reset.URL)
+		return u.Query().Get("token")
+	}
+	use := func(token string) int {
+		t.Helper()
+		status, _ := ts.newClient().do("POST", "/api/reset", map[string]string{"token": token, "password": "a brand new one"}, nil)
+		return status
+	}
+	live := func(token string) bool {
+		status, _ := ts.newClient().do("GET", "/api/reset?token="+url.QueryEscape(token), nil, nil)
+		return status == http.StatusOK
+	}
+	setFlags := func(disabled bool) {
+		t.Helper()
+		if status, body := admin.do("PUT", "/api/admin/users/kid", map[string]bool{"admin": false, "disabled": disabled}, nil); status != 200 {
+			t.Fatalf("set disabled=%v: %d %s", disabled, status, body)
+		}
+	}
+
+	first := link()
+	second := link()
+	if live(first) {
+		t.Error("an older link still works after a new one was made")
+	}
+	if !live(second) {
+		t.Fatal("the newest link does not work")
+	}
+
+	setFlags(true)
+	if live(second) {
+		t.Error("a link made before the disable still works")
+	}
+	if status := use(second); status != http.StatusNotFound {
+		t.Errorf("using a link of a disabled account = %d, want 404", status)
+	}
+	if status, body := admin.do("POST", "/api/admin/users/kid/reset", nil, nil); status != http.StatusConflict || !strings.Contains(body, "disabled") {
+		t.Errorf("reset link for a disabled account: %d %s, want 409 saying it is disabled", status, body)
+	}
+
+	// Re-enabling brings back neither the links nor any session from them.
+	setFlags(false)
+	if live(second) || use(second) != http.StatusNotFound {
+		t.Error("a voided link came back when the account was enabled again")
+	}
+	if list, _ := ts.store().listSessions("kid"); len(list) != 0 {
+		t.Errorf("kid has %d sessions, want none", len(list))
+	}
+	if status := use(link()); status != http.StatusOK {
+		t.Errorf("a fresh link after enabling = %d, want 200", status)
+	}
+}

@@ -67,10 +67,11 @@ func userCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 			return err
 		}
 		return withStore(*dbPath, false, func(st *store) error {
-			if err := st.updateUser(name, func(u *user) { u.Hash = hash }); err != nil {
+			ended, err := st.setPassword(name, hash)
+			if err != nil {
 				return fmt.Errorf("user passwd %s: %w", name, err)
 			}
-			fmt.Fprintf(stdout, "changed the password of %s\n", name)
+			fmt.Fprintf(stdout, "changed the password of %s and ended %d sessions (every device logs in again)\n", name, len(ended))
 			return nil
 		})
 	case "list":

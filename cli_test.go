@@ -366,3 +366,29 @@ func TestReleaseBuildIsReproducibleAndVersioned(t *testing.T) {
 		t.Errorf("version: %q %v", out, err)
 	}
 }
+
+// hearth user passwd is a password change like a reset link: every session
+// of the user ends and their reset links are void.
+func TestUserPasswdEndsSessions(t *testing.T) {
+	ts := newTestServer(t, nil)
+	kid := ts.loggedIn("kid")
+	mum := ts.loggedIn("mum")
+	if err := ts.store().putReset(hashToken("pending-link"), passwordReset{User: "kid", Expires: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	ts.stop()
+	out, err := runCLI(t, "a new password\n", "user", "passwd", "-db", ts.cfg.DBPath, "kid")
+	if err != nil || !strings.Contains(out, "ended 1 sessions") {
+		t.Fatalf("user passwd: %v %q", err, out)
+	}
+	ts.start()
+	if status, _ := kid.do("GET", "/api/me", nil, nil); status != http.StatusUnauthorized {
+		t.Errorf("kid's old session after passwd: %d, want 401", status)
+	}
+	if status, _ := mum.do("GET", "/api/me", nil, nil); status != http.StatusOK {
+		t.Errorf("mum's session after kid's passwd: %d, want 200", status)
+	}
+	if _, err := ts.store().resetUser(hashToken("pending-link"), time.Now()); !errors.Is(err, errResetInvalid) {
+		t.Errorf("kid's reset link after passwd: %v, want invalid", err)
+	}
+}

@@ -123,7 +123,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 const usage = `Usage:
   hearth [serve] [-addr :8080] [-db hearth.db] [-log-level info]
   hearth user add -db PATH [-admin] NAME     (password: first line of stdin)
-  hearth user passwd -db PATH NAME           (password: first line of stdin)
+  hearth user passwd -db PATH NAME           (password: first line of stdin; ends every session of NAME)
   hearth user list -db PATH
   hearth backup -db PATH OUT                 (server stopped)
   hearth backup -url URL -user ADMIN OUT     (server running; password: first line of stdin)

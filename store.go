@@ -69,6 +69,7 @@ var (
 var (
 	errUserExists      = errors.New("user already exists")
 	errUserNotFound    = errors.New("user not found")
+	errUserDisabled    = errors.New("account is disabled")
 	errSessionNotFound = errors.New("session not found")
 	errRoomExists      = errors.New("room already exists")
 	errRoomNotFound    = errors.New("room not found")
@@ -1501,11 +1502,62 @@ func (st *store) setUserFlags(name string, admin, disabled bool) (u user, ended 
 		if !disabled {
 			return nil
 		}
+		if err := deleteUserResetsTx(tx, name); err != nil {
+			return err
+		}
 		var err error
 		ended, err = deleteUserSessionsTx(tx, name)
 		return err
 	})
 	return u, ended, err
+}
+
+// setPassword changes a user's password hash and, in the same transaction,
+// ends every session of theirs and voids their reset links, as a reset
+// does: whoever knew the old password is out. The ended session keys are
+// returned so a running server can close their sockets.
+func (st *store) setPassword(name string, hash []byte) (ended []string, err error) {
+	err = st.updateAccounts(func(tx *bbolt.Tx) error {
+		ended = ended[:0]
+		b := tx.Bucket(bucketUsers)
+		var u user
+		if err := getJSON(b, []byte(name), &u, errUserNotFound); err != nil {
+			return err
+		}
+		u.Hash = hash
+		if err := putJSON(b, []byte(name), u); err != nil {
+			return err
+		}
+		if err := deleteUserResetsTx(tx, name); err != nil {
+			return err
+		}
+		var err error
+		ended, err = deleteUserSessionsTx(tx, name)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: set password of %q: %w", name, err)
+	}
+	return ended, nil
+}
+
+// deleteUserResetsTx voids every reset link of a user.
+func deleteUserResetsTx(tx *bbolt.Tx, name string) error {
+	b := tx.Bucket(bucketResets)
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var r passwordReset
+		if json.Unmarshal(v, &r) == nil && r.User == name {
+			keys = append(keys, slices.Clone(k))
+		}
+		return nil
+	})
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return err
 }
 
 func deleteUserSessionsTx(tx *bbolt.Tx, name string) ([]string, error) {
@@ -1532,19 +1584,42 @@ type passwordReset struct {
 	Expires time.Time `json:"expires"`
 }
 
-// putReset stores a reset under the hash of its token.
+// putReset stores a reset under the hash of its token. It replaces any
+// earlier link of the same user, so at most one is live; a disabled account
+// gets none (errUserDisabled), and errUserNotFound if there is no such user.
 func (st *store) putReset(tokenHash string, r passwordReset) error {
 	return st.db.Update(func(tx *bbolt.Tx) error {
+		var u user
+		if err := getJSON(tx.Bucket(bucketUsers), []byte(r.User), &u, errUserNotFound); err != nil {
+			return err
+		}
+		if u.Disabled {
+			return errUserDisabled
+		}
+		if err := deleteUserResetsTx(tx, r.User); err != nil {
+			return err
+		}
 		return putJSON(tx.Bucket(bucketResets), []byte(tokenHash), r)
 	})
 }
 
-// resetUser returns the user a live reset is for, or errResetInvalid.
+// resetUser returns the user a live reset is for, or errResetInvalid; a
+// reset of an account disabled since is not live.
 func (st *store) resetUser(tokenHash string, now time.Time) (string, error) {
-	r, err := readJSON[passwordReset](st, bucketResets, tokenHash, errResetInvalid)
-	if err == nil && !now.Before(r.Expires) {
-		err = errResetInvalid
-	}
+	var r passwordReset
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketResets), []byte(tokenHash), &r, errResetInvalid); err != nil {
+			return err
+		}
+		var u user
+		if err := getJSON(tx.Bucket(bucketUsers), []byte(r.User), &u, errResetInvalid); err != nil {
+			return err
+		}
+		if u.Disabled || !now.Before(r.Expires) {
+			return errResetInvalid
+		}
+		return nil
+	})
 	return r.User, err
 }
 
@@ -1569,6 +1644,9 @@ func (st *store) useReset(tokenHash string, hash []byte, now time.Time) (name st
 		var u user
 		if err := getJSON(ub, []byte(r.User), &u, errUserNotFound); err != nil {
 			return err
+		}
+		if u.Disabled { // disabling voids links; this guards any left behind
+			return errResetInvalid
 		}
 		u.Hash = hash
 		if err := putJSON(ub, []byte(r.User), u); err != nil {

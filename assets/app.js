@@ -1590,7 +1590,7 @@ async function showAdminTab(tab) {
           ["Reset password", async () => {
             const { url } = await api("POST", `/api/admin/users/${u.name}/reset`);
             const input = linkInput(url, "Password reset link");
-            adminNotice(`Send ${u.name} this link (it works once, for a day): `, input);
+            adminNotice(`Send ${u.name} this link (it works once, for a day; any earlier link of theirs no longer works): `, input);
             input.focus();
             input.select();
           }],
