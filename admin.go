@@ -64,7 +64,8 @@ func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request, sess s
 }
 
 // handleAdminSetUser makes a user an admin or not, disabled or not. A
-// disabled user's sessions end and their sockets close at once.
+// disabled user's sessions end and their sockets close at once; a user whose
+// admin flag changed has their sockets reconnect, to hear the new rights.
 func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	name := r.PathValue("name")
 	var req struct {
@@ -89,9 +90,12 @@ func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess
 		writeError(w, http.StatusInternalServerError, "internal error")
 		return
 	}
-	if req.Disabled {
-		s.hub.closeUser(name)
+	switch {
+	case req.Disabled:
+		s.hub.closeUser(name, "account disabled")
 		s.hub.closeSessions(ended...)
+	case before.Admin != updated.Admin:
+		s.hub.rightsChanged(name)
 	}
 	if before.Admin != updated.Admin {
 		s.record(u.Name, choose(updated.Admin, "make admin", "remove admin"), name, "")

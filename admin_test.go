@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"image/png"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 func adminClient(t *testing.T, ts *testServer) *client {
@@ -491,5 +494,96 @@ func TestResetLinksFollowTheAccount(t *testing.T) {
 	}
 	if status := use(link()); status != http.StatusOK {
 		t.Errorf("a fresh link after enabling = %d, want 200", status)
+	}
+}
+
+// Rights are what the store says now, not what they were when a socket
+// opened: a demoted admin's open socket cannot delete others' messages, and
+// every socket of a user whose admin flag changes reconnects to a hello
+// that says the new rights.
+func TestRightsChangesReachOpenSockets(t *testing.T) {
+	ts := newTestServer(t, nil)
+	boss := adminClient(t, ts) // "mum", an admin
+	ts.addUser("dad", "password-dad", true)
+	dad := ts.newClient()
+	if status, _ := dad.do("POST", "/api/login", map[string]string{"username": "dad", "password": "password-dad"}, nil); status != 200 {
+		t.Fatal("dad's login failed")
+	}
+	kid := ts.loggedIn("kid")
+	sk := kid.dial()
+	sk.say("general", "first", "k1")
+	first := sk.ack("k1")
+	sk.say("general", "second", "k2")
+	second := sk.ack("k2")
+
+	sd := dad.dial()
+	if !sd.hello.Admin {
+		t.Fatal("dad's hello does not say admin")
+	}
+	// Demoted behind the hub's back (as if the change raced the socket):
+	// the commit itself must refuse.
+	if _, _, err := ts.store().setUserFlags("dad", false, false); err != nil {
+		t.Fatal(err)
+	}
+	sd.send(map[string]any{"type": "delete", "room": "general", "id": first.ID, "client_id": "d1"})
+	if f := sd.expect(func(f wireFrame) bool { return f.Type == "error" || f.Type == "update" }); f.Type != "error" || f.Code != "forbidden" {
+		t.Fatalf("a demoted admin's delete on an old socket: %+v, want error forbidden", f)
+	}
+
+	// Through the admin API, his sockets reconnect and hear the new rights.
+	if status, body := boss.do("PUT", "/api/admin/users/dad", map[string]bool{"admin": true}, nil); status != 200 {
+		t.Fatalf("make admin: %d %s", status, body)
+	}
+	if code := sd.closed(time.Second); code != closeRightsChanged {
+		t.Fatalf("dad's socket on promotion closed with %d, want %d", code, closeRightsChanged)
+	}
+	sd = dad.dial()
+	if !sd.hello.Admin {
+		t.Error("dad's new hello after promotion does not say admin")
+	}
+	if status, body := boss.do("PUT", "/api/admin/users/dad", map[string]bool{"admin": false}, nil); status != 200 {
+		t.Fatalf("remove admin: %d %s", status, body)
+	}
+	if code := sd.closed(time.Second); code != closeRightsChanged {
+		t.Fatalf("dad's socket on demotion closed with %d, want %d", code, closeRightsChanged)
+	}
+	sd = dad.dial()
+	if sd.hello.Admin {
+		t.Error("dad's new hello after demotion still says admin")
+	}
+	sd.send(map[string]any{"type": "delete", "room": "general", "id": second.ID, "client_id": "d2"})
+	if f := sd.expect(func(f wireFrame) bool { return f.Type == "error" || f.Type == "update" }); f.Type != "error" || f.Code != "forbidden" {
+		t.Fatalf("a demoted admin's delete: %+v, want error forbidden", f)
+	}
+	var page struct{ Messages []wireFrame }
+	kid.do("GET", "/api/rooms/general/messages", nil, &page)
+	for _, m := range page.Messages {
+		if m.Deleted {
+			t.Errorf("message %d was deleted by a demoted admin", m.ID)
+		}
+	}
+}
+
+// A disabled person's sockets are told why, so the client can say so.
+func TestDisabledSocketHearsWhy(t *testing.T) {
+	ts := newTestServer(t, nil)
+	boss := adminClient(t, ts)
+	sk := ts.loggedIn("kid").dial()
+	if status, _ := boss.do("PUT", "/api/admin/users/kid", map[string]bool{"disabled": true}, nil); status != 200 {
+		t.Fatal("disable failed")
+	}
+	sk.ws.SetReadDeadline(time.Now().Add(time.Second))
+	for {
+		_, _, err := sk.ws.ReadMessage()
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			if ce.Code != closeSessionEnded || ce.Text != "account disabled" {
+				t.Errorf("close %d %q, want %d \"account disabled\"", ce.Code, ce.Text, closeSessionEnded)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("not closed: %v", err)
+		}
 	}
 }

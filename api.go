@@ -60,6 +60,9 @@ type server struct {
 	logins      *loginGuard
 	setup       *setupToken // nil when the database already had users
 	hooks       hookLimits  // per bot
+	uploading   userGate    // uploads in flight, per user
+	posts       *userRates  // allowance of messages posted over HTTP, per user
+	searches    searchSlots // per user, see handleSearch
 	started     time.Time
 	upgrader    websocket.Upgrader
 	mux         *http.ServeMux
@@ -83,6 +86,7 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 			byUser: newFailureLimiter(cfg.LoginRate, cfg.LoginBurst),
 		},
 		setup:   setup,
+		posts:   newUserRates(cfg.MsgRate, cfg.MsgBurst),
 		started: time.Now(),
 		upgrader: websocket.Upgrader{
 			// The read buffer is batchingWriter's (readBufferSize) and
@@ -366,7 +370,7 @@ func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusInternalServerError, "internal error")
 			return
 		}
-		s.hub.closeSessions(sess.Key)
+		s.hub.loggedOut(sess.User, sess.Key)
 	}
 	s.sessions.clearCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)

@@ -198,7 +198,7 @@ func TestCompact(t *testing.T) {
 	// Deleting history leaves free pages for compact to drop.
 	var reqs []*appendRequest
 	for id := uint64(1); id <= 2000; id++ {
-		reqs = append(reqs, &appendRequest{Op: opDelete, Admin: true, Msg: message{Room: "general", ID: id, User: "ann"}})
+		reqs = append(reqs, &appendRequest{Op: opDelete, Msg: message{Room: "general", ID: id, User: "ann"}})
 	}
 	if err := st.appendMessages(reqs, time.Now()); err != nil {
 		t.Fatal(err)

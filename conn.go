@@ -224,7 +224,6 @@ func (c *conn) handle(data []byte) {
 		Op:    frameOps[f.Type],
 		Msg:   message{Room: f.Room, User: c.user, Body: f.Body, ClientID: f.ClientID, ID: f.ID},
 		Emoji: f.Emoji,
-		Admin: c.admin,
 	}})
 }
 

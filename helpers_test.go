@@ -221,8 +221,9 @@ func dialWS(ts *testServer, header http.Header) (*websocket.Conn, *http.Response
 
 // socket is a test WebSocket connection.
 type socket struct {
-	t  testing.TB
-	ws *websocket.Conn
+	t     testing.TB
+	ws    *websocket.Conn
+	hello wireFrame // the server's first frame
 }
 
 // dial opens the client's socket and waits for the server's hello, so the
@@ -240,7 +241,7 @@ func (c *client) dial() *socket {
 	}
 	s := &socket{t: c.t, ws: ws}
 	c.t.Cleanup(func() { ws.Close() })
-	s.expect(func(f wireFrame) bool { return f.Type == "hello" })
+	s.hello = s.expect(func(f wireFrame) bool { return f.Type == "hello" })
 	return s
 }
 
@@ -264,6 +265,7 @@ type wireFrame struct {
 	Reactions map[string][]string `json:"reactions"`
 	Mentions  []string            `json:"mentions"`
 	From      string              `json:"from"` // room_renamed: the old name
+	Admin     bool                `json:"admin"`  // hello
 }
 
 func (s *socket) send(v any) {

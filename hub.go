@@ -23,6 +23,9 @@ const (
 	// closeSessionEnded tells the client its session was logged out, revoked
 	// or expired: show the login form, do not reconnect.
 	closeSessionEnded = 4001
+	// closeRightsChanged tells the client its user's rights changed (made
+	// or no longer an admin): reconnect at once; the new hello says them.
+	closeRightsChanged = 4002
 )
 
 // hub routes frames between connections: each connection hears the rooms
@@ -113,10 +116,16 @@ type registration struct {
 	refusal chan string // buffered, so run never waits on it
 }
 
-// kickRequest closes every connection of the listed sessions, or of user.
+// kickRequest closes every connection of the listed sessions, or of user,
+// with code and reason (closeSessionEnded and "session ended" when zero).
+// When leaver is set (an explicit logout) and leaver is left with no
+// connection, "left" is announced at once instead of after the grace.
 type kickRequest struct {
 	sessions []string
 	user     string
+	code     int
+	reason   string
+	leaver   string
 }
 
 // newHub returns a hub serving rooms that admits at most maxPerUser sockets
@@ -198,8 +207,16 @@ func (h *hub) run(ctx context.Context) {
 		case k := <-h.kick:
 			for c := range h.conns {
 				if c.user == k.user || slices.Contains(k.sessions, c.sessionKey) {
-					h.drop(c, closeSessionEnded, "session ended")
+					if k.code == 0 {
+						k.code, k.reason = closeSessionEnded, "session ended"
+					}
+					h.drop(c, k.code, k.reason)
 				}
+			}
+			if _, ok := h.leaving[k.leaver]; ok {
+				delete(h.leaving, k.leaver)
+				delete(h.online, k.leaver)
+				h.announce(k.leaver, "left")
 			}
 		case reply := <-h.liveKeys:
 			keys := make([]string, 0, len(h.conns))
@@ -257,6 +274,16 @@ func (h *hub) closeSessions(keys ...string) {
 	}
 }
 
+// loggedOut closes the sockets of a session that logged out. A logout is
+// not a reload: if it leaves its user with no connection, "left" is
+// announced at once rather than after the presence grace.
+func (h *hub) loggedOut(user, key string) {
+	select {
+	case h.kick <- kickRequest{sessions: []string{key}, leaver: user}:
+	case <-h.done:
+	}
+}
+
 // sessionKeys returns the session keys of every open socket (with repeats
 // for sessions with several sockets), or nil once the hub has stopped.
 func (h *hub) sessionKeys() []string {
@@ -291,10 +318,21 @@ func (h *hub) do(fn func()) bool {
 	}
 }
 
-// closeUser closes every socket of a user (disabled, say).
-func (h *hub) closeUser(name string) {
+// closeUser closes every socket of a user with closeSessionEnded and
+// reason (for instance "account disabled", which the client shows).
+func (h *hub) closeUser(name, reason string) {
 	select {
-	case h.kick <- kickRequest{user: name}:
+	case h.kick <- kickRequest{user: name, code: closeSessionEnded, reason: reason}:
+	case <-h.done:
+	}
+}
+
+// rightsChanged closes every socket of a user with closeRightsChanged, so
+// each reconnects and its new hello carries the user's rights as stored
+// now. (What a socket may do is checked in the commit regardless.)
+func (h *hub) rightsChanged(name string) {
+	select {
+	case h.kick <- kickRequest{user: name, code: closeRightsChanged, reason: "rights changed"}:
 	case <-h.done:
 	}
 }

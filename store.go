@@ -240,7 +240,6 @@ type appendRequest struct {
 	Op    changeOp
 	Msg   message
 	Emoji string // opReact
-	Admin bool   // the requester may delete anyone's message
 	// Dup is set when Msg.ClientID was already stored for this user and room:
 	// Msg then holds the stored message and nothing new was written.
 	Dup bool
@@ -1027,7 +1026,10 @@ func changeTx(tx *bbolt.Tx, mb, rb *bbolt.Bucket, req *appendRequest, now time.T
 			return err
 		}
 	case opDelete:
-		if (stored.User != who || stored.Bot) && !req.Admin {
+		// Whether the requester may delete anyone's message is read here, in
+		// the commit, not taken from the socket: rights taken away since it
+		// opened must not linger on it.
+		if (stored.User != who || stored.Bot) && !isAdminTx(tx, who) {
 			req.Err = errNotYours
 			return nil
 		}
@@ -1368,9 +1370,21 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 
 // --- files ---
 
-// putFile stores a file's bytes and its description, and returns its id.
-func (st *store) putFile(a attachment, data []byte) (attachment, error) {
+// putFile stores a file's description and its a.Size bytes, read from r,
+// and returns its id.
+//
+// The bytes are read inside the write transaction, so however many uploads
+// wait for it, only the one being written is in memory. That one is whole,
+// though: bbolt takes a value as one []byte and copies it into its own page
+// buffer at commit, so a file costs about twice its size in memory while it
+// is written (storing blobs in chunks would lift this), and its read from r
+// holds up other writers for as long as it takes.
+func (st *store) putFile(a attachment, r io.Reader) (attachment, error) {
 	err := st.db.Update(func(tx *bbolt.Tx) error {
+		data := make([]byte, a.Size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return fmt.Errorf("read %d bytes: %w", a.Size, err)
+		}
 		fb := tx.Bucket(bucketFiles)
 		id, err := fb.NextSequence()
 		if err != nil {
@@ -1558,6 +1572,12 @@ func deleteUserResetsTx(tx *bbolt.Tx, name string) error {
 		}
 	}
 	return err
+}
+
+// isAdminTx reports whether name is an enabled admin as of tx.
+func isAdminTx(tx *bbolt.Tx, name string) bool {
+	var u user
+	return getJSON(tx.Bucket(bucketUsers), []byte(name), &u, errUserNotFound) == nil && u.Admin && !u.Disabled
 }
 
 func deleteUserSessionsTx(tx *bbolt.Tx, name string) ([]string, error) {

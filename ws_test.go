@@ -237,6 +237,35 @@ func TestPresenceJoinedBackLeft(t *testing.T) {
 	}
 }
 
+// A logout is not a reload: "left" comes at once, not after the grace,
+// unless another device of the user is still connected.
+func TestLogoutAnnouncesLeftAtOnce(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.PresenceGrace = time.Hour })
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	sa := ann.dial()
+	bob.dial()
+	sa.expect(func(f wireFrame) bool { return f.Type == "presence" && f.User == "bob" && f.Event == "joined" })
+
+	// bob on a second device logs out: he is still on the first.
+	phone := ts.newClient()
+	phone.do("POST", "/api/login", map[string]string{"username": "bob", "password": "password-bob"}, nil)
+	phone.dial()
+	if status, _ := phone.do("POST", "/api/logout", nil, nil); status != http.StatusNoContent {
+		t.Fatalf("logout: %d", status)
+	}
+	sa.say("general", "marker", "c-m")
+	if f := sa.expect(func(f wireFrame) bool { return f.Type == "presence" || f.ClientID == "c-m" }); f.Type == "presence" {
+		t.Fatalf("logging out one of two devices was announced: %+v", f)
+	}
+
+	if status, _ := bob.do("POST", "/api/logout", nil, nil); status != http.StatusNoContent {
+		t.Fatalf("logout: %d", status)
+	}
+	if f := sa.expect(func(f wireFrame) bool { return f.Type == "presence" && f.User == "bob" }); f.Event != "left" || fmt.Sprint(f.Online) != "[ann]" {
+		t.Errorf("after bob's logout: %+v, want left with [ann] online (the grace is an hour)", f)
+	}
+}
+
 func TestSecondDeviceIsNotAnnounced(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")

@@ -275,7 +275,9 @@ function connect() {
 
 async function socketClosed(code, reason) {
   if (state.loggingOut) return;
-  if (code === 4001) return sessionEnded("You were logged out on this device.");
+  if (code === 4001) return sessionEnded(reason === "account disabled" ? "An admin disabled your account. Ask them to enable it again." : "You were logged out on this device.");
+  // Our rights changed: the next hello says what they are now.
+  if (code === 4002) { state.retry = 0; return connect(); }
   // Refused or dropped by policy (too many tabs, too slow): say why, and
   // do not retry fast.
   state.closeReason = code === 1008 && reason ? reason : "";
@@ -338,6 +340,13 @@ function handleFrame(f) {
       state.retryAt = 0;
       state.maxBody = f.max_body || state.maxBody;
       setStatus("");
+      if (typeof f.admin === "boolean" && f.admin !== state.me.admin) {
+        state.me.admin = f.admin;
+        for (const id of ["open-invites", "open-bots", "open-admin"]) $(id).hidden = !f.admin;
+        if (!f.admin) $("dialog-admin").close?.();
+        setStatus(f.admin ? "An admin made you an admin." : "Your admin rights were removed.");
+        if (state.current) renderMessages();
+      }
       // Rooms deleted, renamed or closed to us while we were away go.
       for (const name of [...state.rooms.keys()]) if (!(f.rooms || []).includes(name)) state.rooms.delete(name);
       state.renamed.clear();
