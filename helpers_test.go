@@ -264,8 +264,8 @@ type wireFrame struct {
 	Deleted   bool                `json:"deleted"`
 	Reactions map[string][]string `json:"reactions"`
 	Mentions  []string            `json:"mentions"`
-	From      string              `json:"from"` // room_renamed: the old name
-	Admin     bool                `json:"admin"`  // hello
+	From      string              `json:"from"`  // room_renamed: the old name
+	Admin     bool                `json:"admin"` // hello
 }
 
 func (s *socket) send(v any) {
