@@ -5,8 +5,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +77,86 @@ func TestSearch(t *testing.T) {
 		if status, _ := carol.do("GET", "/api/search?q="+url.QueryEscape(q), nil, nil); status != http.StatusBadRequest {
 			t.Errorf("search %q: %d, want 400", q, status)
 		}
+	}
+}
+
+func TestSearchQueryIsCapped(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	// 150,000 distinct words: split word by word with a linear dedupe, this
+	// held a core for about a minute.
+	var q strings.Builder
+	for i := range 150_000 {
+		fmt.Fprintf(&q, "w%s ", strconv.FormatInt(int64(i), 36))
+	}
+	// Not client.do: on failure it would print the whole URL.
+	resp, err := ann.http.Get(ts.URL + "/api/search?q=" + url.QueryEscape(q.String()))
+	if err != nil {
+		t.Fatalf("a 150,000-word search: %v", err.Error()[:min(len(err.Error()), 200)])
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "at most 512 bytes") {
+		t.Errorf("a 150,000-word search: %d %s, want 400 naming the cap", resp.StatusCode, body)
+	}
+	if status, body := ann.do("GET", "/api/search?q="+url.QueryEscape(strings.Repeat("ab ", maxSearchQuery/3)), nil, nil); status != 200 {
+		t.Errorf("a search of %d bytes: %d %s, want 200", maxSearchQuery/3*3, status, body)
+	}
+}
+
+func TestSearchTermsAreTheFirstEightDistinctWords(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	sa := ann.dial()
+	first8 := "alpha bravo charlie delta echo foxtrot golf hotel"
+	sa.say("general", first8, "c-1") // lacks the ninth word of the query
+	sa.ack("c-1")
+	// 20 words, the first ones repeated in other cases: only the first 8
+	// distinct count, so "india" and later do not exclude the message.
+	q := "Alpha ALPHA alpha bravo bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec"
+	var res struct {
+		Results []message
+		Terms   []string
+	}
+	if status, body := ann.do("GET", "/api/search?q="+url.QueryEscape(q), nil, &res); status != 200 {
+		t.Fatalf("search: %d %s", status, body)
+	}
+	if got := strings.Join(res.Terms, " "); got != first8 {
+		t.Errorf("terms %q, want %q", got, first8)
+	}
+	if len(res.Results) != 1 || res.Results[0].Body != first8 {
+		t.Errorf("results %+v, want the one message", res.Results)
+	}
+	if got := fmt.Sprint(firstWords("wash Wash WASH machine wash", 8)); got != "[wash machine]" {
+		t.Errorf("duplicates: %s, want [wash machine]", got)
+	}
+}
+
+func TestSearchesPerUserAreBounded(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	slots := &ts.app.srv.searches
+	// Hold ann's slots as two searches in flight would.
+	for i := range maxUserSearches {
+		if !slots.acquire("ann") {
+			t.Fatalf("slot %d refused", i)
+		}
+	}
+	status, body := ann.do("GET", "/api/search?q=washing", nil, nil)
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "at most 2 searches at a time") {
+		t.Errorf("a third search: %d %s, want 429 saying why", status, body)
+	}
+	if status, body := bob.do("GET", "/api/search?q=washing", nil, nil); status != 200 {
+		t.Errorf("another user's search: %d %s, want 200", status, body)
+	}
+	slots.release("ann")
+	if status, body := ann.do("GET", "/api/search?q=washing", nil, nil); status != 200 {
+		t.Errorf("after one finished: %d %s, want 200", status, body)
+	}
+	slots.release("ann")
+	slots.mu.Lock()
+	defer slots.mu.Unlock()
+	if len(slots.busy) != 0 {
+		t.Errorf("slots left behind: %v", slots.busy)
 	}
 }
