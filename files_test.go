@@ -5,15 +5,23 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // tinyPNG is a 1x1 PNG.
@@ -109,6 +117,14 @@ func TestCleanFileName(t *testing.T) {
 		"":                   "file",
 		"..":                 "file",
 		"  spaced name.pdf ": "spaced name.pdf",
+		// Bidirectional controls and zero-width characters go: they can
+		// make an .exe read as a .png.
+		"invoice\u202egnp.exe": "invoicegnp.exe",
+		"a\u202ab\u202bc\u202cd\u202de\u2066f\u2067g\u2068h\u2069i": "abcdefghi",
+		"l\u200eo\u200fo\u061ck":                                    "look",
+		"z\u200bw\u200cj\u200d\u2060\ufeff.txt":                     "zwj.txt",
+		"\u202e":                                                    "file",
+		"café 📷.jpg":                                                "café 📷.jpg",
 	} {
 		if got := cleanFileName(in); got != want {
 			t.Errorf("cleanFileName(%q) = %q, want %q", in, got, want)
@@ -149,5 +165,239 @@ func TestRefusedAndResentUploadsLeaveNoFile(t *testing.T) {
 	}
 	if _, _, err := ts.store().getFile(first.File.ID + 1); !errors.Is(err, errFileNotFound) {
 		t.Errorf("the resend's copy is kept: %v", err)
+	}
+}
+
+// TestServedFileNameIsCleaned: a name stored before names were cleaned is
+// cleaned when it is served.
+func TestServedFileNameIsCleaned(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	a, err := ts.store().putFile(attachment{Name: "invoice\u202egnp.exe", Type: "application/octet-stream", Size: 3, Room: "general"}, strings.NewReader("MZ!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ann.http.Get(fmt.Sprintf("%s/api/files/%d", ts.URL, a.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got, want := resp.Header.Get("Content-Disposition"), "attachment; filename*=UTF-8''invoicegnp.exe"; got != want {
+		t.Errorf("Content-Disposition = %q, want %q", got, want)
+	}
+}
+
+// TestUploadDeclaredTooBig: a Content-Length over the limit is refused
+// before the body is read, so the answer comes without the body being sent.
+func TestUploadDeclaredTooBig(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.MaxUpload = 1 << 20 })
+	ann := ts.loggedIn("ann")
+	conn, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Claims a terabyte, sends three bytes, and waits.
+	fmt.Fprintf(conn, "POST /api/rooms/general/files?name=big.bin HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\n"+
+		"Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\nabc", ts.addr, ann.cookieHeader(), int64(1)<<40)
+	conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer while the body is unsent: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "files can be at most 1 MiB") {
+		t.Errorf("status = %d (%s), want 413", resp.StatusCode, body)
+	}
+}
+
+// pendingUpload is an upload whose body the test is still sending.
+type pendingUpload struct {
+	body   *io.PipeWriter
+	status chan int // the answer's status, 0 if the request failed
+}
+
+// startUpload begins an upload that declares size bytes and sends none yet.
+func startUpload(t *testing.T, c *client, room, name string, size int64) *pendingUpload {
+	t.Helper()
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest("POST", c.ts.URL+"/api/rooms/"+room+"/files?name="+name, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = size
+	p := &pendingUpload{body: pw, status: make(chan int, 1)}
+	go func() {
+		resp, err := c.http.Do(req)
+		if err != nil {
+			pr.CloseWithError(err)
+			p.status <- 0
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		p.status <- resp.StatusCode
+	}()
+	t.Cleanup(func() { pw.CloseWithError(errors.New("test over")) })
+	return p
+}
+
+// send writes n bytes of the body.
+func (p *pendingUpload) send(t *testing.T, n int) {
+	t.Helper()
+	chunk := bytes.Repeat([]byte("hearth! "), 8<<10) // 64 KiB
+	for n > 0 {
+		k := min(n, len(chunk))
+		if _, err := p.body.Write(chunk[:k]); err != nil {
+			t.Fatalf("sending the body: %v", err)
+		}
+		n -= k
+	}
+}
+
+// finish sends the last n bytes and returns the answer's status.
+func (p *pendingUpload) finish(t *testing.T, n int) int {
+	t.Helper()
+	p.send(t, n)
+	p.body.Close()
+	select {
+	case status := <-p.status:
+		return status
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer to the upload within 10s")
+		return 0
+	}
+}
+
+// inFlight is how many uploads user has under way.
+func (ts *testServer) inFlight(user string) int {
+	g := &ts.app.srv.uploading
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.n[user]
+}
+
+// TestUploadsAtOnce: a user has at most two uploads under way; a third is
+// refused with 429 and a reason, while others upload as usual.
+func TestUploadsAtOnce(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	first, second := startUpload(t, ann, "general", "a.txt", 2), startUpload(t, ann, "general", "b.txt", 2)
+	eventually(t, 5*time.Second, "two uploads under way", func() bool { return ts.inFlight("ann") == 2 })
+
+	req, _ := http.NewRequest("POST", ts.URL+"/api/rooms/general/files?name=c.txt", strings.NewReader("c"))
+	resp, err := ann.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "already sending 2 files") {
+		t.Errorf("third upload: %d %s, want 429", resp.StatusCode, body)
+	}
+	if status, _ := upload(t, bob, "general", "bob.png", tinyPNG); status != http.StatusCreated {
+		t.Errorf("bob's upload while ann's are under way: %d", status)
+	}
+
+	if status := first.finish(t, 2); status != http.StatusCreated {
+		t.Errorf("first upload: %d", status)
+	}
+	if status, _ := upload(t, ann, "general", "d.png", tinyPNG); status != http.StatusCreated {
+		t.Errorf("upload once one finished: %d", status)
+	}
+	if status := second.finish(t, 2); status != http.StatusCreated {
+		t.Errorf("second upload: %d", status)
+	}
+	eventually(t, 5*time.Second, "the gate to forget ann", func() bool {
+		g := &ts.app.srv.uploading
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.n) == 0
+	})
+}
+
+// TestUploadSpoolsToDisk: uploads under way hold their bytes on disk, not
+// in memory, and leave nothing behind when done.
+func TestUploadSpoolsToDisk(t *testing.T) {
+	const size = 8 << 20
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	spools := func() (n int, bytes int64) {
+		names, _ := filepath.Glob(filepath.Join(filepath.Dir(ts.cfg.DBPath), uploadSpoolPattern(ts.cfg.DBPath)))
+		for _, name := range names {
+			if fi, err := os.Stat(name); err == nil {
+				bytes += fi.Size()
+			}
+		}
+		return len(names), bytes
+	}
+	heap := func(gc bool) uint64 {
+		if gc {
+			runtime.GC()
+		}
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	base := heap(true)
+
+	// Two uploads send all but their last byte, and wait.
+	ups := []*pendingUpload{startUpload(t, ann, "general", "a.bin", size+1), startUpload(t, ann, "general", "b.bin", size+1)}
+	for _, up := range ups {
+		up.send(t, size)
+	}
+	// Until the server has read it all: into its spools, or into memory.
+	eventually(t, 10*time.Second, "the server to read both bodies", func() bool {
+		_, onDisk := spools()
+		return onDisk >= 2*size || heap(false) >= base+2*size
+	})
+	if live := int64(heap(true)) - int64(base); live > size/4 {
+		t.Errorf("two uploads of %d MiB under way hold %d KiB of live heap, want under %d KiB", size>>20, live>>10, size/4>>10)
+	}
+	for _, up := range ups {
+		if status := up.finish(t, 1); status != http.StatusCreated {
+			t.Errorf("upload: %d", status)
+		}
+	}
+	eventually(t, 5*time.Second, "the spools to go", func() bool { n, _ := spools(); return n == 0 })
+	for id := uint64(1); id <= 2; id++ {
+		if a, data, err := ts.store().getFile(id); err != nil || a.Size != size+1 || len(data) != size+1 {
+			t.Errorf("file %d: size %d, %d bytes, %v", id, a.Size, len(data), err)
+		}
+	}
+}
+
+// TestUploadsSpendMessageAllowance: an upload posts a message, so it is
+// refused once the sender's message allowance is spent, storing nothing.
+func TestUploadsSpendMessageAllowance(t *testing.T) {
+	const burst = 3
+	ts := newTestServer(t, func(c *config) { c.MsgRate, c.MsgBurst = rate.Every(time.Hour), burst })
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	for i := range burst {
+		if status, _ := upload(t, ann, "general", fmt.Sprintf("%d.png", i), tinyPNG); status != http.StatusCreated {
+			t.Fatalf("upload %d within the burst: %d", i, status)
+		}
+	}
+	req, _ := http.NewRequest("POST", ts.URL+"/api/rooms/general/files?name=over.png", bytes.NewReader(tinyPNG))
+	resp, err := ann.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "too many messages") {
+		t.Errorf("upload over the burst: %d %s, want 429", resp.StatusCode, body)
+	}
+	if _, _, err := ts.store().getFile(burst + 1); !errors.Is(err, errFileNotFound) {
+		t.Errorf("the refused upload's file is stored: %v", err)
+	}
+	n := 0
+	ts.store().eachMessage("general", func(message) error { n++; return nil })
+	if n != burst {
+		t.Errorf("general holds %d messages, want %d", n, burst)
+	}
+	if status, _ := upload(t, bob, "general", "bob.png", tinyPNG); status != http.StatusCreated {
+		t.Errorf("bob's allowance is his own: %d", status)
 	}
 }

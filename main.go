@@ -260,6 +260,7 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	ctx, stop := context.WithCancel(context.Background())
 	h := newHub(rooms, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod, cfg.PresenceGrace)
 	com := newCommitter(appender, h)
+	removeStaleUploads(st.path) // we hold the database: no upload is under way
 	srv := newServer(cfg, st, h, com, sessions, setup)
 	a := &app{
 		st:   st,
@@ -286,6 +287,7 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 				h.closeSessions(ended...)
 			}
 			srv.logins.prune()
+			srv.posts.prune()
 		})
 	}()
 	scheme := "http"

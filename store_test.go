@@ -304,7 +304,7 @@ func TestRenameRoomMovesEveryRecord(t *testing.T) {
 		last = appendOne(t, st, "attic", "ann", fmt.Sprintf("boxes of photos %d", i), fmt.Sprintf("c-%d", i)).Msg.ID
 		appendOne(t, st, "cellar", "bob", "attic photos here too", fmt.Sprintf("c-%d", i))
 	}
-	a, err := st.putFile(attachment{Name: "box.png", Type: "image/png", Size: 3, Room: "attic"}, []byte("png"))
+	a, err := st.putFile(attachment{Name: "box.png", Type: "image/png", Size: 3, Room: "attic"}, strings.NewReader("png"))
 	if err != nil {
 		t.Fatal(err)
 	}
