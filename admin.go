@@ -361,14 +361,18 @@ func (s *server) handleAdminRenameRoom(w http.ResponseWriter, r *http.Request, s
 	writeJSON(w, http.StatusOK, roomFor(rm, u))
 }
 
-// handleAdminDeleteRoom deletes a room with all it holds.
+// handleAdminDeleteRoom deletes a room with all it holds, its bots revoked.
 func (s *server) handleAdminDeleteRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	name := r.PathValue("room")
 	if name == defaultRoom {
 		writeError(w, http.StatusBadRequest, "general cannot be deleted")
 		return
 	}
-	err := s.changeRoom(func() error { return s.st.deleteRoom(name) }, func() { s.hub.roomDeleted(name) })
+	var revoked []bot
+	err := s.changeRoom(func() (err error) {
+		revoked, err = s.st.deleteRoom(name, time.Now())
+		return err
+	}, func() { s.hub.roomDeleted(name) })
 	switch {
 	case errors.Is(err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
@@ -379,6 +383,9 @@ func (s *server) handleAdminDeleteRoom(w http.ResponseWriter, r *http.Request, s
 		return
 	}
 	s.record(u.Name, "delete room", name, "")
+	for _, b := range revoked {
+		s.record(u.Name, "revoke bot", b.Name, "its room #"+name+" was deleted")
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

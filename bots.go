@@ -1,7 +1,10 @@
 // bots.go owns webhooks for the house: admins create a bot with a name and
 // a secret token for one room, and anything that can run curl posts into
 // that room with it. Only the token's hash is kept; a token never grants a
-// session, only posting to its room, and each bot is rate limited.
+// session, only posting to its room, and each bot is rate limited. A bot
+// belongs to one room, not to a name: deleting the room revokes it, and a
+// room made later under the same name is not its room. A revoked bot's
+// name is never given to a person's account.
 
 package main
 
@@ -103,6 +106,9 @@ func (s *server) handleCreateBot(w http.ResponseWriter, r *http.Request, sess se
 	case errors.Is(err, errNameTaken):
 		writeError(w, http.StatusConflict, "a user or bot already has that name")
 		return
+	case errors.Is(err, errRoomNotFound):
+		writeError(w, http.StatusBadRequest, "no such room: "+quote(req.Room))
+		return
 	case err != nil:
 		slog.Error("create bot", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
@@ -113,14 +119,14 @@ func (s *server) handleCreateBot(w http.ResponseWriter, r *http.Request, sess se
 }
 
 func (s *server) handleDeleteBot(w http.ResponseWriter, r *http.Request, sess session, u user) {
-	switch err := s.st.deleteBot(r.PathValue("id")); {
+	switch b, err := s.st.deleteBot(r.PathValue("id"), time.Now()); {
 	case errors.Is(err, errBotNotFound):
 		writeError(w, http.StatusNotFound, "no such bot")
 	case err != nil:
 		slog.Error("delete bot", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 	default:
-		s.record(u.Name, "revoke bot", r.PathValue("id"), "")
+		s.record(u.Name, "revoke bot", b.Name, "posted to #"+b.Room)
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -155,7 +161,7 @@ func (s *server) handleHook(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := &pendingSend{req: appendRequest{Bot: true, Msg: message{Room: b.Room, User: b.Name, Body: body}}, done: make(chan struct{})}
+	p := &pendingSend{req: appendRequest{Bot: true, BotRoom: b.RoomCreated, Msg: message{Room: b.Room, User: b.Name, Body: body}}, done: make(chan struct{})}
 	s.commitAndAnswer(w, p)
 }
 

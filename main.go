@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -248,6 +247,16 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	if err != nil {
 		return nil, err
 	}
+	// Bots whose room was deleted before that revoked them, or re-created
+	// since, must not post into whatever room has the name now.
+	stray, err := st.revokeStrayBots(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range stray {
+		slog.Warn("revoked a bot whose room is gone", "bot", b.Name, "room", b.Room)
+		st.audit(auditEntry{TS: time.Now().UTC(), Admin: "hearth", Action: "revoke bot", Target: b.Name, Detail: "its room #" + b.Room + " is gone"})
+	}
 	hasUsers, err := st.hasUsers()
 	if err != nil {
 		return nil, err
@@ -298,13 +307,14 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		sl := newSniffListener(ln)
 		var plain http.Handler = redirectToHTTPS
 		certFile, keyFile := cfg.TLSCert, cfg.TLSKey
+		a.http.TLSConfig = newTLSConfig()
 		if cfg.TLSLocal {
 			local, err := newLocalCA(st)
 			if err != nil {
 				stop()
 				return nil, fmt.Errorf("local certificate authority: %w", err)
 			}
-			a.http.TLSConfig = &tls.Config{GetCertificate: local.getCertificate}
+			a.http.TLSConfig.GetCertificate = local.getCertificate
 			certFile, keyFile = "", ""
 			srv.mux.HandleFunc("GET /trust", local.handleTrust)
 			srv.mux.HandleFunc("GET /trust/ca.crt", local.handleCA)
