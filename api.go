@@ -103,7 +103,7 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross-origin request refused")
 	}))
-	s.handler = cfg.TrustProxy.forwarded(securityHeaders(csrf.Handler(s.mux)))
+	s.handler = cfg.TrustProxy.forwarded(strictTransport(cfg.TLSLocal, securityHeaders(csrf.Handler(s.mux))))
 	return s
 }
 
@@ -295,9 +295,10 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	addr := clientAddr(r)
 	// Guesses at a name from elsewhere must not lock its owner out: from an
 	// address the user has logged in from before, only that address's own
-	// failures count.
+	// failures count. An unknown client (see forwarded) is nobody's device.
+	known := addr != unknownClient && slices.Contains(u.TrustedAddrs, addr)
 	limitName := truncate(req.Username, 64)
-	if slices.Contains(u.TrustedAddrs, addr) {
+	if known {
 		limitName = ""
 	}
 	done, ok := s.beginAttempt(w, r, limitName)
@@ -317,7 +318,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	metricLogins.WithLabelValues("ok").Inc()
-	if !slices.Contains(u.TrustedAddrs, addr) {
+	if !known && addr != unknownClient {
 		err := s.st.updateUser(u.Name, func(u *user) { u.TrustedAddrs = rememberAddr(u.TrustedAddrs, addr) })
 		if err != nil {
 			slog.Warn("remember login address", "user", u.Name, "err", err)

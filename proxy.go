@@ -43,11 +43,13 @@ func parseTrustedProxies(list string) (trustedProxies, error) {
 	return out, nil
 }
 
+// contains reports whether ip, an address without port, is a trusted proxy.
 func (t trustedProxies) contains(ip string) bool {
 	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return false
-	}
+	return err == nil && t.containsAddr(addr)
+}
+
+func (t trustedProxies) containsAddr(addr netip.Addr) bool {
 	addr = addr.Unmap()
 	for _, p := range t {
 		if p.Contains(addr) {
@@ -71,18 +73,25 @@ func (t trustedProxies) forwarded(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-		for i := len(hops) - 1; i >= 0; i-- { // walk back from the proxy nearest us
-			hop := strings.TrimSpace(hops[i])
-			if hop == "" {
-				continue
-			}
-			if _, err := netip.ParseAddr(hop); err != nil {
-				break
-			}
-			r.RemoteAddr = net.JoinHostPort(hop, "0")
-			if !t.contains(hop) {
-				break
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			// A header with no address we can read names a client we
+			// cannot identify: it must not count as the proxy itself.
+			r.RemoteAddr = unknownClientAddr
+			hops := strings.Split(strings.Join(xff, ","), ",")
+			for i := len(hops) - 1; i >= 0; i-- { // walk back from the proxy nearest us
+				hop := strings.TrimSpace(hops[i])
+				if hop == "" {
+					continue
+				}
+				addr, ok := parseHop(hop)
+				if !ok {
+					r.RemoteAddr = unknownClientAddr
+					break
+				}
+				r.RemoteAddr = net.JoinHostPort(addr.String(), "0")
+				if !t.containsAddr(addr) {
+					break
+				}
 			}
 		}
 		if strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
@@ -90,6 +99,34 @@ func (t trustedProxies) forwarded(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// unknownClient is the client address of a request whose trusted proxy
+// named a client we cannot read ("unknown", "garbage"). It is no IP, so no
+// loopback check passes, and all such clients share its login limits; it
+// is never remembered as a user's trusted address. unknownClientAddr is the
+// RemoteAddr that clientAddr turns into it, host and port as net expects.
+const (
+	unknownClient     = "unknown"
+	unknownClientAddr = unknownClient + ":0"
+)
+
+// parseHop reads one X-Forwarded-For entry: an address, with or without a
+// port ("1.2.3.4:5678", "[2001:db8::1]:443"), IPv6 bracketed or not. An
+// IPv4-mapped address comes back as IPv4, so one client has one key.
+func parseHop(hop string) (netip.Addr, bool) {
+	if addr, err := netip.ParseAddr(hop); err == nil {
+		return addr.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	if strings.HasPrefix(hop, "[") && strings.HasSuffix(hop, "]") {
+		if addr, err := netip.ParseAddr(hop[1 : len(hop)-1]); err == nil && addr.Is6() {
+			return addr.Unmap(), true
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // isHTTPS reports whether the client reached us over HTTPS: directly, or
