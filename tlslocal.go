@@ -5,6 +5,20 @@
 // addresses change, and serves a "trust this server" page (over plain HTTP
 // too) with the CA certificate, its fingerprint, a QR code and the steps
 // for each platform.
+//
+// The CA can sign only for the home network. Its key is in the database,
+// so in every backup, and every device that trusts the CA would accept what
+// the key signs: unconstrained, a copied backup could mint a certificate
+// for any bank. So the CA carries critical name constraints (RFC 5280
+// 4.2.1.10) and the serverAuth usage only: names under localhost, local
+// (mDNS) and the machine's host name when the CA was made, and the
+// loopback, private (RFC 1918, fc00::/7), link-local and CGNAT (100.64/10,
+// which Tailscale uses) address ranges. The leaf carries only the names and
+// addresses the CA permits; a public address on an interface is left out.
+// A CA made before constraints existed is replaced at start-up with a new
+// key: the log says so loudly, and /trust shows the date for
+// caReplacedNotice, since every device must install the new CA once (and
+// should remove the old one, which a backup from before still signs for).
 
 package main
 
@@ -38,18 +52,59 @@ const (
 	certLifetime = 397 * 24 * time.Hour // the most Apple's platforms accept
 	renewBefore  = 30 * 24 * time.Hour
 	certCheck    = time.Hour
+
+	// caReplacedNotice is how long /trust says the CA was replaced.
+	caReplacedNotice = 30 * 24 * time.Hour
 )
+
+// caIPRanges are the addresses the CA may sign for: loopback, private,
+// link-local and CGNAT (carrier-grade NAT, also Tailscale's); never the
+// public internet.
+var caIPRanges = []string{
+	"127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
+	"::1/128", "fc00::/7", "fe80::/10",
+}
+
+// caDNSDomains are the names the CA may sign for, each with every name
+// under it: localhost, mDNS's local, and the machine's host name.
+func caDNSDomains(host string) []string {
+	domains := []string{"localhost", "local"}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host != "" && !permittedName(domains, host) && net.ParseIP(host) == nil {
+		domains = append(domains, host)
+	}
+	return domains
+}
+
+// permittedName reports whether name is one of domains or under one, as
+// RFC 5280 name constraints without a leading dot match.
+func permittedName(domains []string, name string) bool {
+	name = strings.ToLower(name)
+	for _, d := range domains {
+		if name == d || strings.HasSuffix(name, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// constrained reports whether ca is limited the way this version makes
+// CAs; a CA from before is replaced.
+func constrained(ca *x509.Certificate) bool {
+	return ca.PermittedDNSDomainsCritical && len(ca.PermittedDNSDomains) > 0 && len(ca.PermittedIPRanges) > 0
+}
 
 // localCA issues and keeps the server's certificate. It is safe for
 // concurrent use: the TLS stack reads the certificate on every handshake.
 type localCA struct {
-	st     *store
-	ca     *x509.Certificate
-	caKey  *ecdsa.PrivateKey
-	mu     sync.RWMutex
-	cert   *tls.Certificate // guarded by mu
-	leaf   *x509.Certificate
-	extras []string // names to include besides the machine's own (tests)
+	st       *store
+	ca       *x509.Certificate
+	caKey    *ecdsa.PrivateKey
+	replaced time.Time // when an unconstrained CA was replaced; zero if never
+	mu       sync.RWMutex
+	cert     *tls.Certificate // guarded by mu
+	leaf     *x509.Certificate
+	extras   []string // names to include besides the machine's own (tests)
 }
 
 // newLocalCA loads the CA and certificate from the store, creating or
@@ -67,14 +122,24 @@ func newLocalCA(st *store) (*localCA, error) {
 	return l, nil
 }
 
+// loadCA loads the CA from the store, or makes one: when there is none,
+// and in place of one without name constraints (see the file comment),
+// whose key it overwrites.
 func (l *localCA) loadCA() error {
+	if t, err := time.Parse(time.RFC3339, string(l.st.getMeta("ca_replaced"))); err == nil {
+		l.replaced = t
+	}
+	var old *x509.Certificate
 	certDER, keyDER := l.st.getMeta("ca_cert"), l.st.getMeta("ca_key")
 	if certDER != nil && keyDER != nil {
 		ca, err1 := x509.ParseCertificate(certDER)
 		key, err2 := x509.ParseECPrivateKey(keyDER)
-		if err1 == nil && err2 == nil {
+		if err1 == nil && err2 == nil && constrained(ca) {
 			l.ca, l.caKey = ca, key
 			return nil
+		}
+		if err1 == nil && err2 == nil {
+			old = ca
 		}
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -82,15 +147,29 @@ func (l *localCA) loadCA() error {
 		return err
 	}
 	host, _ := os.Hostname()
+	var ipRanges []*net.IPNet
+	for _, cidr := range caIPRanges {
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			return fmt.Errorf("CA address range %s: %w", cidr, err)
+		}
+		ipRanges = append(ipRanges, n)
+	}
+	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "Hearth local CA (" + host + ")", Organization: []string{"Hearth"}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(caLifetime),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		MaxPathLenZero:        true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		SerialNumber: serial(),
+		// The date tells this CA from an older one in a device's list.
+		Subject:                     pkix.Name{CommonName: "Hearth local CA (" + host + ", " + now.Format(time.DateOnly) + ")", Organization: []string{"Hearth"}},
+		NotBefore:                   now.Add(-time.Hour),
+		NotAfter:                    now.Add(caLifetime),
+		IsCA:                        true,
+		BasicConstraintsValid:       true,
+		MaxPathLenZero:              true,
+		KeyUsage:                    x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		ExtKeyUsage:                 []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, // no client, code or mail certificates
+		PermittedDNSDomainsCritical: true,
+		PermittedDNSDomains:         caDNSDomains(host),
+		PermittedIPRanges:           ipRanges,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -100,11 +179,24 @@ func (l *localCA) loadCA() error {
 	if err != nil {
 		return err
 	}
-	if err := l.st.putMeta(map[string][]byte{"ca_cert": der, "ca_key": keyDER}); err != nil {
+	values := map[string][]byte{"ca_cert": der, "ca_key": keyDER}
+	if old != nil {
+		l.replaced = now.UTC()
+		values["ca_replaced"] = []byte(l.replaced.Format(time.RFC3339))
+	}
+	if err := l.st.putMeta(values); err != nil {
 		return fmt.Errorf("store the local CA: %w", err)
 	}
 	l.ca, _ = x509.ParseCertificate(der)
 	l.caKey = key
+	if old != nil {
+		oldSum := sha256.Sum256(old.Raw)
+		slog.Warn("REPLACED the local certificate authority with one limited to this home network: "+
+			"every device that trusted the old one must install the new one once, from /trust, and should remove the old one",
+			"old", old.Subject.CommonName, "old_fingerprint", strings.ToUpper(hex.EncodeToString(oldSum[:])),
+			"new", l.ca.Subject.CommonName, "fingerprint", l.fingerprint())
+		return nil
+	}
 	slog.Info("created a local certificate authority", "fingerprint", l.fingerprint())
 	return nil
 }
@@ -134,9 +226,11 @@ func (l *localCA) use(certDER, keyDER []byte) error {
 }
 
 // names is what the certificate must cover now: the machine's names and
-// every address of its up interfaces.
+// every address of its up interfaces, less what the CA may not sign for (a
+// public address, a host name the machine took after the CA was made).
 func (l *localCA) names() (dns []string, ips []net.IP) {
 	host, _ := os.Hostname()
+	host = strings.ToLower(host)
 	dns = []string{"localhost", "hearth.local"}
 	if host != "" {
 		dns = append(dns, host, strings.TrimSuffix(host, ".local")+".local")
@@ -156,18 +250,25 @@ func (l *localCA) names() (dns []string, ips []net.IP) {
 			}
 		}
 	}
+	if c := l.ca; constrained(c) { // as in X.509, no constraint permits everything
+		dns = slices.DeleteFunc(dns, func(n string) bool { return !permittedName(c.PermittedDNSDomains, n) })
+		ips = slices.DeleteFunc(ips, func(ip net.IP) bool {
+			return !slices.ContainsFunc(c.PermittedIPRanges, func(r *net.IPNet) bool { return r.Contains(ip) })
+		})
+	}
 	slices.Sort(dns)
 	dns = slices.Compact(dns)
 	return dns, ips
 }
 
 // stale reports whether the certificate is missing, ends within
-// renewBefore, or no longer covers every name and address.
+// renewBefore, was signed by another CA (one since replaced), or no longer
+// covers every name and address.
 func (l *localCA) stale(now time.Time) bool {
 	l.mu.RLock()
 	leaf := l.leaf
 	l.mu.RUnlock()
-	if leaf == nil || now.Add(renewBefore).After(leaf.NotAfter) {
+	if leaf == nil || now.Add(renewBefore).After(leaf.NotAfter) || leaf.CheckSignatureFrom(l.ca) != nil {
 		return true
 	}
 	dns, ips := l.names()
@@ -259,10 +360,15 @@ func (l *localCA) handleTrust(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
+	var replaced string
+	if !l.replaced.IsZero() && time.Since(l.replaced) < caReplacedNotice {
+		replaced = l.replaced.Local().Format("2 January 2006")
+	}
 	trustPage.Execute(w, map[string]any{
 		"Fingerprint": strings.Join(pairs, ":"),
 		"URL":         "https://" + r.Host + "/",
 		"CAName":      l.ca.Subject.CommonName,
+		"Replaced":    replaced,
 	})
 }
 

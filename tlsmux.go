@@ -2,14 +2,18 @@
 // starts with a TLS handshake goes to the HTTPS server; any other to a plain
 // server that redirects to the same address over https (so old links and
 // typed addresses keep working when TLS is turned on), and with -tls-local
-// also shows the page that helps a device trust this server.
+// also shows the page that helps a device trust this server. It also sets
+// what every HTTPS connection gets: AEAD cipher suites only, and HSTS.
 
 package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -112,3 +116,53 @@ func (c *peekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 var redirectToHTTPS = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusPermanentRedirect)
 })
+
+// newTLSConfig is the HTTPS server's TLS configuration, for -tls-local and
+// -tls-cert alike: TLS 1.2 at least, and in 1.2 only ECDHE key exchange
+// with AEAD ciphers. The CBC suites Go would otherwise still accept are
+// MAC-then-encrypt, the construction padding-oracle attacks (Lucky13)
+// exploit; every browser of the last decade speaks GCM or ChaCha20. TLS
+// 1.3's suites are all AEAD and not configurable. The AES-128-GCM suites
+// are the ones HTTP/2 requires.
+func newTLSConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+	}
+}
+
+// hstsValue asks a browser to use only HTTPS for the name for a year. No
+// includeSubDomains: Hearth answers for its own name only. No preload.
+const hstsValue = "max-age=31536000"
+
+// strictTransport adds Strict-Transport-Security to responses that went
+// out over HTTPS (directly, or through a trusted proxy that says so; see
+// isHTTPS), never over plain HTTP. HSTS binds a host name on every port, so
+// it is not sent for localhost (every developer's other servers), for an IP
+// address (browsers ignore it there) nor, with our own CA (localCA), for
+// any name but hearth.local: the machine's own names may also serve other
+// plain-HTTP pages (a router's, Pi-hole's) that must keep working.
+func strictTransport(localCA bool, next http.Handler) http.Handler {
+	own := strings.TrimSuffix(mdnsHost, ".")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isHTTPS(r) {
+			host := r.Host
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			host = strings.ToLower(strings.TrimSuffix(host, "."))
+			_, ipErr := netip.ParseAddr(strings.Trim(host, "[]"))
+			if ipErr != nil && host != "localhost" && !strings.HasSuffix(host, ".localhost") && (!localCA || host == own) {
+				w.Header().Set("Strict-Transport-Security", hstsValue)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
