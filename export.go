@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -63,14 +65,84 @@ h1{font-size:1.3rem} nav a{margin-right:.75rem}
 
 type archiveRoom struct{ Title, File string }
 
+// archiveExts are the extensions an archived file may keep, by its sniffed
+// type: types a browser shows inertly when opened from the archive's folder.
+// Every other file ends in ".bin", so that an uploaded page or script
+// (.html, .svg, .js…) never becomes a page beside the archive, free to
+// read the files next to it.
+var archiveExts = map[string][]string{
+	"image/png":       {".png"},
+	"image/jpeg":      {".jpg", ".jpeg"},
+	"image/gif":       {".gif"},
+	"image/webp":      {".webp"},
+	"text/plain":      {".txt"},
+	"application/pdf": {".pdf"},
+}
+
+// archiveFileName names a shared file in the archive's files/: its id, its
+// cleaned name, and an extension its sniffed type allows (see archiveExts),
+// appended when the name does not already end in it.
 func archiveFileName(a *attachment) string {
-	return strconv.FormatUint(a.ID, 10) + "-" + cleanFileName(a.Name)
+	name := strconv.FormatUint(a.ID, 10) + "-" + cleanFileName(a.Name)
+	typ, _, _ := strings.Cut(a.Type, ";")
+	exts, ok := archiveExts[typ]
+	if !ok {
+		return name + ".bin"
+	}
+	if slices.Contains(exts, strings.ToLower(filepath.Ext(name))) {
+		return name
+	}
+	return name + exts[0]
+}
+
+// createPrivate creates (or truncates) the file at path for its owner
+// only: 0600 whatever the umask, and also when an earlier export left it
+// with another mode.
+func createPrivate(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// writePrivate writes data to a file at path made by createPrivate.
+func writePrivate(path string, data []byte) error {
+	f, err := createPrivate(path)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // exportHTML writes an archive of every room into dir: one page per room,
-// an index, and the shared files under files/.
+// an index, and the shared files under files/. The archive holds DMs and
+// private rooms, so it is its owner's only, like the database: files 0600,
+// and dir (when this makes it) and files/ 0700, whatever the umask. A dir
+// that already exists keeps its mode: it is the owner's choice, and what
+// this writes into it is private anyway.
 func exportHTML(st *store, dir string) (int, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "files"), 0o755); err != nil {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return 0, err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return 0, err
+		}
+	}
+	files := filepath.Join(dir, "files")
+	if err := os.Mkdir(files, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return 0, err
+	}
+	if err := os.Chmod(files, 0o700); err != nil {
 		return 0, err
 	}
 	rooms, err := st.listRooms()
@@ -92,7 +164,7 @@ func exportHTML(st *store, dir string) (int, error) {
 			if m.File != nil {
 				_, data, err := st.getFile(m.File.ID)
 				if err == nil {
-					if err := os.WriteFile(filepath.Join(dir, "files", archiveFileName(m.File)), data, 0o644); err != nil {
+					if err := writePrivate(filepath.Join(files, archiveFileName(m.File)), data); err != nil {
 						return err
 					}
 				}
@@ -104,7 +176,7 @@ func exportHTML(st *store, dir string) (int, error) {
 			return total, err
 		}
 		total += len(msgs)
-		f, err := os.Create(filepath.Join(dir, nav[i].File))
+		f, err := createPrivate(filepath.Join(dir, nav[i].File))
 		if err != nil {
 			return total, err
 		}
@@ -122,7 +194,7 @@ func exportHTML(st *store, dir string) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		return total, os.WriteFile(index, data, 0o644)
+		return total, writePrivate(index, data)
 	}
 	return total, nil
 }
