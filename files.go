@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/time/rate"
@@ -49,6 +50,10 @@ const sniffLen = 512
 // upload holds no memory while it is sent; only the store's write holds the
 // file's bytes at once (see putFile).
 func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	// The server's ReadTimeout is too short for a file on a slow link.
+	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout)); err != nil {
+		slog.Warn("extend an upload's read deadline", "err", err)
+	}
 	rm, ok := s.visibleRoom(w, r.PathValue("room"), u)
 	if !ok {
 		return

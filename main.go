@@ -38,6 +38,13 @@ var (
 // shutdownTimeout bounds a graceful stop; SIGTERM to exit stays under it.
 const shutdownTimeout = 4 * time.Second
 
+// readHeaderTimeout bounds a request's headers on every server.
+const readHeaderTimeout = 10 * time.Second
+
+// uploadReadTimeout replaces ReadTimeout for an upload's body: generous
+// (25 MB at 42 KB/s), but a trickling upload still ends.
+const uploadReadTimeout = 10 * time.Minute
+
 // config holds everything a server needs that a person may choose.
 type config struct {
 	Addr            string
@@ -60,6 +67,15 @@ type config struct {
 	RetainInterval  time.Duration  // how often room retention limits are applied
 	TrustProxy      trustedProxies // whose X-Forwarded-For/Proto count
 	MDNS            bool           // announce hearth.local on the LAN
+
+	// ReadTimeout bounds a whole request, body included, on every server,
+	// so a client trickling bytes cannot hold a connection. Uploads extend
+	// their own (uploadReadTimeout); a WebSocket's reader sets its own
+	// deadlines once upgraded (readPump), so sockets outlive it.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that sends no next request,
+	// on every server (the plain-HTTP side of the HTTPS port included).
+	IdleTimeout time.Duration
 }
 
 func defaultConfig() config {
@@ -80,6 +96,8 @@ func defaultConfig() config {
 		PresenceGrace:   5 * time.Second,
 		RetainInterval:  time.Hour,
 		MDNS:            true,
+		ReadTimeout:     time.Minute,
+		IdleTimeout:     2 * time.Minute,
 	}
 }
 
@@ -279,8 +297,9 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		stop: stop,
 		http: &http.Server{
 			Handler:           srv,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
+			ReadHeaderTimeout: readHeaderTimeout,
+			ReadTimeout:       cfg.ReadTimeout,
+			IdleTimeout:       cfg.IdleTimeout,
 			ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug),
 		},
 		serveErr: make(chan error, 1),
@@ -324,7 +343,7 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 			go func() { defer a.bg.Done(); local.keepFresh(ctx) }()
 			a.local = local
 		}
-		a.plain = &http.Server{Handler: plain, ReadHeaderTimeout: 10 * time.Second}
+		a.plain = &http.Server{Handler: plain, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout}
 		go a.plain.Serve(sl.plainListener())
 		go func() { a.serveErr <- a.http.ServeTLS(sl, certFile, keyFile) }()
 	} else {
