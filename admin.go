@@ -38,6 +38,9 @@ type adminUser struct {
 	Created  time.Time `json:"created"`
 	Sessions int       `json:"sessions"`
 	Online   bool      `json:"online"`
+	// LoginLimited: failed logins have used up the name's limit, so new
+	// devices cannot log in (see handleAdminClearLoginLimit).
+	LoginLimited bool `json:"login_limited"`
 }
 
 func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request, sess session, u user) {
@@ -58,7 +61,7 @@ func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request, sess s
 	})
 	out := make([]adminUser, len(users))
 	for i, x := range users {
-		out[i] = adminUser{x.Name, x.Admin, x.Disabled, x.Created, counts[x.Name], slices.Contains(online, x.Name)}
+		out[i] = adminUser{x.Name, x.Admin, x.Disabled, x.Created, counts[x.Name], slices.Contains(online, x.Name), s.logins.byUser.limited(x.Name)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }
@@ -127,6 +130,20 @@ func (s *server) handleAdminReset(w http.ResponseWriter, r *http.Request, sess s
 	}
 	s.record(u.Name, "password reset link", name, "")
 	writeJSON(w, http.StatusCreated, map[string]any{"url": s.shareURL(r) + "/reset?token=" + url.QueryEscape(token), "expires": expires})
+}
+
+// handleAdminClearLoginLimit forgets the failed logins counted against a
+// user's name, so they can log in from a new device at once; the limits of
+// the addresses that failed stay as they are.
+func (s *server) handleAdminClearLoginLimit(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	name := r.PathValue("name")
+	if _, err := s.st.getUser(name); err != nil {
+		writeError(w, http.StatusNotFound, "no such user")
+		return
+	}
+	s.logins.byUser.clear(name)
+	s.record(u.Name, "clear login limit", name, "")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *server) handleResetStatus(w http.ResponseWriter, r *http.Request) {

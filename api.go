@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"embed"
 	"encoding/json"
@@ -150,6 +151,7 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /api/admin/users", s.withAdmin(s.handleAdminUsers))
 	s.mux.HandleFunc("PUT /api/admin/users/{name}", s.withAdmin(s.handleAdminSetUser))
 	s.mux.HandleFunc("POST /api/admin/users/{name}/reset", s.withAdmin(s.handleAdminReset))
+	s.mux.HandleFunc("DELETE /api/admin/users/{name}/login-limit", s.withAdmin(s.handleAdminClearLoginLimit))
 	s.mux.HandleFunc("GET /api/admin/users/{name}/sessions", s.withAdmin(s.handleAdminSessions))
 	s.mux.HandleFunc("DELETE /api/admin/sessions/{id}", s.withAdmin(s.handleAdminRevoke))
 	s.mux.HandleFunc("PUT /api/admin/rooms/{room}", s.withAdmin(s.handleAdminRoom))
@@ -338,16 +340,40 @@ func rememberAddr(addrs []string, addr string) []string {
 }
 
 // beginAttempt takes one try from the failed-login limits of the client's
-// address and of name ("" for attempts that name no user), answering 429 if
-// either is used up. The caller reports the outcome through done.
+// address and of name ("" for attempts that name no user), answering 429,
+// and saying which, if either is used up. Tries at once beyond the tokens
+// left wait their turn (loginQueueWait at most, then 503): correct logins
+// are not refused for arriving together. The caller reports the outcome
+// through done.
 func (s *server) beginAttempt(w http.ResponseWriter, r *http.Request, name string) (done func(success bool), ok bool) {
-	done, wait, ok := s.logins.attempt(clientAddr(r), name)
-	if !ok {
-		secs := int(wait/time.Second) + 1
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many failed attempts; try again in %d seconds", secs))
+	ctx, cancel := context.WithTimeout(r.Context(), loginQueueWait)
+	defer cancel()
+	done, wait, err := s.logins.attempt(ctx, clientAddr(r), name)
+	if err == nil {
+		return done, true
 	}
-	return done, ok
+	secs := int(wait/time.Second) + 1
+	switch {
+	case errors.Is(err, errNameLimited):
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many failed attempts for this account from new devices; "+
+			"try again in %s, from a device you have used before, or ask an admin to clear it", waitText(secs)))
+	case errors.Is(err, errAddrLimited):
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many failed attempts from this address; try again in %s", waitText(secs)))
+	default: // waited loginQueueWait, or the client left
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "too many logins at once from here; try again in a moment")
+	}
+	return nil, false
+}
+
+// waitText says secs for people: "40 seconds", "5 minutes".
+func waitText(secs int) string {
+	if secs < 90 {
+		return fmt.Sprintf("%d seconds", secs)
+	}
+	return fmt.Sprintf("%d minutes", (secs+59)/60)
 }
 
 // startSession logs u in on this browser and answers with who they are.

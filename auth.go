@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
@@ -143,10 +144,12 @@ func (t *setupToken) consume() {
 
 // failureLimiter counts failures per key (an address, a username) in
 // token buckets: each failure takes a token, and a key with no token left
-// for a new attempt must wait for the refill. Successes cost nothing, and
-// attempts still being checked hold a token so concurrent guesses cannot
-// overshoot the limit. Full buckets are forgotten by prune, so the map stays
-// as small as the number of recent offenders.
+// must wait for the refill. Successes cost nothing. Attempts still being
+// checked hold a token, so concurrent guesses cannot overshoot the limit;
+// an attempt that finds every remaining token held waits for one of those
+// to end (they may well succeed) instead of being refused. Full buckets are
+// forgotten by prune, so the map stays as small as the number of recent
+// offenders.
 type failureLimiter struct {
 	every rate.Limit
 	burst int
@@ -157,32 +160,58 @@ type failureLimiter struct {
 
 type failureBucket struct {
 	lim      *rate.Limiter
-	inFlight int // attempts begun and not yet ended
+	inFlight int           // attempts begun and not yet ended
+	changed  chan struct{} // closed, and replaced, when an attempt ends
 }
+
+// errTooManyFailures is begin's refusal: the key's failures used up its
+// bucket.
+var errTooManyFailures = errors.New("too many failed attempts")
 
 func newFailureLimiter(every rate.Limit, burst int) *failureLimiter {
 	return &failureLimiter{every: every, burst: burst, m: make(map[string]*failureBucket)}
 }
 
-// begin starts an attempt for key. It returns ok=false, and how long until
-// one may be made, when the key's failures have used up its bucket.
-func (fl *failureLimiter) begin(key string) (wait time.Duration, ok bool) {
-	fl.mu.Lock()
-	defer fl.mu.Unlock()
+// bucket returns key's bucket, made if needed. fl.mu must be held.
+func (fl *failureLimiter) bucket(key string) *failureBucket {
 	b, found := fl.m[key]
 	if !found {
-		b = &failureBucket{lim: rate.NewLimiter(fl.every, fl.burst)}
+		b = &failureBucket{lim: rate.NewLimiter(fl.every, fl.burst), changed: make(chan struct{})}
 		fl.m[key] = b
 	}
-	need := float64(b.inFlight + 1)
-	if have := b.lim.Tokens(); have < need {
-		if fl.every <= 0 {
-			return time.Hour, false
+	return b
+}
+
+// begin starts an attempt for key. When the key's failures have used up
+// its bucket it returns errTooManyFailures and how long until an attempt
+// may be made. When the tokens left are all held by attempts in flight, it
+// waits for one of them to end, or returns ctx's error once ctx is done.
+// On a nil error the caller must call end.
+func (fl *failureLimiter) begin(ctx context.Context, key string) (wait time.Duration, err error) {
+	for {
+		fl.mu.Lock()
+		b := fl.bucket(key) // looked up again each time: prune may have replaced it
+		have := b.lim.Tokens()
+		switch {
+		case have < 1:
+			fl.mu.Unlock()
+			if fl.every <= 0 {
+				return time.Hour, errTooManyFailures
+			}
+			return time.Duration((1 - have) / float64(fl.every) * float64(time.Second)), errTooManyFailures
+		case have >= float64(b.inFlight+1):
+			b.inFlight++
+			fl.mu.Unlock()
+			return 0, nil
 		}
-		return time.Duration((need - have) / float64(fl.every) * float64(time.Second)), false
+		changed := b.changed
+		fl.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
 	}
-	b.inFlight++
-	return 0, true
 }
 
 // end finishes an attempt begun for key; a failure takes a token.
@@ -193,6 +222,33 @@ func (fl *failureLimiter) end(key string, failed bool) {
 	b.inFlight--
 	if failed {
 		b.lim.Allow()
+	}
+	b.wake()
+}
+
+// wake tells the attempts waiting in begin that b changed. fl.mu must be
+// held.
+func (b *failureBucket) wake() {
+	close(b.changed)
+	b.changed = make(chan struct{})
+}
+
+// limited reports whether key's failures have used up its bucket.
+func (fl *failureLimiter) limited(key string) bool {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	b, found := fl.m[key]
+	return found && b.lim.Tokens() < 1
+}
+
+// clear forgets key's failures: its bucket is full again. Attempts in
+// flight still end normally.
+func (fl *failureLimiter) clear(key string) {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if b, found := fl.m[key]; found {
+		b.lim = rate.NewLimiter(fl.every, fl.burst)
+		b.wake()
 	}
 }
 
@@ -207,23 +263,41 @@ func (fl *failureLimiter) prune() {
 	}
 }
 
+// loginQueueWait bounds how long a login waits behind others from the same
+// address or for the same name (see failureLimiter.begin).
+const loginQueueWait = 10 * time.Second
+
+// Why loginGuard.attempt refused a try.
+var (
+	errAddrLimited = errors.New("too many failed attempts from this address")
+	errNameLimited = errors.New("too many failed attempts for this name")
+)
+
 // loginGuard limits password (and invite or setup code) guessing per
 // address and per username.
 type loginGuard struct {
 	byAddr, byUser *failureLimiter
 }
 
-// attempt begins a try for addr and, unless name is "", for name. It
-// returns ok=false and how long to wait when either has failed too often;
-// otherwise done must be called with the outcome.
-func (g *loginGuard) attempt(addr, name string) (done func(success bool), wait time.Duration, ok bool) {
-	if wait, ok := g.byAddr.begin(addr); !ok {
-		return nil, wait, false
+// attempt begins a try for addr and, unless name is "", for name, waiting
+// while earlier tries hold the tokens left (at most until ctx is done). It
+// returns errAddrLimited or errNameLimited and how long to wait when either
+// has failed too often, or ctx's error; on a nil error done must be called
+// with the outcome.
+func (g *loginGuard) attempt(ctx context.Context, addr, name string) (done func(success bool), wait time.Duration, err error) {
+	if wait, err := g.byAddr.begin(ctx, addr); err != nil {
+		if errors.Is(err, errTooManyFailures) {
+			err = errAddrLimited
+		}
+		return nil, wait, err
 	}
 	if name != "" {
-		if wait, ok := g.byUser.begin(name); !ok {
+		if wait, err := g.byUser.begin(ctx, name); err != nil {
 			g.byAddr.end(addr, false)
-			return nil, wait, false
+			if errors.Is(err, errTooManyFailures) {
+				err = errNameLimited
+			}
+			return nil, wait, err
 		}
 	}
 	return func(success bool) {
@@ -231,7 +305,7 @@ func (g *loginGuard) attempt(addr, name string) (done func(success bool), wait t
 		if name != "" {
 			g.byUser.end(name, !success)
 		}
-	}, 0, true
+	}, 0, nil
 }
 
 func (g *loginGuard) prune() {

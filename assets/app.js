@@ -1591,11 +1591,13 @@ async function showAdminTab(tab) {
     if (tab === "people") {
       const { users } = await api("GET", "/api/admin/users");
       list.replaceChildren(...users.map((u) => adminItem(
-        [u.name, ...(u.admin ? [pill("admin", true)] : []), ...(u.disabled ? [pill("disabled")] : []), ...(u.online ? [pill("online", true)] : [])],
+        [u.name, ...(u.admin ? [pill("admin", true)] : []), ...(u.disabled ? [pill("disabled")] : []), ...(u.online ? [pill("online", true)] : []), ...(u.login_limited ? [pill("login limited")] : [])],
         `${u.sessions} device${u.sessions === 1 ? "" : "s"} · joined ${new Date(u.created).toLocaleDateString()}`,
         u.name === state.me.username ? [] : [
           [u.admin ? "Remove admin" : "Make admin", async () => { await api("PUT", `/api/admin/users/${u.name}`, { admin: !u.admin, disabled: u.disabled }); showAdminTab("people"); }],
           [u.disabled ? "Enable" : "Disable", async () => { await api("PUT", `/api/admin/users/${u.name}`, { admin: u.admin, disabled: !u.disabled }); showAdminTab("people"); }, !u.disabled],
+          // Failed guesses at this name stop new devices logging in as it.
+          ...(u.login_limited ? [["Clear login limit", async () => { await api("DELETE", `/api/admin/users/${u.name}/login-limit`); showAdminTab("people"); }]] : []),
           ["Reset password", async () => {
             const { url } = await api("POST", `/api/admin/users/${u.name}/reset`);
             const input = linkInput(url, "Password reset link");
