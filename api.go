@@ -14,6 +14,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -729,7 +730,17 @@ func (s *server) endSession(w http.ResponseWriter, id string) bool {
 
 // decodeJSON reads a capped JSON body into v, answering 400 or 413 and
 // returning false if it cannot.
+//
+// The body must be declared application/json (parameters such as charset
+// allowed), else 415. A browser sends a cross-site form or a "simple"
+// fetch only as text/plain, form or multipart, so this is a second lock on
+// cookie-authenticated requests beside CrossOriginProtection. The webhook
+// (bearer token, text from curl) and uploads (raw bytes) do not come here.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "request body must be JSON, sent with Content-Type: application/json")
+		return false
+	}
 	body := http.MaxBytesReader(w, r.Body, maxRequestBody)
 	dec := json.NewDecoder(body)
 	err := dec.Decode(v)

@@ -553,6 +553,7 @@ func TestCookieIsSecureOverTLS(t *testing.T) {
 // loginFrom posts a login as if from addr, straight into the handler.
 func loginFrom(ts *testServer, addr, name, password string) int {
 	req := httptest.NewRequest("POST", "/api/login", jsonBody(map[string]string{"username": name, "password": password}))
+	req.Header.Set("Content-Type", "application/json")
 	req.RemoteAddr = addr + ":40000"
 	rec := httptest.NewRecorder()
 	ts.app.srv.ServeHTTP(rec, req)
@@ -734,5 +735,57 @@ func TestShareURLLeavesLoopbackForTheLAN(t *testing.T) {
 		if got := s.shareURL(r); got != tc.want {
 			t.Errorf("listening on %s, request to %s: %s, want %s", tc.listen, tc.host, got, tc.want)
 		}
+	}
+}
+
+func TestJSONEndpointsRequireJSONContentType(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.addUser("ann", "correct horse", false)
+	login := `{"username":"ann","password":"correct horse"}`
+	for _, tc := range []struct {
+		contentType string
+		want        int
+	}{
+		{"text/plain", http.StatusUnsupportedMediaType}, // what a cross-site form or simple fetch can send
+		{"text/plain;charset=UTF-8", http.StatusUnsupportedMediaType},
+		{"application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{"", http.StatusUnsupportedMediaType},
+		{"application/jsonx", http.StatusUnsupportedMediaType},
+		{"application/json", http.StatusOK},
+		{"application/json; charset=utf-8", http.StatusOK},
+		{"Application/JSON", http.StatusOK},
+	} {
+		req, _ := http.NewRequest("POST", ts.URL+"/api/login", strings.NewReader(login))
+		if tc.contentType != "" {
+			req.Header.Set("Content-Type", tc.contentType)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("login as %q: %d %s, want %d", tc.contentType, resp.StatusCode, body, tc.want)
+		}
+		if got := len(resp.Cookies()) > 0; got != (tc.want == http.StatusOK) {
+			t.Errorf("login as %q: session cookie set = %v", tc.contentType, got)
+		}
+	}
+	// A logged-in, same-origin request is refused too: the check does not
+	// rest on CrossOriginProtection.
+	c := ts.loggedIn("bob")
+	req, _ := http.NewRequest("POST", ts.URL+"/api/rooms", strings.NewReader(`{"name":"plain"}`))
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("create a room as text/plain: %d, want 415", resp.StatusCode)
+	}
+	if _, ok := ts.store().room("plain"); ok {
+		t.Error("a text/plain request created a room")
 	}
 }
