@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -157,7 +156,8 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", envOr("HEARTH_ADDR", cfg.Addr), "listen address (env HEARTH_ADDR)")
 	fs.StringVar(&cfg.DBPath, "db", envOr("HEARTH_DB", cfg.DBPath), "database file (env HEARTH_DB)")
 	logLevel := fs.String("log-level", envOr("HEARTH_LOG_LEVEL", "info"), "debug, info, warn or error (env HEARTH_LOG_LEVEL)")
-	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this address (keep it on loopback), for profiling")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address (localhost:6060), for profiling")
+	pprofAny := fs.Bool("pprof-any-address", false, "let -pprof listen off loopback too (anyone who reaches it can read the server's memory)")
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "how long an unused session lasts")
 	fs.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often expired sessions are deleted")
 	fs.IntVar(&cfg.MaxBody, "max-message", cfg.MaxBody, "largest message body in bytes")
@@ -188,6 +188,11 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	if cfg.TLSLocal && cfg.TLSCert != "" {
 		return errors.New("serve: -tls-local or -tls-cert, not both")
 	}
+	if *pprofAddr != "" {
+		if err := checkPprofAddr(*pprofAddr, *pprofAny); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
 	cfg.MsgRate = rate.Limit(*msgRate)
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -208,13 +213,16 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	if *pprofAddr != "" {
 		// The profiler has its own listener and mux, never the app's.
-		go func() {
-			mux := http.NewServeMux()
-			mux.HandleFunc("/debug/pprof/", pprof.Index)
-			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-			slog.Error("pprof", "err", http.ListenAndServe(*pprofAddr, mux))
-		}()
+		// ReadTimeout is long enough for ?seconds= profiles and traces:
+		// past it net/http cancels the request's context, which ends them.
+		srv := &http.Server{
+			Addr:              *pprofAddr,
+			Handler:           pprofHandler(*pprofAny),
+			ReadHeaderTimeout: readHeaderTimeout,
+			ReadTimeout:       10 * time.Minute,
+			IdleTimeout:       cfg.IdleTimeout,
+		}
+		go func() { slog.Error("pprof", "err", srv.ListenAndServe()) }()
 	}
 	<-ctx.Done()
 	stop() // a second signal kills at once
