@@ -70,7 +70,10 @@ var caIPRanges = []string{
 func caDNSDomains(host string) []string {
 	domains := []string{"localhost", "local"}
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host != "" && !permittedName(domains, host) && net.ParseIP(host) == nil {
+	// Only a plain DNS name: X.509 parsers reject a constraint that is not
+	// one, and a CA that fails to parse would be remade at every start.
+	plain := !strings.Contains(host, "..") && strings.Trim(host, "abcdefghijklmnopqrstuvwxyz0123456789-_.") == ""
+	if host != "" && plain && !permittedName(domains, host) && net.ParseIP(host) == nil {
 		domains = append(domains, host)
 	}
 	return domains

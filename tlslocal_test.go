@@ -298,3 +298,17 @@ func poolOf(certs ...*x509.Certificate) *x509.CertPool {
 	}
 	return pool
 }
+
+func TestCADNSDomains(t *testing.T) {
+	for host, want := range map[string][]string{
+		"pi":                  {"localhost", "local", "pi"},
+		"Box.Example.com.":    {"localhost", "local", "box.example.com"},
+		"Annes-MacBook.local": {"localhost", "local"}, // under local already
+		"kjøkken":             {"localhost", "local"}, // not a DNS name a constraint can hold
+		"":                    {"localhost", "local"},
+	} {
+		if got := caDNSDomains(host); !slices.Equal(got, want) {
+			t.Errorf("caDNSDomains(%q) = %q, want %q", host, got, want)
+		}
+	}
+}
