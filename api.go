@@ -66,6 +66,7 @@ type server struct {
 	posts       *userRates  // allowance of messages posted over HTTP, per user
 	searches    searchSlots // per user, see handleSearch
 	started     time.Time
+	roomGuesses *failureLimiter // unavailable room names tried, per user; see handleCreateRoom
 	upgrader    websocket.Upgrader
 	mux         *http.ServeMux
 	handler     http.Handler // mux wrapped in cross-origin protection and headers
@@ -97,8 +98,9 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 			WriteBufferPool: &sync.Pool{},
 			CheckOrigin:     sameOrigin, // checked before Upgrade too; kept as a second lock
 		},
-		mux:        http.NewServeMux(),
-		lanAddress: lanAddress,
+		mux:         http.NewServeMux(),
+		lanAddress:  lanAddress,
+		roomGuesses: newFailureLimiter(roomGuessRate, roomGuessBurst),
 	}
 	s.routes()
 	csrf := http.NewCrossOriginProtection()

@@ -183,7 +183,7 @@ var fuzzEndpoints = []struct {
 	{"POST", "/api/login", false, []int{200, 400, 401, 413}},
 	{"POST", "/api/setup", false, []int{400, 403, 413}},
 	{"POST", "/api/join", false, []int{201, 400, 404, 409, 413}},
-	{"POST", "/api/rooms", true, []int{201, 400, 409, 413}},
+	{"POST", "/api/rooms", true, []int{201, 400, 409, 413, 429}}, // 429: too many unavailable names
 	{"POST", "/api/invites", true, []int{201, 400, 413}},
 	{"POST", "/api/admin/rooms/fuzzroom/rename", true, []int{200, 400, 404, 409, 413}},
 }

@@ -11,7 +11,10 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // roomResponse is a room as its viewer sees it.
@@ -107,6 +110,27 @@ func (s *server) checkMembers(w http.ResponseWriter, members []string) bool {
 	return true
 }
 
+// Room names are one namespace, so a name a private room holds cannot be
+// created by anyone else. To a user who cannot see that room the refusal is
+// nameUnavailable, the same words and status as for a reserved name, and
+// says nothing more: not that a room exists, nor whether it is private, nor
+// whose. Such refusals are limited per user (roomGuessBurst, then one per
+// roomGuessRate), so names cannot be listed by trying a dictionary.
+const nameUnavailable = "that room name is not available; choose another"
+
+// roomGuessBurst unavailable names may be tried at once, then one every
+// roomGuessRate.
+var (
+	roomGuessRate  = rate.Every(10 * time.Minute)
+	roomGuessBurst = 20
+)
+
+// reservedRoomNames cannot be created: they would read as the server's own.
+var reservedRoomNames = map[string]bool{
+	"admin": true, "all": true, "api": true, "everyone": true, "hearth": true,
+	"here": true, "me": true, "new": true, "root": true, "system": true,
+}
+
 func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	var req struct {
 		Name    string   `json:"name"`
@@ -120,8 +144,28 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if existing, ok := s.st.room(req.Name); ok && existing.visibleTo(u.Name) {
+		writeError(w, http.StatusConflict, "there is already a room called #"+req.Name)
+		return
+	}
 	if rooms, _ := s.st.listRooms(); len(rooms) >= maxRooms {
 		writeError(w, http.StatusForbidden, fmt.Sprintf("this server already has %d rooms, the most it allows", maxRooms))
+		return
+	}
+	// From here a taken name is one the user cannot see: each one tried
+	// counts against the user, so names cannot be listed by trying them.
+	if wait, err := s.roomGuesses.begin(r.Context(), u.Name); err != nil {
+		if errors.Is(err, errTooManyFailures) {
+			secs := int(wait/time.Second) + 1
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many unavailable room names tried; try again in %s", waitText(secs)))
+		}
+		return
+	}
+	taken := reservedRoomNames[req.Name]
+	defer func() { s.roomGuesses.end(u.Name, taken) }()
+	if taken {
+		writeError(w, http.StatusConflict, nameUnavailable)
 		return
 	}
 	rm := room{Name: req.Name, Created: time.Now().UTC(), CreatedBy: u.Name}
@@ -137,8 +181,9 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 	}
 	err := s.changeRoom(func() error { return s.st.createRoom(rm) }, func() { s.hub.roomChanged(rm) })
 	switch {
-	case errors.Is(err, errRoomExists):
-		writeError(w, http.StatusConflict, "a room with that name exists")
+	case errors.Is(err, errRoomExists): // a private room the user cannot see, or one made just now
+		taken = true
+		writeError(w, http.StatusConflict, nameUnavailable)
 		return
 	case err != nil:
 		slog.Error("create room", "room", rm.Name, "err", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -204,4 +205,55 @@ func TestDeliveryFollowsTheRoomAsCommitted(t *testing.T) {
 		}
 		return f.Type == "message" && f.Body == "after"
 	})
+}
+
+func TestCreatingARoomDoesNotRevealPrivateOnes(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann, bob, carol, dave := ts.loggedIn("ann"), ts.loggedIn("bob"), ts.loggedIn("carol"), ts.loggedIn("dave")
+	if status, body := ann.do("POST", "/api/rooms", map[string]any{"name": "surprise", "private": true, "members": []string{"bob"}}, nil); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	create := func(c *client, name string, private bool) (int, string) {
+		t.Helper()
+		return c.do("POST", "/api/rooms", map[string]any{"name": name, "private": private}, nil)
+	}
+	// To carol, who cannot see it, the private room's name is refused in
+	// the very words a reserved name that no room holds gets.
+	status, hidden := create(carol, "surprise", false)
+	if status != http.StatusConflict {
+		t.Fatalf("carol creating surprise: %d %s, want 409", status, hidden)
+	}
+	if _, ok := ts.store().room("admin"); ok {
+		t.Fatal("a room called admin exists")
+	}
+	for _, tc := range []struct {
+		name    string
+		private bool
+	}{{"admin", false}, {"surprise", true}, {"everyone", true}} {
+		if status, body := create(carol, tc.name, tc.private); status != http.StatusConflict || body != hidden {
+			t.Errorf("carol creating %s (private %v): %d %s, want 409 %s", tc.name, tc.private, status, body, hidden)
+		}
+	}
+	// Bob, a member, may be told plainly: he can see the room anyway.
+	if status, body := create(bob, "surprise", false); status != http.StatusConflict || !strings.Contains(body, "already a room called #surprise") {
+		t.Errorf("bob creating surprise: %d %s", status, body)
+	}
+	// Trying names one by one is limited per user.
+	limited := false
+	for i := range roomGuessBurst + 1 {
+		status, body := create(carol, "surprise", false)
+		if status == http.StatusTooManyRequests && strings.Contains(body, "too many unavailable room names") {
+			limited = true
+			break
+		}
+		if status != http.StatusConflict {
+			t.Fatalf("guess %d: %d %s", i, status, body)
+		}
+	}
+	if !limited {
+		t.Errorf("carol tried %d unavailable names and was never limited", roomGuessBurst+1)
+	}
+	if status, body := create(dave, "dave-room", false); status != http.StatusCreated {
+		t.Errorf("another user creating a room: %d %s", status, body)
+	}
 }
