@@ -340,6 +340,9 @@ func (p *page) clickText(what, css, text string) {
 // msgAction clicks an action button of the message whose body contains text.
 func (p *page) msgAction(text, action string) {
 	p.t.Helper()
+	// A message of one's own gets its actions once acknowledged, which may
+	// be after the others already see it.
+	p.until("the "+action+" action on "+text, `[...document.querySelectorAll("#message-list .msg")].some(e => e.querySelector(".msg-body").textContent.includes(`+jsString(text)+`) && e.querySelector('[data-action=`+action+`]'))`)
 	p.eval(`(() => {
 		const li = [...document.querySelectorAll("#message-list .msg")].find(e => e.querySelector(".msg-body").textContent.includes(` + jsString(text) + `));
 		li.querySelector('[data-action=` + action + `]').click();
