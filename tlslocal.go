@@ -45,6 +45,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 const (
@@ -66,17 +68,31 @@ var caIPRanges = []string{
 }
 
 // caDNSDomains are the names the CA may sign for, each with every name
-// under it: localhost, mDNS's local, and the machine's host name.
+// under it: localhost, mDNS's local, and the machine's host name when that
+// is safe to put there (see safeHostDomain).
 func caDNSDomains(host string) []string {
 	domains := []string{"localhost", "local"}
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	// Only a plain DNS name: X.509 parsers reject a constraint that is not
-	// one, and a CA that fails to parse would be remade at every start.
-	plain := !strings.Contains(host, "..") && strings.Trim(host, "abcdefghijklmnopqrstuvwxyz0123456789-_.") == ""
-	if host != "" && plain && !permittedName(domains, host) && net.ParseIP(host) == nil {
+	if safeHostDomain(host) && !permittedName(domains, host) {
 		domains = append(domains, host)
 	}
 	return domains
+}
+
+// safeHostDomain reports whether a host name may be a name constraint. A
+// constraint covers every name under it, so a one-label host name would
+// let the CA sign for a whole top-level domain (a machine called "dev"
+// could vouch for go.dev): those are covered as NAME.local instead. A
+// dotted name must not be a public suffix itself (co.uk, github.io), and
+// must be a plain DNS name: X.509 parsers reject a constraint that is not
+// one, and a CA that fails to parse would be remade at every start.
+func safeHostDomain(host string) bool {
+	plain := host != "" && !strings.Contains(host, "..") && strings.Trim(host, "abcdefghijklmnopqrstuvwxyz0123456789-_.") == ""
+	if !plain || net.ParseIP(host) != nil || !strings.Contains(strings.Trim(host, "."), ".") {
+		return false
+	}
+	suffix, _ := publicsuffix.PublicSuffix(host)
+	return suffix != host
 }
 
 // permittedName reports whether name is one of domains or under one, as
@@ -92,9 +108,19 @@ func permittedName(domains []string, name string) bool {
 }
 
 // constrained reports whether ca is limited the way this version makes
-// CAs; a CA from before is replaced.
+// CAs; a CA from before is replaced. That includes a CA made by the first
+// constrained release on a machine with a one-label host name, whose
+// constraints cover a top-level domain.
 func constrained(ca *x509.Certificate) bool {
-	return ca.PermittedDNSDomainsCritical && len(ca.PermittedDNSDomains) > 0 && len(ca.PermittedIPRanges) > 0
+	if !ca.PermittedDNSDomainsCritical || len(ca.PermittedDNSDomains) == 0 || len(ca.PermittedIPRanges) == 0 {
+		return false
+	}
+	for _, d := range ca.PermittedDNSDomains {
+		if d != "localhost" && d != "local" && !safeHostDomain(d) {
+			return false
+		}
+	}
+	return true
 }
 
 // localCA issues and keeps the server's certificate. It is safe for

@@ -299,9 +299,27 @@ func poolOf(certs ...*x509.Certificate) *x509.CertPool {
 	return pool
 }
 
+// A CA whose constraints cover a top-level domain (as the first
+// constrained release made on a machine with a one-label name) is replaced.
+func TestCAWithATopLevelConstraintIsReplaced(t *testing.T) {
+	for _, domains := range [][]string{{"localhost", "local", "dev"}, {"localhost", "local", "co.uk"}} {
+		ca := &x509.Certificate{PermittedDNSDomainsCritical: true, PermittedDNSDomains: domains, PermittedIPRanges: []*net.IPNet{{IP: net.IPv4(10, 0, 0, 0), Mask: net.CIDRMask(8, 32)}}}
+		if constrained(ca) {
+			t.Errorf("a CA constrained to %q counts as safe", domains)
+		}
+	}
+	ok := &x509.Certificate{PermittedDNSDomainsCritical: true, PermittedDNSDomains: caDNSDomains("nas.fritz.box"), PermittedIPRanges: []*net.IPNet{{IP: net.IPv4(10, 0, 0, 0), Mask: net.CIDRMask(8, 32)}}}
+	if !constrained(ok) {
+		t.Errorf("a CA constrained to %q is replaced", ok.PermittedDNSDomains)
+	}
+}
+
 func TestCADNSDomains(t *testing.T) {
 	for host, want := range map[string][]string{
-		"pi":                  {"localhost", "local", "pi"},
+		"pi":                  {"localhost", "local"}, // one label: it would cover a top-level domain
+		"dev":                 {"localhost", "local"}, // a machine called dev must not vouch for go.dev
+		"co.uk":               {"localhost", "local"}, // a public suffix
+		"github.io":           {"localhost", "local"},
 		"Box.Example.com.":    {"localhost", "local", "box.example.com"},
 		"Annes-MacBook.local": {"localhost", "local"}, // under local already
 		"kjøkken":             {"localhost", "local"}, // not a DNS name a constraint can hold
