@@ -312,7 +312,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if !checkPassword(u.Hash, req.Password) {
 		done(false)
-		metricLogins.WithLabelValues("failed").Inc()
+		metricLoginsFailed.Inc()
 		slog.Info("failed login", "user", limitName, "addr", addr)
 		writeError(w, http.StatusUnauthorized, "wrong username or password")
 		return
@@ -322,7 +322,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "this account is disabled; ask an admin")
 		return
 	}
-	metricLogins.WithLabelValues("ok").Inc()
+	metricLoginsOK.Inc()
 	if !known && addr != unknownClient {
 		err := s.st.updateUser(u.Name, func(u *user) { u.TrustedAddrs = rememberAddr(u.TrustedAddrs, addr) })
 		if err != nil {

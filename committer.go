@@ -105,8 +105,8 @@ func (cm *committer) run(ctx context.Context) {
 				p.err = errCommitFailed
 			}
 		}
-		metricCommitSeconds.Observe(time.Since(start).Seconds())
-		metricBatchSize.Observe(float64(len(batch)))
+		metricCommitSeconds.Update(time.Since(start).Seconds())
+		metricBatchSize.Update(float64(len(batch)))
 		// Encoding here, not in the hub, overlaps it with the hub's fan-out
 		// of the previous batch.
 		for _, p := range batch {

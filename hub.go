@@ -469,7 +469,7 @@ func (h *hub) push(c *conn, f frames) {
 		return
 	}
 	if depth, ok := c.enqueue(f); ok {
-		metricQueueSlots.Observe(float64(depth))
+		metricQueueSlots.Update(float64(depth))
 		return
 	}
 	slog.Warn("dropping slow connection", "user", c.user)
@@ -520,7 +520,7 @@ func (h *hub) fanOut(batch []*pendingSend) {
 			yield(p.req.Room, p.reply) // as committed, not as the hub now knows it
 		}
 	})
-	metricDelivered.Add(float64(delivered))
+	metricDelivered.Add(delivered)
 }
 
 // deliverByRoom queues, for every connection, the frames of the rooms its

@@ -1,9 +1,10 @@
 // metrics.go owns what Hearth says about its health: GET /healthz (ok
 // while the database answers) and GET /metrics in the Prometheus text
-// format, from the Prometheus client library, readable from loopback or by
-// an admin unless -metrics-public opens it; and -pprof's profiler. What
-// answers loopback without a login also checks the Host header: a web page
-// that reaches a loopback port through DNS rebinding sends its own domain.
+// format, from VictoriaMetrics' metrics library (no protobuf), readable
+// from loopback or by an admin unless -metrics-public opens it; and
+// -pprof's profiler. What answers loopback without a login also checks the
+// Host header: a web page that reaches a loopback port through DNS
+// rebinding sends its own domain.
 
 package main
 
@@ -17,60 +18,46 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/VictoriaMetrics/metrics"
 )
 
 // The counters and histograms are shared by every server in the process
-// (tests run several); gauges read each server's own state.
+// (tests run several), so they live in one package-level set; gauges read
+// each server's own state, so each server has its own set (newRegistry).
+// Neither set is registered globally: handleMetrics writes the two it means.
 var (
-	metricStored = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "hearth_messages_stored_total", Help: "Messages committed to the database.",
-	})
-	metricDelivered = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "hearth_messages_delivered_total", Help: "Messages queued for a socket (one per recipient).",
-	})
-	metricCommitSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "hearth_commit_seconds", Help: "Time to commit one batch of messages (fsync included).",
-		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
-	})
-	metricBatchSize = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "hearth_commit_batch_size", Help: "Messages and changes committed together.",
-		Buckets: prometheus.ExponentialBuckets(1, 2, 10),
-	})
-	metricQueueSlots = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "hearth_send_queue_depth", Help: "Batches waiting in a socket's send queue when one is added.",
-		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
-	})
-	metricLogins = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hearth_logins_total", Help: "Password logins by result.",
-	}, []string{"result"})
+	sharedMetrics       = metrics.NewSet()
+	metricStored        = sharedMetrics.NewCounter("hearth_messages_stored_total")    // committed to the database
+	metricDelivered     = sharedMetrics.NewCounter("hearth_messages_delivered_total") // one per recipient
+	metricCommitSeconds = sharedMetrics.NewPrometheusHistogramExt("hearth_commit_seconds",
+		metrics.ExponentialBuckets(0.0001, 2, 16)) // one batch, fsync included
+	metricBatchSize = sharedMetrics.NewPrometheusHistogramExt("hearth_commit_batch_size",
+		metrics.ExponentialBuckets(1, 2, 10)) // messages and changes committed together
+	metricQueueSlots = sharedMetrics.NewPrometheusHistogramExt("hearth_send_queue_depth",
+		[]float64{1, 2, 4, 8, 16, 32, 64, 128, 256}) // batches waiting in a socket's queue when one is added
+	metricLoginsOK     = sharedMetrics.NewCounter(`hearth_logins_total{result="ok"}`)
+	metricLoginsFailed = sharedMetrics.NewCounter(`hearth_logins_total{result="failed"}`)
 )
 
-// newRegistry gathers the process's counters and this server's gauges.
-func newRegistry(h *hub, st *store, cm *committer) *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		metricStored, metricDelivered, metricCommitSeconds, metricBatchSize, metricQueueSlots, metricLogins,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_connections", Help: "Open WebSockets."},
-			func() float64 { return float64(h.connCount.Load()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_rooms", Help: "Rooms, private ones and DMs included."},
-			func() float64 { rooms, _ := st.listRooms(); return float64(len(rooms)) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hearth_commit_queue_length", Help: "Messages waiting for the committer."},
-			func() float64 { return float64(len(cm.queue)) }),
-	)
-	return reg
+// The "# TYPE" lines tell Prometheus which series are histograms.
+func init() { metrics.ExposeMetadata(true) }
+
+// newRegistry makes this server's gauges: open sockets, rooms (private ones
+// and DMs included) and messages waiting for the committer. Each call makes
+// a new set, so many servers in one process never register a name twice.
+func newRegistry(h *hub, st *store, cm *committer) *metrics.Set {
+	set := metrics.NewSet()
+	set.NewGauge("hearth_connections", func() float64 { return float64(h.connCount.Load()) })
+	set.NewGauge("hearth_rooms", func() float64 { rooms, _ := st.listRooms(); return float64(len(rooms)) })
+	set.NewGauge("hearth_commit_queue_length", func() float64 { return float64(len(cm.queue)) })
+	return set
 }
 
 // handleMetrics serves the registry to loopback clients that name loopback
 // in their Host header and to admins, or to anyone with -metrics-public. A
 // loopback client with another Host (a rebinding page, a local reverse
 // proxy) must be an admin.
-func (s *server) handleMetrics(reg *prometheus.Registry) http.HandlerFunc {
-	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn)})
+func (s *server) handleMetrics(reg *metrics.Set) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ip := net.ParseIP(clientAddr(r))
 		if local := ip != nil && ip.IsLoopback() && loopbackHost(r.Host); !s.cfg.MetricsPublic && !local {
@@ -81,7 +68,11 @@ func (s *server) handleMetrics(reg *prometheus.Registry) http.HandlerFunc {
 				return
 			}
 		}
-		h.ServeHTTP(w, r)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		sharedMetrics.WritePrometheus(w)
+		reg.WritePrometheus(w)
+		metrics.WriteProcessMetrics(w) // go_* and process_*
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,20 +32,41 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Errorf("healthz: %d %q", resp.StatusCode, body)
 	}
 
-	// From loopback: readable, in the Prometheus text format.
-	resp, err = http.Get(ts.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{
-		"hearth_connections 1", "hearth_rooms 1", "\nhearth_messages_stored_total ", "\nhearth_messages_delivered_total ",
-		"hearth_commit_seconds_bucket", "hearth_send_queue_depth_bucket", `hearth_logins_total{result="ok"}`, "go_goroutines",
+	// From loopback: readable, in the Prometheus text format, every name
+	// there, and the gauges this server's own.
+	series := scrapeMetrics(t, ts.URL)
+	for name, want := range map[string]float64{
+		"hearth_connections": 1, "hearth_rooms": 1, "hearth_commit_queue_length": 0,
 	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("metrics lack %q", want)
+		if got, ok := series[name]; !ok || got != want {
+			t.Errorf("%s = %v (present %v), want %v", name, got, ok, want)
 		}
+	}
+	for _, name := range []string{ // counters are process-wide: other tests add to them
+		"hearth_messages_stored_total", "hearth_messages_delivered_total", `hearth_logins_total{result="ok"}`,
+		`hearth_commit_seconds_bucket{le="+Inf"}`, `hearth_commit_batch_size_bucket{le="1"}`,
+		"hearth_commit_seconds_count", "hearth_commit_batch_size_sum",
+	} {
+		if series[name] < 1 {
+			t.Errorf("%s = %v, want at least 1", name, series[name])
+		}
+	}
+	for _, name := range []string{
+		`hearth_logins_total{result="failed"}`, `hearth_send_queue_depth_bucket{le="256"}`,
+		`hearth_commit_seconds_bucket{le="0.0001"}`, "go_goroutines", "go_memstats_alloc_bytes",
+	} {
+		if _, ok := series[name]; !ok {
+			t.Errorf("metrics lack %s", name)
+		}
+	}
+	if _, ok := series["process_resident_memory_bytes"]; !ok && runtime.GOOS == "linux" {
+		t.Error("metrics lack process_resident_memory_bytes")
+	}
+
+	// A second server in the same process has gauges of its own.
+	other := scrapeMetrics(t, newTestServer(t, nil).URL)
+	if got := other["hearth_connections"]; got != 0 {
+		t.Errorf("second server: hearth_connections = %v, want 0", got)
 	}
 
 	// From another address: an admin only.
@@ -79,6 +102,66 @@ func TestHealthAndMetrics(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("healthz on a closed database: %d", rec.Code)
 	}
+}
+
+// scrapeMetrics reads url's /metrics from loopback and returns its samples
+// by series (name and labels, as written). It fails the test on a line that
+// is not "series value", a family whose lines are not together or that has
+// no "# TYPE", or a series written twice.
+func scrapeMetrics(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("GET /metrics: %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	series := map[string]float64{}
+	typed := map[string]string{} // family -> type, from "# TYPE"
+	done := map[string]bool{}    // families already left behind
+	family := ""
+	for line := range strings.Lines(string(body)) {
+		line = strings.TrimSuffix(line, "\n")
+		if f, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			name, typ, _ := strings.Cut(f, " ")
+			typed[name] = typ
+			continue
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ') // label values may hold spaces; the value cannot
+		name, value := line[:max(i, 0)], line[i+1:]
+		v, err := strconv.ParseFloat(value, 64)
+		if i < 0 || err != nil {
+			t.Fatalf("metrics line %q is not \"series value\"", line)
+		}
+		if _, dup := series[name]; dup {
+			t.Errorf("series %s written twice", name)
+		}
+		series[name] = v
+		fam, _, _ := strings.Cut(name, "{")
+		if typed[fam] == "" { // a histogram's _bucket, _sum, _count; a summary's _sum, _count
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				if base, ok := strings.CutSuffix(fam, suffix); ok && (typed[base] == "histogram" || typed[base] == "summary") {
+					fam = base
+				}
+			}
+		}
+		if typed[fam] == "" {
+			t.Errorf("series %s has no # TYPE", name)
+		}
+		if fam != family {
+			if done[fam] {
+				t.Errorf("family %s is split", fam)
+			}
+			done[family], family = true, fam
+		}
+	}
+	return series
 }
 
 func TestMetricsFromLoopbackWantALoopbackHost(t *testing.T) {
