@@ -63,7 +63,7 @@ type server struct {
 	setup       *setupToken // nil when the database already had users
 	hooks       hookLimits  // per bot
 	uploading   userGate    // uploads in flight, per user
-	posts       *userRates  // allowance of messages posted over HTTP, per user
+	posts       *userRates  // message allowance per user: sockets and uploads
 	searches    searchSlots // per user, see handleSearch
 	started     time.Time
 	roomGuesses *failureLimiter // unavailable room names tried, per user; see handleCreateRoom

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 )
 
 // maxClientIDLen bounds the client's idempotency key.
@@ -43,12 +42,10 @@ type conn struct {
 	firstTime  bool // the user had never connected before
 	maxBody    int
 
-	// limiter counts this socket's messages; readPump makes it at the first
-	// send, so a socket that only listens carries none.
-	limiter  *rate.Limiter
-	msgRate  rate.Limit
-	msgBurst int
-	readDone chan struct{} // closed when readPump returns
+	// allowance is the user's message allowance, shared by every socket
+	// of theirs and their uploads (see userRates).
+	allowance *userRates
+	readDone  chan struct{} // closed when readPump returns
 
 	q sendQueue // what waits to be written; see sendq.go
 }
@@ -117,8 +114,7 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 		sessionKey: sess.Key,
 		firstTime:  firstTime,
 		maxBody:    s.cfg.MaxBody,
-		msgRate:    s.cfg.MsgRate,
-		msgBurst:   s.cfg.MsgBurst,
+		allowance:  s.posts,
 		readDone:   make(chan struct{}),
 	}
 	c.q.writing = true // by this goroutine, for the hello
@@ -130,9 +126,13 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c.write(false) // the 101 and the hello, in one write, from here
 	// A logout that ran between authenticate and join missed this socket;
-	// it must not outlive its session.
-	if !s.st.sessionExists(sess.Key) {
+	// it must not outlive its session. A change of rights in that window
+	// missed it too: its hello may say the old ones, so it reconnects.
+	switch _, now, err := s.st.getSessionAndUser(sess.Key); {
+	case err != nil:
 		s.hub.closeSessions(sess.Key)
+	case now.Admin != c.admin:
+		s.hub.rightsChanged(u.Name)
 	}
 	// A fresh goroutine, not this handler's: net/http grew this stack to
 	// parse the request, and an idle connection would keep it.
@@ -207,16 +207,13 @@ func (c *conn) handle(data []byte) {
 		c.reply(newErrorFrame(e.code, e.msg, e.clientID))
 		return
 	}
-	// Counted after validation: a malformed frame stores nothing either, and
-	// is answered without eating the sender's allowance.
-	if c.limiter == nil {
-		c.limiter = rate.NewLimiter(c.msgRate, c.msgBurst)
-	}
 	if f.Type == "typing" {
 		c.hub.typing(c, f.Room) // never stored; the hub throttles it
 		return
 	}
-	if !c.limiter.Allow() {
+	// Counted after validation: a malformed frame stores nothing either, and
+	// is answered without eating the sender's allowance.
+	if !c.allowance.allow(c.user) {
 		c.reply(newErrorFrame("rate_limited", "slow down: too many messages", f.ClientID))
 		return
 	}

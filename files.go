@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/time/rate"
@@ -51,7 +52,7 @@ const sniffLen = 512
 // file's bytes at once (see putFile).
 func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	// The server's ReadTimeout is too short for a file on a slow link.
-	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout)); err != nil {
+	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout(s.cfg.MaxUpload))); err != nil {
 		slog.Warn("extend an upload's read deadline", "err", err)
 	}
 	rm, ok := s.visibleRoom(w, r.PathValue("room"), u)
@@ -209,8 +210,9 @@ func (g *userGate) acquire(user string, max int) (release func(), ok bool) {
 	}, true
 }
 
-// userRates is a message allowance per user for messages posted over HTTP
-// (uploads), with the rate and burst a socket has for its own messages.
+// userRates is the message allowance per user: every socket of theirs and
+// every upload spend from the same bucket, so more tabs or a burst of
+// uploads add no allowance.
 // Full buckets are forgotten by prune, so the map holds only recent
 // senders. Safe for concurrent use.
 type userRates struct {
@@ -262,7 +264,7 @@ func sniffType(data []byte) string {
 // make "invoice\u202egnp.exe" look like "invoiceexe.png".
 func cleanFileName(name string) string {
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' || r == '"' || hiddenInName(r) {
+		if r == '/' || r == '\\' || r == '"' || hiddenInName(r) {
 			return -1
 		}
 		return r
@@ -276,18 +278,12 @@ func cleanFileName(name string) string {
 	return truncate(name, maxFileName)
 }
 
-// hiddenInName reports whether r is a bidirectional control (U+061C,
-// U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) or a zero-width character
-// (U+200B–U+200D, U+2060, U+FEFF): invisible, yet able to change how a
-// name reads.
+// hiddenInName reports whether r is invisible yet able to change how a
+// name reads: a control character, or a format character (Unicode Cf:
+// bidirectional controls such as U+202E, zero-width characters, soft
+// hyphens, tag characters) or a line or paragraph separator (Zl, Zp).
 func hiddenInName(r rune) bool {
-	switch {
-	case r == 0x061c, r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
-	case r >= 0x200b && r <= 0x200d, r == 0x2060, r == 0xfeff:
-		return true
-	}
-	return false
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // handleFile serves a file to those who may see its room.

@@ -124,6 +124,8 @@ func TestCleanFileName(t *testing.T) {
 		"l\u200eo\u200fo\u061ck":                                    "look",
 		"z\u200bw\u200cj\u200d\u2060\ufeff.txt":                     "zwj.txt",
 		"\u202e":                                                    "file",
+		"soft\u00adhy\u2028ph\u2029en\U000E0041\u180e.txt":          "softhyphen.txt", // Cf, Zl, Zp
+		"c1\u0085control":                                           "c1control",
 		"café 📷.jpg":                                                "café 📷.jpg",
 	} {
 		if got := cleanFileName(in); got != want {
@@ -184,6 +186,17 @@ func TestServedFileNameIsCleaned(t *testing.T) {
 	resp.Body.Close()
 	if got, want := resp.Header.Get("Content-Disposition"), "attachment; filename*=UTF-8''invoicegnp.exe"; got != want {
 		t.Errorf("Content-Disposition = %q, want %q", got, want)
+	}
+	// So does history: a message stored with such a name before shows it
+	// cleaned.
+	a.Name = "invoice\u202egnp.exe"
+	if err := ts.store().appendMessages([]*appendRequest{{Msg: message{Room: "general", User: "ann", Body: "bill", File: &a}}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var page struct{ Messages []message }
+	ann.do("GET", "/api/rooms/general/messages", nil, &page)
+	if len(page.Messages) != 1 || page.Messages[0].File == nil || page.Messages[0].File.Name != "invoicegnp.exe" {
+		t.Errorf("history shows %+v, want the file named invoicegnp.exe", page.Messages)
 	}
 }
 
@@ -399,5 +412,28 @@ func TestUploadsSpendMessageAllowance(t *testing.T) {
 	}
 	if status, _ := upload(t, bob, "general", "bob.png", tinyPNG); status != http.StatusCreated {
 		t.Errorf("bob's allowance is his own: %d", status)
+	}
+}
+
+// Sockets and uploads spend one allowance per user: messages sent on two
+// tabs use it up, and the upload after them is refused; more tabs give
+// no more.
+func TestSocketsAndUploadsShareOneAllowance(t *testing.T) {
+	const burst = 4
+	ts := newTestServer(t, func(c *config) { c.MsgRate, c.MsgBurst = rate.Every(time.Hour), burst })
+	ann := ts.loggedIn("ann")
+	tab1, tab2 := ann.dial(), ann.dial()
+	for i := range burst / 2 {
+		tab1.say("general", "one", fmt.Sprint("a", i))
+		tab1.ack(fmt.Sprint("a", i))
+		tab2.say("general", "two", fmt.Sprint("b", i))
+		tab2.ack(fmt.Sprint("b", i))
+	}
+	tab2.say("general", "over", "b-over")
+	if f := tab2.expect(func(f wireFrame) bool { return f.ClientID == "b-over" }); f.Code != "rate_limited" {
+		t.Errorf("a second tab's send past the user's burst: %+v, want rate_limited", f)
+	}
+	if status, _ := upload(t, ann, "general", "late.png", tinyPNG); status != http.StatusTooManyRequests {
+		t.Errorf("an upload after the sockets spent the allowance: %d, want 429", status)
 	}
 }

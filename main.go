@@ -40,9 +40,13 @@ const shutdownTimeout = 4 * time.Second
 // readHeaderTimeout bounds a request's headers on every server.
 const readHeaderTimeout = 10 * time.Second
 
-// uploadReadTimeout replaces ReadTimeout for an upload's body: generous
-// (25 MB at 42 KB/s), but a trickling upload still ends.
-const uploadReadTimeout = 10 * time.Minute
+// uploadReadTimeout replaces ReadTimeout for an upload's body: at least
+// 10 minutes, and long enough for the largest allowed file at 32 KB/s (a
+// poor uplink), so a raised -max-upload still fits; a trickling upload
+// still ends, since the body is capped at the limit.
+func uploadReadTimeout(maxUpload int64) time.Duration {
+	return max(10*time.Minute, time.Duration(maxUpload/(32<<10))*time.Second)
+}
 
 // config holds everything a server needs that a person may choose.
 type config struct {
@@ -162,8 +166,8 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often expired sessions are deleted")
 	fs.IntVar(&cfg.MaxBody, "max-message", cfg.MaxBody, "largest message body in bytes")
 	fs.Int64Var(&cfg.MaxUpload, "max-upload", cfg.MaxUpload, "largest uploaded file in bytes")
-	msgRate := fs.Float64("msg-rate", float64(cfg.MsgRate), "messages per second per connection after the burst")
-	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a connection may send at once")
+	msgRate := fs.Float64("msg-rate", float64(cfg.MsgRate), "messages per second per user (all sockets and uploads) after the burst")
+	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a user may send at once (all sockets and uploads)")
 	trustProxy := fs.String("trust-proxy", envOr("HEARTH_TRUST_PROXY", ""), "reverse proxies whose X-Forwarded-For/Proto count: addresses or CIDR prefixes, comma separated")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "let anyone read /metrics (by default: loopback and admins)")
 	fs.BoolVar(&cfg.MDNS, "mdns", cfg.MDNS, "announce the server on the LAN as hearth.local (mDNS/DNS-SD)")
@@ -324,6 +328,7 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 			}
 			srv.logins.prune()
 			srv.posts.prune()
+			srv.roomGuesses.prune()
 		})
 	}()
 	scheme := "http"

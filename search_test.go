@@ -8,9 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWords(t *testing.T) {
@@ -36,7 +38,14 @@ func TestSearch(t *testing.T) {
 	say := func(room, body string) wireFrame {
 		cid := fmt.Sprint("c-", room, body)
 		sa.say(room, body, cid)
-		return sa.ack(cid)
+		f := sa.ack(cid)
+		// Results are ordered by time at millisecond precision; messages of
+		// two rooms in one millisecond have no order between them, so each
+		// message here gets a millisecond of its own.
+		for !time.Now().UTC().Truncate(time.Millisecond).After(f.TS) {
+			runtime.Gosched()
+		}
+		return f
 	}
 	say("general", "The washing machine is done")
 	say("general", "Who took the car keys?")
@@ -158,5 +167,30 @@ func TestSearchesPerUserAreBounded(t *testing.T) {
 	defer slots.mu.Unlock()
 	if len(slots.busy) != 0 {
 		t.Errorf("slots left behind: %v", slots.busy)
+	}
+}
+
+// A search walks its rarest word's postings and decodes at most
+// searchExamineMax messages, so a common long word chosen by the searcher
+// cannot make it read the whole history, and the rare word still finds
+// its old message.
+func TestSearchWalksTheRarestWordWithinABound(t *testing.T) {
+	defer func(old int) { searchExamineMax = old }(searchExamineMax)
+	searchExamineMax = 5
+	st := newTestStore(t)
+	reqs := []*appendRequest{{Msg: message{Room: "general", User: "ann", Body: "commonplace zebra"}}}
+	for range 20 {
+		reqs = append(reqs, &appendRequest{Msg: message{Room: "general", User: "ann", Body: "commonplace chatter"}})
+	}
+	if err := st.appendMessages(reqs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	all := func(string) bool { return true }
+	got, err := st.search([]string{"commonplace", "zebra"}, all, 50)
+	if err != nil || len(got) != 1 || got[0].Body != "commonplace zebra" {
+		t.Errorf("search commonplace zebra = %v, %v; want the one old message (found through zebra)", got, err)
+	}
+	if got, _ := st.search([]string{"commonplace"}, all, 50); len(got) != searchExamineMax {
+		t.Errorf("a word in 21 messages found %d, want the newest %d (the bound)", len(got), searchExamineMax)
 	}
 }

@@ -639,17 +639,6 @@ func (st *store) getSessionAndUser(key string) (session, user, error) {
 	return s, u, nil
 }
 
-// sessionExists reports whether a session is stored under key, without
-// decoding it.
-func (st *store) sessionExists(key string) bool {
-	var ok bool
-	st.db.View(func(tx *bbolt.Tx) error {
-		ok = tx.Bucket(bucketSessions).Get([]byte(key)) != nil
-		return nil
-	})
-	return ok
-}
-
 // deleteSession removes the session stored under key. It returns
 // errSessionNotFound if there was none.
 func (st *store) deleteSession(key string) error {
@@ -1220,6 +1209,9 @@ func decodeMessage(roomName string, k, v []byte) (message, error) {
 	if err := json.Unmarshal(v, &sm); err != nil {
 		return message{}, fmt.Errorf("message %d in %q: %w", binary.BigEndian.Uint64(k), roomName, err)
 	}
+	if sm.File != nil { // names stored before they were cleaned on upload
+		sm.File.Name = cleanFileName(sm.File.Name)
+	}
 	return message{
 		Type: "message", Room: roomName, ID: binary.BigEndian.Uint64(k), Rev: sm.Rev, User: sm.User, Body: sm.Body,
 		TS: sm.TS, ClientID: sm.ClientID, Edited: sm.Edited, Deleted: sm.Deleted, Reactions: sm.Reactions, Bot: sm.Bot,
@@ -1332,15 +1324,25 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	// Walk the postings of the longest term, likely the rarest, and check
-	// the others in each message found.
-	driver := slices.MaxFunc(terms, func(a, b string) int { return len(a) - len(b) })
 	var out []message
 	err := st.db.View(func(tx *bbolt.Tx) error {
+		// Walk the postings of the rarest term, and check the others in each
+		// message found. Counting costs key steps only; decoding messages is
+		// what is capped (searchExamineMax), so a common word chosen by the
+		// searcher cannot make one search read the whole history.
+		index := tx.Bucket(bucketWords)
+		driver, fewest := "", 0
+		for _, t := range terms {
+			if n := countPostings(index, t, searchExamineMax); driver == "" || n < fewest {
+				driver, fewest = t, n
+			}
+		}
 		msgs := tx.Bucket(bucketMessages)
 		prefix := append([]byte(driver), 0)
-		c := tx.Bucket(bucketWords).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Next() {
+		c := index.Cursor()
+		examined := 0
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit && examined < searchExamineMax; k, _ = c.Next() {
+			examined++
 			rest := k[len(prefix):]
 			if len(rest) < 16 {
 				continue
@@ -1368,6 +1370,22 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 		return nil
 	})
 	return out, err
+}
+
+// searchExamineMax bounds the messages one search decodes, and how far it
+// counts a term's postings to find the rarest. A search for words in more
+// messages than that finds matches among the newest of them only.
+var searchExamineMax = 20_000
+
+// countPostings counts the index entries of term, stopping at max.
+func countPostings(words *bbolt.Bucket, term string, max int) int {
+	prefix := append([]byte(term), 0)
+	n := 0
+	c := words.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && n < max; k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // --- files ---
