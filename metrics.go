@@ -55,12 +55,15 @@ func newRegistry(h *hub, st *store, cm *committer) *metrics.Set {
 
 // handleMetrics serves the registry to loopback clients that name loopback
 // in their Host header and to admins, or to anyone with -metrics-public. A
-// loopback client with another Host (a rebinding page, a local reverse
-// proxy) must be an admin.
+// loopback client with another Host (a rebinding page) must be an admin,
+// and so must one that forwards for someone else: a local reverse proxy
+// not listed in -trust-proxy often sends a loopback Host of its own
+// (nginx's default), so its forwarding headers are what give it away.
 func (s *server) handleMetrics(reg *metrics.Set) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ip := net.ParseIP(clientAddr(r))
-		if local := ip != nil && ip.IsLoopback() && loopbackHost(r.Host); !s.cfg.MetricsPublic && !local {
+		local := ip != nil && ip.IsLoopback() && loopbackHost(r.Host) && !forwardedByUntrusted(r, s.cfg.TrustProxy)
+		if !s.cfg.MetricsPublic && !local {
 			if _, u, ok := s.authenticate(w, r); !ok {
 				return
 			} else if !u.Admin {
@@ -94,6 +97,21 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // names this machine's loopback: "localhost" or a loopback address, with or
 // without a port. DNS rebinding cannot produce one: the browser sends the
 // rebinding page's own domain.
+// forwardedByUntrusted reports whether r carries forwarding headers that
+// no trusted proxy has already accounted for: with -trust-proxy, a listed
+// proxy's request already has the client's address (see forwarded).
+func forwardedByUntrusted(r *http.Request, trusted trustedProxies) bool {
+	if len(trusted) > 0 {
+		return false
+	}
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func loopbackHost(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {

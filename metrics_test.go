@@ -170,12 +170,15 @@ func TestMetricsFromLoopbackWantALoopbackHost(t *testing.T) {
 	mum := ts.newClient()
 	mum.do("POST", "/api/login", map[string]string{"username": "mum", "password": "password-mum"}, nil)
 	_, port, _ := strings.Cut(ts.addr, ":")
-	get := func(host, cookie string) int {
+	get := func(host, cookie string, header ...string) int {
 		t.Helper()
 		req, _ := http.NewRequest("GET", ts.URL+"/metrics", nil)
 		req.Host = host
 		if cookie != "" {
 			req.Header.Set("Cookie", cookie)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -203,6 +206,14 @@ func TestMetricsFromLoopbackWantALoopbackHost(t *testing.T) {
 	} {
 		if got := get(tc.host, tc.cookie); got != tc.want {
 			t.Errorf("Host %q: status = %d, want %d", tc.host, got, tc.want)
+		}
+	}
+	// A local reverse proxy not listed in -trust-proxy, sending its own
+	// loopback Host (nginx's default) and the client in a forwarding
+	// header, does not make the LAN local.
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if got := get("127.0.0.1:"+port, "", h, "192.168.1.20"); got != http.StatusUnauthorized {
+			t.Errorf("loopback Host forwarded for someone else (%s): status = %d, want 401", h, got)
 		}
 	}
 }
