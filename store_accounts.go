@@ -1,0 +1,521 @@
+// store_accounts.go owns the stored accounts: users, sessions, invites and
+// password resets, and the cache of decoded sessions and users that the
+// socket handshake reads (emptied by every account write).
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// user is a stored account.
+type user struct {
+	Name    string    `json:"name"`
+	Hash    []byte    `json:"hash"` // bcrypt hash of the password
+	Admin   bool      `json:"admin"`
+	Created time.Time `json:"created"`
+	// FirstConnected is when the user first opened a socket; zero until then.
+	// It decides between the "joined" and "back" presence events.
+	FirstConnected time.Time `json:"first_connected,omitzero"`
+	// TrustedAddrs are the addresses the user last logged in from, newest
+	// first: guesses from elsewhere cannot lock them out from these.
+	TrustedAddrs []string `json:"trusted_addrs,omitempty"`
+	// Disabled accounts cannot log in, and their sessions are gone.
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// session is the server-side record behind a session cookie. The cookie holds
+// the random id; the store keys the record by the id's SHA-256 (Key), so a
+// copy of the database does not hand out live cookies.
+type session struct {
+	Key        string    `json:"key"`
+	User       string    `json:"user"`
+	Created    time.Time `json:"created"`
+	LastSeen   time.Time `json:"last_seen"`
+	Expires    time.Time `json:"expires"`
+	UserAgent  string    `json:"user_agent"`
+	RemoteAddr string    `json:"remote_addr"`
+}
+
+// invite lets people create accounts through /join?code=….
+type invite struct {
+	Code      string    `json:"code"`
+	CreatedBy string    `json:"created_by"`
+	Created   time.Time `json:"created"`
+	Expires   time.Time `json:"expires"`
+	MaxUses   int       `json:"max_uses"`
+	Uses      int       `json:"uses"`
+}
+
+// usable reports whether the invite can still create an account at now.
+func (inv invite) usable(now time.Time) bool {
+	return now.Before(inv.Expires) && inv.Uses < inv.MaxUses
+}
+
+// accountCache holds decoded records. gen counts invalidations, so a reader
+// that loaded a record before a write committed cannot put it back after.
+type accountCache struct {
+	mu       sync.Mutex
+	gen      uint64
+	sessions map[string]session
+	users    map[string]user
+}
+
+// updateAccounts runs fn in a write transaction that changes sessions or
+// users, and empties the cache once it has committed.
+func (st *store) updateAccounts(fn func(*bbolt.Tx) error) error {
+	err := st.db.Update(fn)
+	st.accounts.mu.Lock()
+	st.accounts.gen++
+	clear(st.accounts.sessions)
+	clear(st.accounts.users)
+	st.accounts.mu.Unlock()
+	return err
+}
+
+// createUser stores a new user. It returns errUserExists if the name is taken.
+func (st *store) createUser(u user) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error { return createUserTx(tx, u) })
+}
+
+func createUserTx(tx *bbolt.Tx, u user) error {
+	b := tx.Bucket(bucketUsers)
+	if b.Get([]byte(u.Name)) != nil || botNamedTx(tx, u.Name, true) {
+		return errUserExists
+	}
+	return putJSON(b, []byte(u.Name), u)
+}
+
+// createFirstAdmin stores u as an admin, but only if no user exists yet. It
+// returns errSetupDone otherwise.
+func (st *store) createFirstAdmin(u user) error {
+	u.Admin = true
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
+		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
+			return errSetupDone
+		}
+		return createUserTx(tx, u)
+	})
+}
+
+// getUser returns the named user, or errUserNotFound.
+func (st *store) getUser(name string) (user, error) {
+	return readJSON[user](st, bucketUsers, name, errUserNotFound)
+}
+
+// updateUser applies fn to the stored user and saves the result, atomically.
+// It returns errUserNotFound if there is no such user.
+func (st *store) updateUser(name string, fn func(*user)) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		var u user
+		if err := getJSON(b, []byte(name), &u, errUserNotFound); err != nil {
+			return err
+		}
+		fn(&u)
+		return putJSON(b, []byte(name), u)
+	})
+}
+
+// listUsers returns every user in name order.
+func (st *store) listUsers() ([]user, error) {
+	return listJSON[user](st, bucketUsers, "user")
+}
+
+// hasUsers reports whether any account exists.
+func (st *store) hasUsers() (bool, error) {
+	var any bool
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		k, _ := tx.Bucket(bucketUsers).Cursor().First()
+		any = k != nil
+		return nil
+	})
+	return any, err
+}
+
+// putSession stores (or replaces) a session record.
+func (st *store) putSession(s session) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
+		return putJSON(tx.Bucket(bucketSessions), []byte(s.Key), s)
+	})
+}
+
+// getSession returns the session stored under key, or errSessionNotFound. It
+// does not check expiry.
+func (st *store) getSession(key string) (session, error) {
+	return readJSON[session](st, bucketSessions, key, errSessionNotFound)
+}
+
+// getSessionAndUser returns the session stored under key and its user:
+// errSessionNotFound or errUserNotFound if either is missing. It does not
+// check expiry. Records come from the cache when they are there.
+func (st *store) getSessionAndUser(key string) (session, user, error) {
+	c := &st.accounts
+	c.mu.Lock()
+	s, okS := c.sessions[key]
+	u, okU := c.users[s.User]
+	gen := c.gen
+	c.mu.Unlock()
+	if okS && okU {
+		return s, u, nil
+	}
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketSessions), []byte(key), &s, errSessionNotFound); err != nil {
+			return err
+		}
+		return getJSON(tx.Bucket(bucketUsers), []byte(s.User), &u, errUserNotFound)
+	})
+	if err != nil {
+		return session{}, user{}, err
+	}
+	c.mu.Lock()
+	if c.gen == gen { // no write committed since we looked
+		if c.sessions == nil {
+			c.sessions, c.users = make(map[string]session), make(map[string]user)
+		}
+		c.sessions[key], c.users[u.Name] = s, u
+	}
+	c.mu.Unlock()
+	return s, u, nil
+}
+
+// deleteSession removes the session stored under key. It returns
+// errSessionNotFound if there was none.
+func (st *store) deleteSession(key string) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSessions)
+		if b.Get([]byte(key)) == nil {
+			return errSessionNotFound
+		}
+		return b.Delete([]byte(key))
+	})
+}
+
+// listSessions returns the sessions of one user, most recently seen first.
+func (st *store) listSessions(name string) ([]session, error) {
+	var out []session
+	err := st.forEachSession(func(s session) error {
+		if s.User == name {
+			out = append(out, s)
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].LastSeen.After(out[j].LastSeen) })
+	return out, err
+}
+
+// touchSession moves the session's last-seen time to now, its expiry to
+// now+lifetime and its address to addr, and returns the result. It returns
+// errSessionNotFound if the session was deleted meanwhile: a logout must
+// never be undone by a request that read the session before it.
+func (st *store) touchSession(key string, now time.Time, lifetime time.Duration, addr string) (session, error) {
+	var s session
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSessions)
+		if err := getJSON(b, []byte(key), &s, errSessionNotFound); err != nil {
+			return err
+		}
+		s.LastSeen, s.Expires = now, now.Add(lifetime)
+		if addr != "" {
+			s.RemoteAddr = addr
+		}
+		return putJSON(b, []byte(key), s)
+	})
+	return s, err
+}
+
+// extendSessions moves the last-seen time of the sessions under keys to now
+// and their expiry to now+lifetime. It returns the keys that no longer
+// exist.
+func (st *store) extendSessions(keys []string, now time.Time, lifetime time.Duration) (missing []string, err error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	err = st.updateAccounts(func(tx *bbolt.Tx) error {
+		missing = missing[:0]
+		b := tx.Bucket(bucketSessions)
+		for _, k := range keys {
+			var s session
+			if err := getJSON(b, []byte(k), &s, errSessionNotFound); err != nil {
+				if errors.Is(err, errSessionNotFound) {
+					missing = append(missing, k)
+					continue
+				}
+				return err
+			}
+			s.LastSeen, s.Expires = now, now.Add(lifetime)
+			if err := putJSON(b, []byte(k), s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return missing, err
+}
+
+// deleteExpiredSessions removes every session whose expiry is not after now
+// and returns their keys.
+func (st *store) deleteExpiredSessions(now time.Time) ([]string, error) {
+	var expired []string
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
+		expired = expired[:0] // Update may not retry, but keep fn idempotent.
+		b := tx.Bucket(bucketSessions)
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; {
+			var s session
+			if err := json.Unmarshal(v, &s); err != nil || !now.Before(s.Expires) {
+				expired = append(expired, string(k))
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				k, v = c.Seek(k) // Delete leaves the cursor before the next key.
+				continue
+			}
+			k, v = c.Next()
+		}
+		return nil
+	})
+	return expired, err
+}
+
+func (st *store) forEachSession(fn func(session) error) error {
+	return st.db.View(func(tx *bbolt.Tx) error {
+		return forEachJSON(tx.Bucket(bucketSessions), "session", func(_ []byte, s session) error { return fn(s) })
+	})
+}
+
+// putInvite stores an invite.
+func (st *store) putInvite(inv invite) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		return putJSON(tx.Bucket(bucketInvites), []byte(inv.Code), inv)
+	})
+}
+
+// getInvite returns the invite with code, or errInviteInvalid.
+func (st *store) getInvite(code string) (invite, error) {
+	return readJSON[invite](st, bucketInvites, code, errInviteInvalid)
+}
+
+// listInvites returns every stored invite, newest first.
+func (st *store) listInvites() ([]invite, error) {
+	out, err := listJSON[invite](st, bucketInvites, "invite")
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
+	return out, err
+}
+
+// deleteInvite removes an invite; deleting a missing one is not an error.
+func (st *store) deleteInvite(code string) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketInvites).Delete([]byte(code))
+	})
+}
+
+// redeemInvite creates u through the invite with code and counts the use, in
+// one transaction. It returns errInviteInvalid if the invite cannot be used at
+// now, and errUserExists if the name is taken (the use is not counted).
+func (st *store) redeemInvite(code string, u user, now time.Time) error {
+	return st.updateAccounts(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketInvites)
+		var inv invite
+		if err := getJSON(b, []byte(code), &inv, errInviteInvalid); err != nil {
+			return err
+		}
+		if !inv.usable(now) {
+			return errInviteInvalid
+		}
+		if err := createUserTx(tx, u); err != nil {
+			return err
+		}
+		inv.Uses++
+		return putJSON(b, []byte(code), inv)
+	})
+}
+
+// setUserFlags changes a user's admin and disabled flags. Disabling deletes
+// every session of theirs, in the same transaction; the keys are returned
+// so their sockets can be closed.
+func (st *store) setUserFlags(name string, admin, disabled bool) (u user, ended []string, err error) {
+	err = st.updateAccounts(func(tx *bbolt.Tx) error {
+		ended = ended[:0]
+		b := tx.Bucket(bucketUsers)
+		if err := getJSON(b, []byte(name), &u, errUserNotFound); err != nil {
+			return err
+		}
+		u.Admin, u.Disabled = admin, disabled
+		if err := putJSON(b, []byte(name), u); err != nil {
+			return err
+		}
+		if !disabled {
+			return nil
+		}
+		if err := deleteUserResetsTx(tx, name); err != nil {
+			return err
+		}
+		var err error
+		ended, err = deleteUserSessionsTx(tx, name)
+		return err
+	})
+	return u, ended, err
+}
+
+// setPassword changes a user's password hash and, in the same transaction,
+// ends every session of theirs and voids their reset links, as a reset
+// does: whoever knew the old password is out. The ended session keys are
+// returned so a running server can close their sockets.
+func (st *store) setPassword(name string, hash []byte) (ended []string, err error) {
+	err = st.updateAccounts(func(tx *bbolt.Tx) error {
+		ended = ended[:0]
+		b := tx.Bucket(bucketUsers)
+		var u user
+		if err := getJSON(b, []byte(name), &u, errUserNotFound); err != nil {
+			return err
+		}
+		u.Hash = hash
+		if err := putJSON(b, []byte(name), u); err != nil {
+			return err
+		}
+		if err := deleteUserResetsTx(tx, name); err != nil {
+			return err
+		}
+		var err error
+		ended, err = deleteUserSessionsTx(tx, name)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: set password of %q: %w", name, err)
+	}
+	return ended, nil
+}
+
+// deleteUserResetsTx voids every reset link of a user.
+func deleteUserResetsTx(tx *bbolt.Tx, name string) error {
+	b := tx.Bucket(bucketResets)
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var r passwordReset
+		if json.Unmarshal(v, &r) == nil && r.User == name {
+			keys = append(keys, slices.Clone(k))
+		}
+		return nil
+	})
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// isAdminTx reports whether name is an enabled admin as of tx.
+func isAdminTx(tx *bbolt.Tx, name string) bool {
+	var u user
+	return getJSON(tx.Bucket(bucketUsers), []byte(name), &u, errUserNotFound) == nil && u.Admin && !u.Disabled
+}
+
+func deleteUserSessionsTx(tx *bbolt.Tx, name string) ([]string, error) {
+	var keys []string
+	b := tx.Bucket(bucketSessions)
+	err := b.ForEach(func(k, v []byte) error {
+		var s session
+		if json.Unmarshal(v, &s) == nil && s.User == name {
+			keys = append(keys, string(k))
+		}
+		return nil
+	})
+	for _, k := range keys {
+		if err := b.Delete([]byte(k)); err != nil {
+			return nil, err
+		}
+	}
+	return keys, err
+}
+
+// passwordReset lets one person set a new password once, before Expires.
+type passwordReset struct {
+	User    string    `json:"user"`
+	Expires time.Time `json:"expires"`
+}
+
+// putReset stores a reset under the hash of its token. It replaces any
+// earlier link of the same user, so at most one is live; a disabled account
+// gets none (errUserDisabled), and errUserNotFound if there is no such user.
+func (st *store) putReset(tokenHash string, r passwordReset) error {
+	return st.db.Update(func(tx *bbolt.Tx) error {
+		var u user
+		if err := getJSON(tx.Bucket(bucketUsers), []byte(r.User), &u, errUserNotFound); err != nil {
+			return err
+		}
+		if u.Disabled {
+			return errUserDisabled
+		}
+		if err := deleteUserResetsTx(tx, r.User); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bucketResets), []byte(tokenHash), r)
+	})
+}
+
+// resetUser returns the user a live reset is for, or errResetInvalid; a
+// reset of an account disabled since is not live.
+func (st *store) resetUser(tokenHash string, now time.Time) (string, error) {
+	var r passwordReset
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketResets), []byte(tokenHash), &r, errResetInvalid); err != nil {
+			return err
+		}
+		var u user
+		if err := getJSON(tx.Bucket(bucketUsers), []byte(r.User), &u, errResetInvalid); err != nil {
+			return err
+		}
+		if u.Disabled || !now.Before(r.Expires) {
+			return errResetInvalid
+		}
+		return nil
+	})
+	return r.User, err
+}
+
+// useReset sets a new password through a reset, once: the reset and every
+// session of the user are deleted in the same transaction (their keys are
+// returned, to close their sockets).
+func (st *store) useReset(tokenHash string, hash []byte, now time.Time) (name string, ended []string, err error) {
+	err = st.updateAccounts(func(tx *bbolt.Tx) error {
+		ended = ended[:0]
+		rb := tx.Bucket(bucketResets)
+		var r passwordReset
+		if err := getJSON(rb, []byte(tokenHash), &r, errResetInvalid); err != nil {
+			return err
+		}
+		if !now.Before(r.Expires) {
+			return errResetInvalid
+		}
+		if err := rb.Delete([]byte(tokenHash)); err != nil {
+			return err
+		}
+		ub := tx.Bucket(bucketUsers)
+		var u user
+		if err := getJSON(ub, []byte(r.User), &u, errUserNotFound); err != nil {
+			return err
+		}
+		if u.Disabled { // disabling voids links; this guards any left behind
+			return errResetInvalid
+		}
+		u.Hash = hash
+		if err := putJSON(ub, []byte(r.User), u); err != nil {
+			return err
+		}
+		name = r.User
+		var err error
+		ended, err = deleteUserSessionsTx(tx, r.User)
+		return err
+	})
+	return name, ended, err
+}

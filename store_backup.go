@@ -1,0 +1,86 @@
+// store_backup.go owns copies of the database: the hot backup written in
+// one read transaction, checking a backup before it is restored, and
+// compaction.
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"go.etcd.io/bbolt"
+)
+
+// writeBackup writes a consistent copy of the database to w, from one read
+// transaction: writers go on meanwhile. It returns the bytes written.
+func (st *store) writeBackup(w io.Writer) (int64, error) {
+	var n int64
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// backupSize is the size a backup will have.
+func (st *store) backupSize() int64 {
+	var n int64
+	st.db.View(func(tx *bbolt.Tx) error { n = tx.Size(); return nil })
+	return n
+}
+
+// checkBackup opens the file at path read-only and checks it is a sound
+// Hearth database: every page consistent (bbolt's own check) and every
+// bucket of Hearth's there. It writes nothing.
+func checkBackup(path string) (err error) {
+	db, err := openDB(path, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("check %s: %w (%v)", path, errDatabaseCorrupt, r)
+		}
+	}()
+	return db.View(func(tx *bbolt.Tx) error {
+		for err := range tx.Check() {
+			return fmt.Errorf("check %s: %w: %v", path, errDatabaseCorrupt, err)
+		}
+		for _, name := range [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketRooms, bucketMessages} {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("check %s: %w: no %s bucket", path, errDatabaseCorrupt, name)
+			}
+		}
+		return nil
+	})
+}
+
+// compactDB copies the database at src into a new file at dst, leaving out
+// the free pages bbolt keeps after deletes.
+func compactDB(src, dst string) error {
+	from, err := openDB(src, true)
+	if err != nil {
+		return err
+	}
+	defer from.Close()
+	to, err := bbolt.Open(dst, 0o600, &bbolt.Options{Timeout: openTimeout})
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", dst, err)
+	}
+	if err := bbolt.Compact(to, from, 64<<20); err != nil {
+		to.Close()
+		return fmt.Errorf("store: compact %s: %w", src, err)
+	}
+	return to.Close()
+}
+
+// dbSize is the size of the database file.
+func (st *store) dbSize() int64 {
+	var n int64
+	st.db.View(func(tx *bbolt.Tx) error { n = tx.Size(); return nil })
+	return n
+}

@@ -1,0 +1,552 @@
+// store_messages.go owns message history: appending and changing messages
+// in group commits, history pages and catch-up by rev, mentions, read
+// markers and unread counts, and retention's pruning.
+
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// message is one stored chat message. Its JSON form is the wire form of the
+// "message" and "update" frames and of the history API.
+type message struct {
+	Type      string              `json:"type"` // "message", or "update" for a change
+	Room      string              `json:"room"`
+	ID        uint64              `json:"id"`
+	Rev       uint64              `json:"rev"` // the room's rev of this message's latest change
+	User      string              `json:"user"`
+	Body      string              `json:"body"`
+	TS        time.Time           `json:"ts"`
+	ClientID  string              `json:"client_id,omitempty"`
+	Edited    time.Time           `json:"edited,omitzero"`
+	Deleted   bool                `json:"deleted,omitempty"`
+	Reactions map[string][]string `json:"reactions,omitempty"` // emoji → users, in order of reacting
+	Bot       bool                `json:"bot,omitempty"`       // posted by a webhook
+	Mentions  []string            `json:"mentions,omitempty"`  // users named with @, who exist
+	File      *attachment         `json:"file,omitempty"`
+}
+
+// storedMessage is the value kept in bbolt; room and id live in the bucket
+// name and key.
+type storedMessage struct {
+	User      string              `json:"u"`
+	Body      string              `json:"b"`
+	TS        time.Time           `json:"t"`
+	ClientID  string              `json:"c,omitempty"`
+	Rev       uint64              `json:"r,omitempty"`
+	Edited    time.Time           `json:"e,omitzero"`
+	Deleted   bool                `json:"d,omitempty"`
+	Reactions map[string][]string `json:"x,omitempty"`
+	Bot       bool                `json:"o,omitempty"`
+	Mentions  []string            `json:"m,omitempty"`
+	File      *attachment         `json:"f,omitempty"`
+}
+
+// changeOp is what an appendRequest does.
+type changeOp uint8
+
+const (
+	opSend   changeOp = iota // a new message
+	opEdit                   // replace the body of one's own message
+	opDelete                 // delete one's own message (an admin: anyone's)
+	opReact                  // toggle one's reaction on a message
+)
+
+// reactionEmoji are the reactions a message can get.
+var reactionEmoji = []string{"👍", "❤️", "😂", "😮", "😢", "🎉"}
+
+// appendRequest is one change waiting to be committed. For opSend the caller
+// fills Msg's Room, User, Body and ClientID; for the others Room, ID, User
+// (and Body to edit). appendMessages leaves in Msg the message as stored.
+type appendRequest struct {
+	Op    changeOp
+	Msg   message
+	Emoji string // opReact
+	// Dup is set when Msg.ClientID was already stored for this user and room:
+	// Msg then holds the stored message and nothing new was written.
+	Dup bool
+	// Err is set when this request alone was refused: errRoomNotFound,
+	// errMessageNotFound, errNotYours.
+	Err error
+	// Bot is set for a webhook's message: it may post to its room without
+	// being a member, and only to the room created at BotRoom (its
+	// identity), not to another room that has since taken the name.
+	Bot     bool
+	BotRoom time.Time
+	// Room is the room as it stood when the request was committed: who may
+	// see the result is decided by it, not by the hub's copy, which a rename
+	// or delete may have changed in between.
+	Room room
+}
+
+// appendMessages applies every request in one transaction, so one fsync
+// commits the whole batch. Within a room, ids and revs are assigned in
+// slice order and increase strictly. A send whose client_id was already
+// stored by the same user in the same room is answered from the store
+// (Dup). A request for a room its user may not see gets errRoomNotFound; a
+// change to a missing or deleted message errMessageNotFound; to someone
+// else's errNotYours. The returned error means nothing at all was
+// committed.
+func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
+	now = now.UTC().Truncate(time.Millisecond)
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		msgs, cids, revs := tx.Bucket(bucketMessages), tx.Bucket(bucketClientIDs), tx.Bucket(bucketRevs)
+		for _, req := range reqs {
+			req.Dup, req.Err, req.Room = false, nil, room{} // Update's fn must be safe to rerun.
+			m := &req.Msg
+			mb, cb, rb := msgs.Bucket([]byte(m.Room)), cids.Bucket([]byte(m.Room)), revs.Bucket([]byte(m.Room))
+			r, ok := st.room(m.Room)
+			if mb == nil || cb == nil || rb == nil || !ok || !(req.Bot || r.visibleTo(m.User)) || (req.Bot && !r.Created.Equal(req.BotRoom)) {
+				req.Err = errRoomNotFound // a non-member learns nothing more
+				continue
+			}
+			req.Room = r
+			if r.Archived && req.Op != opDelete {
+				req.Err = errRoomArchived
+				continue
+			}
+			// All three fill at their end (ids and revs increase;
+			// client_ids mostly start with a time): full pages, half the
+			// file of bbolt's default split at 50%.
+			mb.FillPercent, cb.FillPercent, rb.FillPercent = appendFillPercent, appendFillPercent, appendFillPercent
+			var err error
+			if req.Op == opSend {
+				err = appendTx(tx, mb, cb, rb, req, now)
+			} else {
+				err = changeTx(tx, mb, rb, req, now)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: append %d changes: %w", len(reqs), err)
+	}
+	return nil
+}
+
+// appendTx stores a new message (or finds it stored already, by client_id).
+func appendTx(tx *bbolt.Tx, mb, cb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error {
+	m := &req.Msg
+	var cidKey []byte
+	if m.ClientID != "" {
+		// client_id first: ids that start with a time, as the web
+		// client's do, then land at the end of the index, so a commit
+		// appends to one page instead of rewriting one per sender.
+		cidKey = []byte(m.ClientID + "\x00" + m.User)
+		if idBytes := cb.Get(cidKey); idBytes != nil {
+			stored, err := getMessage(mb, m.Room, binary.BigEndian.Uint64(idBytes))
+			if err != nil {
+				return err
+			}
+			req.Msg, req.Dup = stored, true
+			return nil
+		}
+	}
+	id, err := mb.NextSequence()
+	if err != nil {
+		return err
+	}
+	m.Type, m.ID, m.TS, m.Bot = "message", id, now, req.Bot
+	m.Mentions = mentionsTx(tx, m.Body)
+	if err := putMessage(mb, rb, m); err != nil {
+		return err
+	}
+	if err := indexTx(tx, m, true); err != nil {
+		return err
+	}
+	if cidKey != nil {
+		return cb.Put(cidKey, idKey(id))
+	}
+	return nil
+}
+
+// changeTx edits, deletes or reacts to a stored message.
+func changeTx(tx *bbolt.Tx, mb, rb *bbolt.Bucket, req *appendRequest, now time.Time) error {
+	stored, err := getMessage(mb, req.Msg.Room, req.Msg.ID)
+	if errors.Is(err, errMessageNotFound) || (err == nil && stored.Deleted) {
+		req.Err = errMessageNotFound
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	who := req.Msg.User
+	switch req.Op {
+	case opEdit:
+		if stored.User != who || stored.Bot {
+			req.Err = errNotYours
+			return nil
+		}
+		if err := indexTx(tx, &stored, false); err != nil {
+			return err
+		}
+		stored.Body, stored.Edited = req.Msg.Body, now
+		stored.Mentions = mentionsTx(tx, stored.Body)
+		if err := indexTx(tx, &stored, true); err != nil {
+			return err
+		}
+	case opDelete:
+		// Whether the requester may delete anyone's message is read here, in
+		// the commit, not taken from the socket: rights taken away since it
+		// opened must not linger on it.
+		if (stored.User != who || stored.Bot) && !isAdminTx(tx, who) {
+			req.Err = errNotYours
+			return nil
+		}
+		if err := indexTx(tx, &stored, false); err != nil {
+			return err
+		}
+		if stored.File != nil {
+			idk := idKey(stored.File.ID)
+			if err := tx.Bucket(bucketFiles).Delete(idk); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketBlobs).Delete(idk); err != nil {
+				return err
+			}
+		}
+		stored.Body, stored.Deleted, stored.Reactions, stored.Mentions, stored.File = "", true, nil, nil, nil
+	case opReact:
+		users := stored.Reactions[req.Emoji]
+		if i := slices.Index(users, who); i >= 0 {
+			users = slices.Delete(users, i, i+1)
+		} else {
+			users = append(users, who)
+		}
+		if stored.Reactions == nil {
+			stored.Reactions = map[string][]string{}
+		}
+		stored.Reactions[req.Emoji] = users
+		if len(users) == 0 {
+			delete(stored.Reactions, req.Emoji)
+		}
+	}
+	stored.Type = "update"
+	if err := putMessage(mb, rb, &stored); err != nil {
+		return err
+	}
+	req.Msg = stored
+	return nil
+}
+
+// putMessage gives m the room's next rev and stores it.
+func putMessage(mb, rb *bbolt.Bucket, m *message) error {
+	rev, err := rb.NextSequence()
+	if err != nil {
+		return err
+	}
+	m.Rev = rev
+	val, err := json.Marshal(storedMessage{
+		User: m.User, Body: m.Body, TS: m.TS, ClientID: m.ClientID, Rev: m.Rev,
+		Edited: m.Edited, Deleted: m.Deleted, Reactions: m.Reactions, Bot: m.Bot, Mentions: m.Mentions, File: m.File,
+	})
+	if err != nil {
+		return err
+	}
+	key := idKey(m.ID)
+	if err := mb.Put(key, val); err != nil {
+		return err
+	}
+	return rb.Put(idKey(rev), key)
+}
+
+// roomRev returns the room's latest rev: every change up to it is reflected
+// in what is read after.
+func (st *store) roomRev(roomName string) (uint64, error) {
+	var rev uint64
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		rb := tx.Bucket(bucketRevs).Bucket([]byte(roomName))
+		if rb == nil {
+			return errRoomNotFound
+		}
+		rev = rb.Sequence()
+		return nil
+	})
+	return rev, err
+}
+
+// changes returns up to limit messages of the room that changed after rev
+// since (new, edited, deleted or reacted to), each as it is now, in the
+// order of their latest change, and the rev the caller has caught up to.
+func (st *store) changes(roomName string, since uint64, limit int) ([]message, uint64, error) {
+	var out []message
+	upTo := since
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		rb := tx.Bucket(bucketRevs).Bucket([]byte(roomName))
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
+		if rb == nil || mb == nil {
+			return errRoomNotFound
+		}
+		if since == math.MaxUint64 {
+			return nil // nothing changed after the last rev (and +1 would wrap to the first)
+		}
+		c := rb.Cursor()
+		for k, v := c.Seek(idKey(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			upTo = binary.BigEndian.Uint64(k)
+			m, err := getMessage(mb, roomName, binary.BigEndian.Uint64(v))
+			if errors.Is(err, errMessageNotFound) {
+				continue // removed by retention
+			}
+			if err != nil {
+				return err
+			}
+			if m.Rev == upTo { // else a later change of it follows
+				out = append(out, m)
+			}
+		}
+		return nil
+	})
+	return out, upTo, err
+}
+
+// historyQuery selects a page of one room's history: with Forward, the Limit
+// messages just above After (catch-up); otherwise the Limit messages just
+// below Before, or the newest Limit when Before is 0 (infinite scroll).
+type historyQuery struct {
+	Forward       bool
+	Before, After uint64
+	Limit         int
+	// Changes asks instead for what changed after rev Since (see changes).
+	Changes bool
+	Since   uint64
+}
+
+// history returns a page of room's messages in ascending id order. It returns
+// errRoomNotFound for an unknown room.
+func (st *store) history(roomName string, q historyQuery) ([]message, error) {
+	out := make([]message, 0, q.Limit)
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
+		if b == nil {
+			return errRoomNotFound
+		}
+		c := b.Cursor()
+		add := func(k, v []byte) error {
+			m, err := decodeMessage(roomName, k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+			return nil
+		}
+		if q.Forward {
+			if q.After == math.MaxUint64 {
+				return nil // nothing comes after the last id (and +1 would wrap to the first)
+			}
+			for k, v := c.Seek(idKey(q.After + 1)); k != nil && len(out) < q.Limit; k, v = c.Next() {
+				if err := add(k, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		var k, v []byte
+		if q.Before > 0 {
+			c.Seek(idKey(q.Before))
+			k, v = c.Prev()
+		} else {
+			k, v = c.Last()
+		}
+		for ; k != nil && len(out) < q.Limit; k, v = c.Prev() {
+			if err := add(k, v); err != nil {
+				return err
+			}
+		}
+		// Collected newest first; the contract is ascending.
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+		return nil
+	})
+	return out, err
+}
+
+// getMessage returns a stored message, or errMessageNotFound.
+func getMessage(b *bbolt.Bucket, roomName string, id uint64) (message, error) {
+	k := idKey(id)
+	v := b.Get(k)
+	if v == nil {
+		return message{}, errMessageNotFound
+	}
+	return decodeMessage(roomName, k, v)
+}
+
+// decodeMessage builds a message from a stored key and value. Strings are
+// copied out of the transaction's memory by json.Unmarshal.
+func decodeMessage(roomName string, k, v []byte) (message, error) {
+	var sm storedMessage
+	if err := json.Unmarshal(v, &sm); err != nil {
+		return message{}, fmt.Errorf("message %d in %q: %w", binary.BigEndian.Uint64(k), roomName, err)
+	}
+	if sm.File != nil { // names stored before they were cleaned on upload
+		sm.File.Name = cleanFileName(sm.File.Name)
+	}
+	return message{
+		Type: "message", Room: roomName, ID: binary.BigEndian.Uint64(k), Rev: sm.Rev, User: sm.User, Body: sm.Body,
+		TS: sm.TS, ClientID: sm.ClientID, Edited: sm.Edited, Deleted: sm.Deleted, Reactions: sm.Reactions, Bot: sm.Bot,
+		Mentions: sm.Mentions, File: sm.File,
+	}, nil
+}
+
+func idKey(id uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), id)
+}
+
+var mentionPattern = regexp.MustCompile(`(?:^|[^a-z0-9_.-])@([a-z0-9_.-]{1,32})`)
+
+// mentionsTx returns the existing users that body names with @, once each.
+func mentionsTx(tx *bbolt.Tx, body string) []string {
+	var out []string
+	users := tx.Bucket(bucketUsers)
+	for _, m := range mentionPattern.FindAllStringSubmatch(body, -1) {
+		name := strings.TrimRight(m[1], ".-") // "@ann." at the end of a sentence
+		if users.Get([]byte(name)) != nil && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// setRead records that user has read room up to id; it never moves back.
+// It returns the marker as stored.
+func (st *store) setRead(userName, roomName string, id uint64) (uint64, error) {
+	key := []byte(userName + "\x00" + roomName)
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketReads)
+		if v := b.Get(key); v != nil && binary.BigEndian.Uint64(v) >= id {
+			id = binary.BigEndian.Uint64(v)
+			return nil
+		}
+		return b.Put(key, idKey(id))
+	})
+	return id, err
+}
+
+// maxUnreadCount caps counting: past it a badge says "999+" anyway.
+const maxUnreadCount = 1000
+
+// unread returns user's read marker in room and, after it, how many
+// messages by others there are and how many of those mention the user
+// (each capped at maxUnreadCount).
+func (st *store) unread(userName, roomName string) (read uint64, unread, mentions int, err error) {
+	err = st.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bucketReads).Get([]byte(userName + "\x00" + roomName)); v != nil {
+			read = binary.BigEndian.Uint64(v)
+		}
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
+		if mb == nil {
+			return errRoomNotFound
+		}
+		c := mb.Cursor()
+		for k, v := c.Seek(idKey(read + 1)); k != nil && unread < maxUnreadCount; k, v = c.Next() {
+			m, err := decodeMessage(roomName, k, v)
+			if err != nil {
+				return err
+			}
+			if m.User == userName || m.Deleted {
+				continue
+			}
+			unread++
+			if slices.Contains(m.Mentions, userName) {
+				mentions++
+			}
+		}
+		return nil
+	})
+	return read, unread, mentions, err
+}
+
+// pruneRoom removes up to batch of a room's oldest messages that its
+// retention says go: older than KeepDays, or beyond the newest
+// KeepMessages. Each goes with its index entries, client_id entry and
+// file. more says whether another batch remains. One small transaction a
+// call, so chat's commits wait for at most one batch.
+func (st *store) pruneRoom(name string, now time.Time, batch int) (removed int, more bool, err error) {
+	r, ok := st.room(name)
+	if !ok || (r.KeepDays <= 0 && r.KeepMessages <= 0) {
+		return 0, false, nil
+	}
+	cutoff := time.Time{}
+	if r.KeepDays > 0 {
+		cutoff = now.AddDate(0, 0, -r.KeepDays)
+	}
+	err = st.db.Update(func(tx *bbolt.Tx) error {
+		removed, more = 0, false
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(name))
+		cb := tx.Bucket(bucketClientIDs).Bucket([]byte(name))
+		if mb == nil || cb == nil {
+			return nil
+		}
+		// Messages beyond the newest KeepMessages: the last id minus that.
+		var keepFrom uint64
+		if r.KeepMessages > 0 {
+			if k, _ := mb.Cursor().Last(); k != nil {
+				if last := binary.BigEndian.Uint64(k); last > uint64(r.KeepMessages) {
+					keepFrom = last - uint64(r.KeepMessages) + 1
+				}
+			}
+		}
+		c := mb.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.First() {
+			m, err := decodeMessage(name, k, v)
+			if err != nil {
+				return err
+			}
+			if m.ID >= keepFrom && (cutoff.IsZero() || !m.TS.Before(cutoff)) {
+				return nil // the oldest left stays: done
+			}
+			if removed == batch {
+				more = true
+				return nil
+			}
+			if err := indexTx(tx, &m, false); err != nil {
+				return err
+			}
+			if m.File != nil {
+				tx.Bucket(bucketFiles).Delete(idKey(m.File.ID))
+				tx.Bucket(bucketBlobs).Delete(idKey(m.File.ID))
+			}
+			if m.ClientID != "" {
+				cb.Delete([]byte(m.ClientID + "\x00" + m.User))
+			}
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			removed++
+		}
+		return nil
+	})
+	return removed, more, err
+}
+
+// eachMessage calls fn with every message of a room, oldest first, in one
+// read transaction.
+func (st *store) eachMessage(roomName string, fn func(message) error) error {
+	return st.db.View(func(tx *bbolt.Tx) error {
+		mb := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
+		if mb == nil {
+			return errRoomNotFound
+		}
+		return mb.ForEach(func(k, v []byte) error {
+			m, err := decodeMessage(roomName, k, v)
+			if err != nil {
+				return err
+			}
+			return fn(m)
+		})
+	})
+}
