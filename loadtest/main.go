@@ -5,6 +5,7 @@
 //
 //	go run ./loadtest                         # every scenario, every target
 //	go run ./loadtest -scenarios fanout,rate  # some of them
+//	go run ./loadtest -baseline main          # also Hearth at main, as target "base"
 //
 // Run it from the repository root: it builds Hearth from there, installs
 // the gorilla example from the Go module proxy, starts every server on a
@@ -12,7 +13,10 @@
 // Hearth runs with its per-connection message limit and socket caps raised
 // (-msg-rate, -msg-burst, -max-conns-*), since one machine plays thousands
 // of clients; every other guarantee (fsync before delivery, the session
-// check at the handshake) stays on.
+// check at the handshake) stays on. With -baseline REF it also builds
+// Hearth as committed at REF (from git archive, so the working tree is not
+// touched) and runs it as one more target, "base", with the same flags: a
+// before/after comparison on the same machine in the same run.
 package main
 
 import (
@@ -39,6 +43,7 @@ type config struct {
 	connectDuration    time.Duration
 	connectWorkers     int
 	historyN           int
+	baseline           string // a git ref, for the "base" target
 	workDir            string
 }
 
@@ -61,6 +66,7 @@ func main() {
 	flag.DurationVar(&cfg.connectDuration, "connect-duration", 5*time.Second, "how long connect dials")
 	flag.IntVar(&cfg.connectWorkers, "connect-workers", 16, "parallel dialers, for connect")
 	flag.IntVar(&cfg.historyN, "history-n", 1_000_000, "messages stored, for history")
+	flag.StringVar(&cfg.baseline, "baseline", "", "also build Hearth at this git `ref` and run it as target \"base\"")
 	pprofAddr := flag.String("hearth-pprof", "", "pass -pprof ADDR to Hearth, to profile it during a run")
 	flag.Parse()
 	if *pprofAddr != "" {
@@ -68,6 +74,9 @@ func main() {
 	}
 	cfg.scenarios = strings.Split(*scenarios, ",")
 	cfg.targets = strings.Split(*targets, ",")
+	if cfg.baseline != "" && !wants(cfg.targets, "base") {
+		cfg.targets = append(cfg.targets, "base")
+	}
 
 	log.SetFlags(0)
 	log.SetPrefix("loadtest: ")
@@ -97,6 +106,9 @@ func run(ctx context.Context, cfg config) error {
 	}
 	fmt.Printf("loadtest: %s, %d CPUs; Hearth started with raised limits: %s\n",
 		time.Now().Format("2006-01-02 15:04"), numCPU(), strings.Join(hearthLoadFlags, " "))
+	if bins.base != "" {
+		fmt.Printf("loadtest: base is Hearth at %s (%s); hearth is the working tree\n", cfg.baseline, bins.baseCommit)
+	}
 	for _, sc := range cfg.scenarios {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -27,6 +27,15 @@ func startTarget(name string, bins binaries, cfg config, sessions int) (target, 
 	switch name {
 	case "hearth":
 		return startHearth(bins, cfg, sessions)
+	case "base": // the same, from the -baseline binary
+		b := bins
+		b.hearth = bins.base
+		h, err := startHearth(b, cfg, sessions)
+		if err != nil {
+			return nil, err
+		}
+		h.name = "base"
+		return h, nil
 	case "gorilla":
 		return startGorilla(bins, cfg)
 	case "tcp":
@@ -255,7 +264,7 @@ func forEachTarget(cfg config, bins binaries, scenario string, sessions int, fn 
 }
 
 // report prints the ratios of Hearth's median value over the others'
-// medians; unit says what the value is.
+// medians (base first: before/after); unit says what the value is.
 func report(scenario string, values map[string][]float64, unit, better string) {
 	median := func(v []float64) float64 {
 		v = slices.Clone(v)
@@ -267,7 +276,7 @@ func report(scenario string, values map[string][]float64, unit, better string) {
 		return
 	}
 	line := fmt.Sprintf("%-8s %-8s ratio of medians over %d run(s), %s (%s is better):", scenario, "hearth", len(h), unit, better)
-	for _, other := range []string{"gorilla", "tcp"} {
+	for _, other := range []string{"base", "gorilla", "tcp"} {
 		if v, ok := values[other]; ok && median(v) > 0 {
 			line += fmt.Sprintf("  %.2f× %s", median(h)/median(v), other)
 		}
@@ -371,7 +380,7 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 		cpuPer := (cpuTime(t.PID()) - cpu0) / time.Duration(max(1, done.Load()))
 		what := "upgrades"
 		switch t.Name() {
-		case "hearth":
+		case "hearth", "base":
 			what = "authenticated handshakes (cookie → session → upgrade → hello)"
 		case "tcp":
 			what = "TCP connects"

@@ -1,5 +1,6 @@
-// targets.go starts and stops the servers under test, Hearth, the gorilla
-// chat example and the raw-TCP ceiling, and speaks each one's protocol.
+// targets.go starts and stops the servers under test, Hearth (and, with
+// -baseline, Hearth at an older commit), the gorilla chat example and the
+// raw-TCP ceiling, and speaks each one's protocol.
 
 package main
 
@@ -40,7 +41,10 @@ const (
 	loadPassword = "load-test-password"
 )
 
-type binaries struct{ hearth, gorilla, self string }
+type binaries struct {
+	hearth, gorilla, self string
+	base, baseCommit      string // Hearth at -baseline, and that commit; "" without it
+}
 
 func buildBinaries(cfg config) (binaries, error) {
 	b := binaries{hearth: filepath.Join(cfg.workDir, "hearth"), gorilla: filepath.Join(cfg.workDir, "chat")}
@@ -51,6 +55,13 @@ func buildBinaries(cfg config) (binaries, error) {
 	if out, err := exec.Command("go", "build", "-o", b.hearth, ".").CombinedOutput(); err != nil {
 		return b, fmt.Errorf("build Hearth (run from the repository root): %v\n%s", err, out)
 	}
+	if cfg.baseline != "" {
+		if err := buildBaseline(cfg, &b); err != nil {
+			return b, err
+		}
+	} else if wants(cfg.targets, "base") {
+		return b, errors.New(`target "base" needs -baseline REF`)
+	}
 	if wants(cfg.targets, "gorilla") {
 		cmd := exec.Command("go", "install", gorillaExample)
 		cmd.Env = append(os.Environ(), "GOBIN="+cfg.workDir)
@@ -59,6 +70,50 @@ func buildBinaries(cfg config) (binaries, error) {
 		}
 	}
 	return b, nil
+}
+
+// buildBaseline builds Hearth as committed at cfg.baseline into b.base. The
+// tree comes from git archive into the work directory, so neither the
+// working tree nor the repository's list of worktrees changes, and nothing
+// is left behind if the run is killed.
+func buildBaseline(cfg config, b *binaries) error {
+	out, err := exec.Command("git", "rev-parse", "--short", "--verify", cfg.baseline+"^{commit}").Output()
+	if err != nil {
+		return fmt.Errorf("-baseline %q: not a commit here: %v", cfg.baseline, err)
+	}
+	b.baseCommit = strings.TrimSpace(string(out))
+	src := filepath.Join(cfg.workDir, "base-src")
+	if err := os.Mkdir(src, 0o700); err != nil {
+		return err
+	}
+	defer os.RemoveAll(src)
+	archive := exec.Command("git", "archive", b.baseCommit)
+	untar := exec.Command("tar", "-x", "-C", src)
+	if untar.Stdin, err = archive.StdoutPipe(); err != nil {
+		return err
+	}
+	var archiveErr bytes.Buffer
+	archive.Stderr = &archiveErr
+	if err := archive.Start(); err != nil {
+		return fmt.Errorf("git archive %s: %w", b.baseCommit, err)
+	}
+	tarOut, tarErr := untar.CombinedOutput()
+	if tarErr != nil {
+		archive.Process.Kill() // it may be blocked writing to a pipe no one reads
+	}
+	if err := archive.Wait(); err != nil && tarErr == nil {
+		return fmt.Errorf("git archive %s: %v\n%s", b.baseCommit, err, archiveErr.Bytes())
+	}
+	if tarErr != nil {
+		return fmt.Errorf("extract %s: %v\n%s", b.baseCommit, tarErr, tarOut)
+	}
+	b.base = filepath.Join(cfg.workDir, "hearth-base")
+	build := exec.Command("go", "build", "-o", b.base, ".")
+	build.Dir = src
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build Hearth at %s: %v\n%s", b.baseCommit, err, out)
+	}
+	return nil
 }
 
 func wants(list []string, s string) bool {
@@ -238,6 +293,7 @@ func readFrame(ws *websocket.Conn, buf *bytes.Buffer) ([]byte, error) {
 // --- Hearth ---
 
 type hearthTarget struct {
+	name    string // "hearth", or "base" for Hearth at -baseline
 	cmd     *exec.Cmd
 	addr    string
 	dir     string
@@ -274,7 +330,7 @@ func runHearth(bins binaries, dir, db string, sessions int) (*hearthTarget, erro
 	if err != nil {
 		return nil, err
 	}
-	h := &hearthTarget{cmd: cmd, addr: addr, dir: dir}
+	h := &hearthTarget{name: "hearth", cmd: cmd, addr: addr, dir: dir}
 	if err := waitServing(addr, 30*time.Second); err != nil {
 		h.Stop()
 		return nil, err
@@ -304,7 +360,7 @@ func (h *hearthTarget) login(user string) (string, error) {
 	return ck.Name + "=" + ck.Value, nil
 }
 
-func (h *hearthTarget) Name() string { return "hearth" }
+func (h *hearthTarget) Name() string { return h.name }
 func (h *hearthTarget) PID() int     { return h.cmd.Process.Pid }
 func (h *hearthTarget) Stop()        { stopProcess(h.cmd) }
 
