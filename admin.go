@@ -46,8 +46,7 @@ type adminUser struct {
 func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	users, err := s.st.listUsers()
 	if err != nil {
-		slog.Error("list users", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "list users", err)
 		return
 	}
 	var online []string
@@ -89,8 +88,7 @@ func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess
 	}
 	updated, ended, err := s.st.setUserFlags(name, req.Admin, req.Disabled)
 	if err != nil {
-		slog.Error("set user flags", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "set user flags", err)
 		return
 	}
 	switch {
@@ -124,8 +122,7 @@ func (s *server) handleAdminReset(w http.ResponseWriter, r *http.Request, sess s
 		writeError(w, http.StatusConflict, "this account is disabled: enable it first, then make a reset link")
 		return
 	case err != nil:
-		slog.Error("create reset", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "create reset", err)
 		return
 	}
 	s.record(u.Name, "password reset link", name, "")
@@ -181,7 +178,7 @@ func (s *server) handleReset(w http.ResponseWriter, r *http.Request) {
 	}
 	hash, err := hashPassword(req.Password)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "hash a new password", err)
 		return
 	}
 	name, ended, err := s.st.useReset(hashToken(req.Token), hash, time.Now())
@@ -190,14 +187,13 @@ func (s *server) handleReset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "this reset link is invalid, used or expired")
 		return
 	case err != nil:
-		slog.Error("use reset", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "use reset", err)
 		return
 	}
 	s.hub.closeSessions(ended...)
 	u, err := s.st.getUser(name)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "load the reset user", err)
 		return
 	}
 	s.startSession(w, r, u, http.StatusOK)
@@ -206,18 +202,10 @@ func (s *server) handleReset(w http.ResponseWriter, r *http.Request) {
 func (s *server) handleAdminSessions(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	list, err := s.st.listSessions(r.PathValue("name"))
 	if err != nil {
-		slog.Error("list sessions", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "list sessions", err)
 		return
 	}
-	out := []sessionResponse{}
-	for _, x := range list {
-		if time.Now().Before(x.Expires) {
-			out = append(out, sessionResponse{ID: x.Key, UserAgent: x.UserAgent, RemoteAddr: x.RemoteAddr,
-				Created: x.Created, LastSeen: x.LastSeen, Expires: x.Expires, Current: x.Key == sess.Key})
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": liveSessions(list, sess.Key)})
 }
 
 func (s *server) handleAdminRevoke(w http.ResponseWriter, r *http.Request, sess session, u user) {
@@ -283,8 +271,7 @@ func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess se
 		writeError(w, http.StatusNotFound, "no such room")
 		return
 	case err != nil:
-		slog.Error("update room", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "update room", err)
 		return
 	}
 	if req.Archived != nil {
@@ -370,8 +357,7 @@ func (s *server) handleAdminRenameRoom(w http.ResponseWriter, r *http.Request, s
 		writeError(w, http.StatusConflict, "there is already a room called "+to)
 		return
 	case err != nil:
-		slog.Error("rename room", "from", from, "to", to, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "rename room", err, "from", from, "to", to)
 		return
 	}
 	s.record(u.Name, "rename room", from, "to #"+to)
@@ -395,8 +381,7 @@ func (s *server) handleAdminDeleteRoom(w http.ResponseWriter, r *http.Request, s
 		writeError(w, http.StatusNotFound, "no such room")
 		return
 	case err != nil:
-		slog.Error("delete room", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "delete room", err)
 		return
 	}
 	s.record(u.Name, "delete room", name, "")
@@ -423,8 +408,7 @@ func (s *server) handleAdminFacts(w http.ResponseWriter, r *http.Request, sess s
 func (s *server) handleAdminAudit(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	entries, err := s.st.auditLog(200)
 	if err != nil {
-		slog.Error("audit log", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "audit log", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})

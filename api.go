@@ -188,8 +188,7 @@ func (s *server) serveFile(fsys fs.FS, name string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			slog.Error("read embedded asset", "name", name, "err", err)
-			writeError(w, http.StatusInternalServerError, "internal error")
+			s.fail(w, "read embedded asset", err, "name", name)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -242,8 +241,7 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (session, 
 		errors.Is(err, errSessionExpired), errors.Is(err, errUserNotFound):
 		writeError(w, http.StatusUnauthorized, "not logged in")
 	default:
-		slog.Error("load session", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "load session", err)
 	}
 	return session{}, user{}, false
 }
@@ -293,8 +291,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.st.getUser(req.Username)
 	if err != nil && !errors.Is(err, errUserNotFound) {
-		slog.Error("login: load user", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "login: load user", err)
 		return
 	}
 	addr := clientAddr(r)
@@ -386,8 +383,7 @@ func (s *server) startSession(w http.ResponseWriter, r *http.Request, u user, st
 		s.hub.closeSessions(replaced) // tabs still on the old session
 	}
 	if err != nil {
-		slog.Error("create session", "user", u.Name, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "create session", err, "user", u.Name)
 		return
 	}
 	writeJSON(w, status, meResponse{Username: u.Name, Admin: u.Admin})
@@ -396,8 +392,7 @@ func (s *server) startSession(w http.ResponseWriter, r *http.Request, u user, st
 func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if sess, err := s.sessions.fromRequest(r); err == nil {
 		if err := s.st.deleteSession(sess.Key); err != nil && !errors.Is(err, errSessionNotFound) {
-			slog.Error("logout: delete session", "err", err)
-			writeError(w, http.StatusInternalServerError, "internal error")
+			s.fail(w, "logout: delete session", err)
 			return
 		}
 		s.hub.loggedOut(sess.User, sess.Key)
@@ -446,8 +441,7 @@ func (s *server) handleSetup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "this setup link is invalid or was already used")
 		return
 	case err != nil:
-		slog.Error("setup: create admin", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "setup: create admin", err)
 		return
 	}
 	s.setup.consume()
@@ -500,8 +494,7 @@ func (s *server) handleJoin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "that username is taken")
 		return
 	case err != nil:
-		slog.Error("join: redeem invite", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "join: redeem invite", err)
 		return
 	}
 	slog.Info("user joined by invite", "user", u.Name)
@@ -523,8 +516,7 @@ func (s *server) inviteResponse(r *http.Request, inv invite) inviteResponse {
 func (s *server) handleListInvites(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	invites, err := s.st.listInvites()
 	if err != nil {
-		slog.Error("list invites", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "list invites", err)
 		return
 	}
 	out := make([]inviteResponse, 0, len(invites))
@@ -565,8 +557,7 @@ func (s *server) handleCreateInvite(w http.ResponseWriter, r *http.Request, sess
 		MaxUses:   req.MaxUses,
 	}
 	if err := s.st.putInvite(inv); err != nil {
-		slog.Error("create invite", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "create invite", err)
 		return
 	}
 	s.record(u.Name, "create invite", "", fmt.Sprintf("%d uses, %d hours", inv.MaxUses, req.Hours))
@@ -575,8 +566,7 @@ func (s *server) handleCreateInvite(w http.ResponseWriter, r *http.Request, sess
 
 func (s *server) handleDeleteInvite(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	if err := s.st.deleteInvite(r.PathValue("code")); err != nil {
-		slog.Error("delete invite", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "delete invite", err)
 		return
 	}
 	s.record(u.Name, "delete invite", "", "")
@@ -611,8 +601,7 @@ func (s *server) handleMessages(w http.ResponseWriter, r *http.Request, sess ses
 		writeError(w, http.StatusNotFound, "no such room")
 		return
 	case err != nil:
-		slog.Error("read history", "room", r.PathValue("room"), "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "read history", err, "room", r.PathValue("room"))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "rev": rev})
@@ -678,22 +667,26 @@ type sessionResponse struct {
 func (s *server) handleListSessions(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	list, err := s.st.listSessions(u.Name)
 	if err != nil {
-		slog.Error("list sessions", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "list sessions", err)
 		return
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": liveSessions(list, sess.Key)})
+}
+
+// liveSessions describes the sessions in list that have not expired (an
+// expired one waits for the reaper); current is the asking session's key.
+func liveSessions(list []session, current string) []sessionResponse {
 	out := make([]sessionResponse, 0, len(list))
 	now := time.Now()
 	for _, x := range list {
-		if !now.Before(x.Expires) {
-			continue // expired, waiting for the reaper
+		if now.Before(x.Expires) {
+			out = append(out, sessionResponse{
+				ID: x.Key, UserAgent: x.UserAgent, RemoteAddr: x.RemoteAddr,
+				Created: x.Created, LastSeen: x.LastSeen, Expires: x.Expires, Current: x.Key == current,
+			})
 		}
-		out = append(out, sessionResponse{
-			ID: x.Key, UserAgent: x.UserAgent, RemoteAddr: x.RemoteAddr,
-			Created: x.Created, LastSeen: x.LastSeen, Expires: x.Expires, Current: x.Key == sess.Key,
-		})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	return out
 }
 
 // handleRevokeSession ends one of the user's own sessions and its sockets.
@@ -720,8 +713,7 @@ func (s *server) handleRevokeSession(w http.ResponseWriter, r *http.Request, ses
 // failure it answers 500 and returns false.
 func (s *server) endSession(w http.ResponseWriter, id string) bool {
 	if err := s.st.deleteSession(id); err != nil && !errors.Is(err, errSessionNotFound) {
-		slog.Error("revoke session", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "revoke session", err)
 		return false
 	}
 	s.hub.closeSessions(id)
@@ -772,6 +764,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// fail logs what went wrong, with err and any attrs, and answers 500
+// "internal error": the detail is for the log, never for the client.
+func (s *server) fail(w http.ResponseWriter, what string, err error, attrs ...any) {
+	slog.Error(what, append(attrs, "err", err)...)
+	writeError(w, http.StatusInternalServerError, "internal error")
 }
 
 // baseURL is the scheme and host the client used to reach us.

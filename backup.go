@@ -170,22 +170,14 @@ func restoreCommand(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("restore: keep the current database: %w", err)
 		}
 	}
-	err = writeFileAtomic(*dbPath, func(f *os.File) error {
-		src, err := os.Open(backup)
-		if err != nil {
-			return err
-		}
-		defer src.Close()
-		_, err = io.Copy(f, src)
-		return err
-	})
-	if err != nil {
+	if err := copyFile(backup, *dbPath); err != nil {
 		return fmt.Errorf("restore %s: %w", *dbPath, err)
 	}
 	fmt.Fprintf(stdout, "restored %s from %s\n", *dbPath, backup)
 	return nil
 }
 
+// copyFile copies from to to atomically: to is whole or as it was.
 func copyFile(from, to string) error {
 	return writeFileAtomic(to, func(f *os.File) error {
 		src, err := os.Open(from)

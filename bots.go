@@ -72,8 +72,7 @@ func (s *server) hookURL(r *http.Request, roomName string) string {
 func (s *server) handleListBots(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	bots, err := s.st.listBots()
 	if err != nil {
-		slog.Error("list bots", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "list bots", err)
 		return
 	}
 	out := make([]botResponse, len(bots))
@@ -110,8 +109,7 @@ func (s *server) handleCreateBot(w http.ResponseWriter, r *http.Request, sess se
 		writeError(w, http.StatusBadRequest, "no such room: "+quote(req.Room))
 		return
 	case err != nil:
-		slog.Error("create bot", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "create bot", err)
 		return
 	}
 	s.record(u.Name, "create bot", b.Name, "posts to #"+b.Room)
@@ -123,8 +121,7 @@ func (s *server) handleDeleteBot(w http.ResponseWriter, r *http.Request, sess se
 	case errors.Is(err, errBotNotFound):
 		writeError(w, http.StatusNotFound, "no such bot")
 	case err != nil:
-		slog.Error("delete bot", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "delete bot", err)
 	default:
 		s.record(u.Name, "revoke bot", b.Name, "posted to #"+b.Room)
 		w.WriteHeader(http.StatusNoContent)

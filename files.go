@@ -93,8 +93,7 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 		case errors.As(err, &maxErr):
 			writeError(w, http.StatusRequestEntityTooLarge, tooBig)
 		case errors.As(err, &pathErr): // the temporary file, not the client
-			slog.Error("spool upload", "err", err)
-			writeError(w, http.StatusInternalServerError, "internal error")
+			s.fail(w, "spool upload", err)
 		default:
 			writeError(w, http.StatusBadRequest, "reading the upload: "+err.Error())
 		}
@@ -112,8 +111,7 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 	}
 	head := make([]byte, min(size, sniffLen))
 	if _, err := f.ReadAt(head, 0); err != nil {
-		slog.Error("read spooled upload", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "read spooled upload", err)
 		return
 	}
 	a := attachment{Name: name, Type: sniffType(head), Size: size, Room: rm.Name}
@@ -124,8 +122,7 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 	}
 	a, err = s.st.putFile(a, io.NewSectionReader(f, 0, size))
 	if err != nil {
-		slog.Error("store upload", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "store upload", err)
 		return
 	}
 	a.Room = "" // the message says which room

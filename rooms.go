@@ -8,7 +8,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -44,8 +43,7 @@ func (s *server) visibleRoom(w http.ResponseWriter, name string, u user) (room, 
 func (s *server) handleListRooms(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	rooms, err := s.st.listRooms()
 	if err != nil {
-		slog.Error("list rooms", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "list rooms", err)
 		return
 	}
 	out := make([]roomResponse, 0, len(rooms))
@@ -56,8 +54,7 @@ func (s *server) handleListRooms(w http.ResponseWriter, r *http.Request, sess se
 		resp := roomFor(rm, u)
 		resp.Read, resp.Unread, resp.Mentions, err = s.st.unread(u.Name, rm.Name)
 		if err != nil {
-			slog.Error("count unread", "room", rm.Name, "err", err)
-			writeError(w, http.StatusInternalServerError, "internal error")
+			s.fail(w, "count unread", err, "room", rm.Name)
 			return
 		}
 		out = append(out, resp)
@@ -80,8 +77,7 @@ func (s *server) handleRead(w http.ResponseWriter, r *http.Request, sess session
 	}
 	read, err := s.st.setRead(u.Name, rm.Name, req.ID)
 	if err != nil {
-		slog.Error("set read marker", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "set read marker", err)
 		return
 	}
 	s.hub.sendUser(u.Name, prepare(readFrame{Type: "read", Room: rm.Name, ID: read}))
@@ -99,8 +95,7 @@ func (s *server) checkMembers(w http.ResponseWriter, members []string) bool {
 	for _, name := range members {
 		if _, err := s.st.getUser(name); err != nil {
 			if !errors.Is(err, errUserNotFound) {
-				slog.Error("load member", "err", err)
-				writeError(w, http.StatusInternalServerError, "internal error")
+				s.fail(w, "load member", err)
 			} else {
 				writeError(w, http.StatusBadRequest, fmt.Sprintf("no user called %q", truncate(name, 40)))
 			}
@@ -186,8 +181,7 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 		writeError(w, http.StatusConflict, nameUnavailable)
 		return
 	case err != nil:
-		slog.Error("create room", "room", rm.Name, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "create room", err, "room", rm.Name)
 		return
 	}
 	writeJSON(w, http.StatusCreated, roomFor(rm, u))
@@ -238,8 +232,7 @@ func (s *server) handleSetMembers(w http.ResponseWriter, r *http.Request, sess s
 		return err
 	}, func() { s.hub.roomChanged(updated) })
 	if err != nil {
-		slog.Error("set members", "room", rm.Name, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "set members", err, "room", rm.Name)
 		return
 	}
 	writeJSON(w, http.StatusOK, roomFor(updated, u))
@@ -272,8 +265,7 @@ func (s *server) handleOpenDM(w http.ResponseWriter, r *http.Request, sess sessi
 		}
 	})
 	if err != nil {
-		slog.Error("open dm", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "open dm", err)
 		return
 	}
 	status := http.StatusOK
@@ -287,8 +279,7 @@ func (s *server) handleOpenDM(w http.ResponseWriter, r *http.Request, sess sessi
 func (s *server) handleListUsers(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	users, err := s.st.listUsers()
 	if err != nil {
-		slog.Error("list users", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "list users", err)
 		return
 	}
 	type userResponse struct {

@@ -6,7 +6,6 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http"
 	"strings"
@@ -115,8 +114,7 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request, sess sessi
 	}
 	results, err := s.st.search(terms, visible, limit)
 	if err != nil {
-		slog.Error("search", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.fail(w, "search", err)
 		return
 	}
 	if results == nil {

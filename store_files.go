@@ -56,15 +56,18 @@ func (st *store) putFile(a attachment, r io.Reader) (attachment, error) {
 	return a, nil
 }
 
+// deleteFileTx removes a file's description and its bytes.
+func deleteFileTx(tx *bbolt.Tx, id uint64) error {
+	if err := tx.Bucket(bucketFiles).Delete(idKey(id)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketBlobs).Delete(idKey(id))
+}
+
 // deleteFile removes a file no message refers to: an upload whose message
 // was refused or was a resend.
 func (st *store) deleteFile(id uint64) error {
-	err := st.db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.Bucket(bucketFiles).Delete(idKey(id)); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketBlobs).Delete(idKey(id))
-	})
+	err := st.db.Update(func(tx *bbolt.Tx) error { return deleteFileTx(tx, id) })
 	if err != nil {
 		return fmt.Errorf("store: delete file %d: %w", id, err)
 	}

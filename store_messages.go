@@ -211,11 +211,7 @@ func changeTx(tx *bbolt.Tx, mb, rb *bbolt.Bucket, req *appendRequest, now time.T
 			return err
 		}
 		if stored.File != nil {
-			idk := idKey(stored.File.ID)
-			if err := tx.Bucket(bucketFiles).Delete(idk); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketBlobs).Delete(idk); err != nil {
+			if err := deleteFileTx(tx, stored.File.ID); err != nil {
 				return err
 			}
 		}
@@ -517,8 +513,9 @@ func (st *store) pruneRoom(name string, now time.Time, batch int) (removed int, 
 				return err
 			}
 			if m.File != nil {
-				tx.Bucket(bucketFiles).Delete(idKey(m.File.ID))
-				tx.Bucket(bucketBlobs).Delete(idKey(m.File.ID))
+				if err := deleteFileTx(tx, m.File.ID); err != nil {
+					return err
+				}
 			}
 			if m.ClientID != "" {
 				cb.Delete([]byte(m.ClientID + "\x00" + m.User))

@@ -349,8 +349,7 @@ func (st *store) deleteRoom(name string, now time.Time) (revoked []bot, err erro
 					return err
 				}
 				if m.File != nil {
-					tx.Bucket(bucketFiles).Delete(idKey(m.File.ID))
-					tx.Bucket(bucketBlobs).Delete(idKey(m.File.ID))
+					return deleteFileTx(tx, m.File.ID)
 				}
 				return nil
 			})

@@ -272,13 +272,7 @@ func (l *localCA) names() (dns []string, ips []net.IP) {
 		}
 	}
 	ips = append(ips, net.IPv4(127, 0, 0, 1), net.IPv6loopback)
-	if addrs, err := net.InterfaceAddrs(); err == nil {
-		for _, a := range addrs {
-			if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && !ipn.IP.IsLinkLocalUnicast() {
-				ips = append(ips, ipn.IP)
-			}
-		}
-	}
+	ips = append(ips, lanIPs()...)
 	if c := l.ca; constrained(c) { // as in X.509, no constraint permits everything
 		dns = slices.DeleteFunc(dns, func(n string) bool { return !permittedName(c.PermittedDNSDomains, n) })
 		ips = slices.DeleteFunc(ips, func(ip net.IP) bool {
