@@ -295,7 +295,7 @@ const pruneBatch = 500
 // pruneAll applies every room's retention now and returns how many
 // messages it removed.
 func pruneAll(ctx context.Context, st *store, now time.Time) int {
-	rooms, _ := st.listRooms()
+	rooms := st.listRooms()
 	total := 0
 	for _, r := range rooms {
 		for more := true; more && ctx.Err() == nil; {
@@ -393,7 +393,7 @@ func (s *server) handleAdminDeleteRoom(w http.ResponseWriter, r *http.Request, s
 
 func (s *server) handleAdminFacts(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	users, _ := s.st.listUsers()
-	rooms, _ := s.st.listRooms()
+	rooms := s.st.listRooms()
 	var online []string
 	s.hub.do(func() { online = s.hub.onlineNames() })
 	writeJSON(w, http.StatusOK, map[string]any{

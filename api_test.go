@@ -449,7 +449,8 @@ func TestPagesAndHeaders(t *testing.T) {
 		{"/", 200, "text/html; charset=utf-8"},
 		{"/setup?token=x", 200, "text/html; charset=utf-8"},
 		{"/join?code=x", 200, "text/html; charset=utf-8"},
-		{"/app.js", 200, "text/javascript; charset=utf-8"},
+		{"/js/main.js", 200, "text/javascript; charset=utf-8"},
+		{"/api/config", 200, "application/json"},
 		{"/style.css", 200, "text/css; charset=utf-8"},
 		{"/icon.svg", 200, "image/svg+xml"},
 		{"/nope", 404, ""},
@@ -457,11 +458,11 @@ func TestPagesAndHeaders(t *testing.T) {
 		{"POST /api/nope", 404, "application/json"},
 		{"/../main.go", 404, ""},
 		{"/%2e%2e/main.go", 404, ""},
-		{"/assets/app.js", 404, ""},
+		{"/assets/js/main.js", 404, ""},
 		{"/..%2f..%2fetc%2fpasswd", 404, ""},
 		{"//etc/passwd", 404, ""},
 		{"/.git/config", 404, ""},
-		{"/app.js%00.html", 404, ""},
+		{"/js/main.js%00.html", 404, ""},
 		{"/index.html/", 404, ""},
 	}
 	for _, tc := range tests {
@@ -662,7 +663,7 @@ func TestBadCookiesAreRefusedOverHTTPAndStoreNothing(t *testing.T) {
 			}
 		})
 	}
-	rooms, _ := ts.store().listRooms()
+	rooms := ts.store().listRooms()
 	invites, _ := ts.store().listInvites()
 	if len(rooms) != 1 || len(invites) != 0 {
 		t.Errorf("refused requests stored something: rooms %v, invites %v", rooms, invites)

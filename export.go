@@ -145,10 +145,7 @@ func exportHTML(st *store, dir string) (int, error) {
 	if err := os.Chmod(files, 0o700); err != nil {
 		return 0, err
 	}
-	rooms, err := st.listRooms()
-	if err != nil {
-		return 0, err
-	}
+	rooms := st.listRooms()
 	var nav []archiveRoom
 	for i, r := range rooms {
 		title := "#" + r.Name
@@ -226,7 +223,7 @@ func exportCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "wrote %d messages to %s (open index.html)\n", n, *htmlDir)
 		return nil
 	}
-	rooms, _ := st.listRooms()
+	rooms := st.listRooms()
 	names := make([]string, len(rooms))
 	for i, r := range rooms {
 		names[i] = r.Name

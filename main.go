@@ -273,10 +273,7 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	if err != nil {
 		return nil, err
 	}
-	rooms, err := st.listRooms()
-	if err != nil {
-		return nil, err
-	}
+	rooms := st.listRooms()
 	// Bots whose room was deleted before that revoked them, or re-created
 	// since, must not post into whatever room has the name now.
 	stray, err := st.revokeStrayBots(time.Now())

@@ -48,7 +48,7 @@ func init() { metrics.ExposeMetadata(true) }
 func newRegistry(h *hub, st *store, cm *committer) *metrics.Set {
 	set := metrics.NewSet()
 	set.NewGauge("hearth_connections", func() float64 { return float64(h.connCount.Load()) })
-	set.NewGauge("hearth_rooms", func() float64 { rooms, _ := st.listRooms(); return float64(len(rooms)) })
+	set.NewGauge("hearth_rooms", func() float64 { rooms := st.listRooms(); return float64(len(rooms)) })
 	set.NewGauge("hearth_commit_queue_length", func() float64 { return float64(len(cm.queue)) })
 	return set
 }

@@ -127,7 +127,7 @@ func (st *store) room(name string) (room, bool) {
 }
 
 // listRooms returns every room in name order.
-func (st *store) listRooms() ([]room, error) {
+func (st *store) listRooms() []room {
 	st.roomsMu.RLock()
 	defer st.roomsMu.RUnlock()
 	out := make([]room, 0, len(st.rooms))
@@ -135,7 +135,7 @@ func (st *store) listRooms() ([]room, error) {
 		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b room) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
+	return out
 }
 
 // cacheRoom records r in the in-memory copy, after its write committed.
