@@ -124,6 +124,7 @@ func (s *server) routes() {
 	s.mux.HandleFunc("POST /api/invites", s.withAdmin(s.handleCreateInvite))
 	s.mux.HandleFunc("DELETE /api/invites/{code}", s.withAdmin(s.handleDeleteInvite))
 	s.mux.HandleFunc("GET /api/invites/{code}/qr.png", s.withAdmin(s.handleInviteQR))
+	s.mux.HandleFunc("GET /api/config", s.handleConfig)
 	s.mux.HandleFunc("GET /api/users", s.withUser(s.handleListUsers))
 	s.mux.HandleFunc("GET /api/rooms", s.withUser(s.handleListRooms))
 	s.mux.HandleFunc("POST /api/rooms", s.withUser(s.handleCreateRoom))

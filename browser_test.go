@@ -7,13 +7,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,13 +70,44 @@ type page struct {
 	ctx context.Context
 }
 
+// Any exception the page's script does not catch fails the test when the
+// page closes: a module that throws, or fails to load, is a bug even where
+// no check happens to look.
 func newPage(t *testing.T, browserCtx context.Context, width, height int64) *page {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+		cancel()
 		t.Fatalf("new page: %v", err)
 	}
+	var (
+		mu         sync.Mutex
+		exceptions []string
+	)
+	done := make(chan struct{})
+	messages := chromedp.Console(ctx)
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				mu.Lock()
+				exceptions = append(exceptions, fmt.Sprintf("%s (%s:%d)", m.Text, m.URL, m.Line+1))
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range exceptions {
+			t.Errorf("uncaught in the page: %s", e)
+		}
+	})
 	return &page{t: t, ctx: ctx}
 }
 
@@ -501,10 +535,112 @@ func TestBrowserInstallableApp(t *testing.T) {
 	p.do("reload under the worker", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
 	p.until("controlled", `navigator.serviceWorker.controller !== null`)
 	p.eval(`fetch("/api/rooms").then(r => r.json())`)
-	cached := p.eval(`caches.open("hearth-shell-v1").then(c => c.keys()).then(ks => ks.map(r => new URL(r.url).pathname).sort())`)
-	got := fmt.Sprint(cached)
-	if !strings.Contains(got, "/app.js") || !strings.Contains(got, "/style.css") || strings.Contains(got, "/api/") {
-		t.Errorf("cached: %s, want the shell and nothing from the API", got)
+	cached, _ := p.eval(`caches.open("hearth-shell-v2").then(c => c.keys()).then(ks => ks.map(r => new URL(r.url).pathname).sort())`).([]any)
+	have := map[any]bool{}
+	for _, c := range cached {
+		have[c] = true
+		if strings.HasPrefix(c.(string), "/api/") {
+			t.Errorf("cached %s: nothing from the API may be", c)
+		}
+	}
+	for _, want := range append(clientModules(t), "/", "/style.css") {
+		if !have[want] {
+			t.Errorf("cached: %v, want %s among them", cached, want)
+		}
+	}
+}
+
+// TestBrowserOfflineShell opens the installed app while the server is
+// away: the page and every module come from the service worker's cache,
+// the app waits for the server without an error, and carries on by itself
+// once the server is back.
+func TestBrowserOfflineShell(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, nil)
+	ts.addUser("mum", "hearth-and-home", true)
+	p := newPage(t, browser, 390, 844)
+	p.login(ts, "mum", "hearth-and-home")
+	p.until("the service worker", `navigator.serviceWorker.controller !== null || (navigator.serviceWorker.ready.then(() => location.reload()), false)`)
+	p.do("reload under the worker", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	p.until("controlled", `navigator.serviceWorker.controller !== null`)
+
+	ts.stop()
+	if status := p.eval(`fetch("/api/config").then(r => r.status, () => "unreachable")`); status != "unreachable" {
+		t.Fatalf("with the server stopped, /api/config answers %v", status)
+	}
+	p.do("reload with the server away", chromedp.Reload())
+	// The load event waits for the module graph: by now each module has
+	// been fetched (through the worker, from its cache) and run.
+	loaded := p.eval(`performance.getEntriesByType("resource").filter(e => new URL(e.name).pathname.startsWith("/js/")).map(e => new URL(e.name).pathname + " " + e.responseStatus).sort()`)
+	var want []any
+	for _, m := range clientModules(t) {
+		want = append(want, m+" 200")
+	}
+	if fmt.Sprint(loaded) != fmt.Sprint(want) {
+		t.Errorf("offline, the page loaded %v, want %v", loaded, want)
+	}
+	if v := p.eval(`!document.getElementById("view-loading").hidden && document.getElementById("view-chat").hidden`); v != true {
+		t.Errorf("offline, the page does not show the waiting view")
+	}
+	p.screenshot("offline-shell")
+
+	// Only code that ran can notice the server is back.
+	ts.start()
+	p.do("the chat, once the server is back", chromedp.WaitVisible(chromedp.ID("view-chat")))
+	p.until("reconnected", `document.getElementById("online-list").children.length > 0`)
+}
+
+// TestBrowserConfigPatterns runs the patterns of GET /api/config in
+// JavaScript on the cases TestConfigPatterns gives Go: the browser must
+// judge every name and find every mention as the server does.
+func TestBrowserConfigPatterns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, nil)
+	p := newPage(t, browser, 1280, 800)
+	p.do("open the app", chromedp.Navigate(ts.URL), chromedp.WaitVisible(chromedp.ID("view-auth")))
+	js, err := json.Marshal(map[string]any{"names": nameCases, "bodies": mentionCases})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := p.eval(`(async () => {
+		const c = await (await fetch("/api/config")).json();
+		const cases = ` + string(js) + `;
+		const user = new RegExp(c.username_pattern), room = new RegExp(c.room_name_pattern), mention = new RegExp(c.mention_pattern, "g");
+		return JSON.stringify({
+			users: cases.names.map((n) => user.test(n)),
+			rooms: cases.names.map((n) => room.test(n)),
+			mentions: cases.bodies.map((b) => [...b.matchAll(mention)].map((m) => m[1])),
+		});
+	})()`).(string)
+	var judged struct {
+		Users, Rooms []bool
+		Mentions     [][]string
+	}
+	if err := json.Unmarshal([]byte(got), &judged); err != nil {
+		t.Fatalf("the page answered %q: %v", got, err)
+	}
+	for i, name := range nameCases {
+		if want := validUsername(name) == nil; judged.Users[i] != want {
+			t.Errorf("username %q: JavaScript says %v, validUsername %v", name, judged.Users[i], want)
+		}
+		if want := validRoomName(name) == nil; judged.Rooms[i] != want {
+			t.Errorf("room name %q: JavaScript says %v, validRoomName %v", name, judged.Rooms[i], want)
+		}
+	}
+	for i, body := range mentionCases {
+		var want []string
+		for _, m := range mentionPattern.FindAllStringSubmatch(body, -1) {
+			want = append(want, m[1])
+		}
+		if !slices.Equal(judged.Mentions[i], want) {
+			t.Errorf("mentions in %q: JavaScript finds %q, the server %q", body, judged.Mentions[i], want)
+		}
 	}
 }
 
@@ -787,5 +923,53 @@ func TestBrowserKeyboard(t *testing.T) {
 			t.Fatal("two Escapes did not close the search")
 		}
 		p.press("Escape", "Escape", 27, 0)
+	}
+}
+
+// TestBrowserRefusedSend: a message the server refuses stays on screen,
+// saying so, with Retry (which sends it again) and Discard.
+func TestBrowserRefusedSend(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, nil)
+	ts.addUser("mum", "hearth-and-home", true)
+	p := newPage(t, browser, 1280, 800)
+	p.login(ts, "mum", "hearth-and-home")
+
+	// Typed while the server is away, both wait as pending.
+	ts.stop()
+	p.until("the offline state", `document.getElementById("conn-status").textContent.startsWith("Offline")`)
+	p.say("first try")
+	p.say("second try")
+	p.until("two pending", `document.querySelectorAll("#message-list .msg.pending").length === 2`)
+	// Both are refused, as the server refuses a send to a room closed
+	// meanwhile: the outbox gets the error frames the socket would pass it.
+	p.eval(`Promise.all([import("/js/state.js"), import("/js/outbox.js")]).then(([{ state }, outbox]) => {
+		for (const cid of [...state.pending.keys()]) outbox.refused({ type: "error", code: "unknown_room", message: "no such room", client_id: cid });
+	})`)
+	p.until("two refused", `[...document.querySelectorAll("#message-list .msg.failed .msg-failed")].filter(e => e.textContent.startsWith("Not sent: no such room")).length === 2`)
+
+	// Back online, a refused message is not sent again by itself.
+	ts.start()
+	p.until("back online", `document.getElementById("conn-status").textContent === ""`)
+	failedButton := func(body, label string) string {
+		return `(() => {
+			const li = [...document.querySelectorAll("#message-list .msg.failed")].find(li => li.querySelector(".msg-body").textContent === ` + jsString(body) + `);
+			const b = li && [...li.querySelectorAll("button")].find(b => b.textContent === ` + jsString(label) + `);
+			if (b) b.click();
+			return !!b;
+		})()`
+	}
+	p.until("first try discarded", failedButton("first try", "Discard"))
+	p.until("second try retried", failedButton("second try", "Retry"))
+	p.sees("second try")
+	p.until("nothing pending or refused", `document.querySelectorAll("#message-list .msg.pending, #message-list .msg.failed").length === 0 && localStorage.getItem("hearth.pending.mum") === "[]"`)
+	var page struct{ Messages []message }
+	c := ts.newClient()
+	c.do("POST", "/api/login", map[string]string{"username": "mum", "password": "hearth-and-home"}, nil)
+	if c.do("GET", "/api/rooms/general/messages", nil, &page); len(page.Messages) != 1 || page.Messages[0].Body != "second try" {
+		t.Errorf("the server holds %+v, want only the retried message", page.Messages)
 	}
 }

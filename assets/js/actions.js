@@ -1,0 +1,109 @@
+// actions.js owns what one does to a message on screen: react (with the
+// server's emoji set), edit in place, delete, retry or discard a refused
+// send, and moving between messages with the keyboard. It listens by
+// delegation on the message list, whose buttons carry data-action.
+import { $, el } from "./dom.js";
+import { state } from "./state.js";
+import { config } from "./config.js";
+import { renderMessages, setStatus } from "./render.js";
+import { retryPending, discardPending } from "./outbox.js";
+
+// onMessageAction handles a click on a message's button.
+export function onMessageAction(ev) {
+  const b = ev.target.closest("[data-action]");
+  if (!b) return;
+  if (b.dataset.action === "retry") return retryPending(b.dataset.cid);
+  if (b.dataset.action === "discard") return discardPending(b.dataset.cid);
+  const li = b.closest(".msg");
+  const r = state.rooms.get(state.current);
+  const id = li && Number(li.dataset.id);
+  if (!r || !id) return;
+  const m = r.msgs.get(id);
+  const frame = (f) => {
+    if (state.ws && state.connected) state.ws.send(JSON.stringify({ room: r.name, id, ...f }));
+    else setStatus("Offline: try again once reconnected", true);
+  };
+  switch (b.dataset.action) {
+    case "react":
+      frame({ type: "react", emoji: b.dataset.emoji });
+      break;
+    case "pick": {
+      closePickers();
+      const picker = el("div", { class: "emoji-picker" }, config.reactions.map((e) => el("button", {
+        type: "button",
+        "aria-label": "React " + e,
+        onclick: (x) => { x.stopPropagation(); picker.remove(); frame({ type: "react", emoji: e }); },
+      }, e)));
+      li.append(picker);
+      picker.querySelector("button").focus();
+      break;
+    }
+    case "delete":
+      if (confirm(m.user === state.me.username ? "Delete this message?" : `Delete ${m.user}'s message?`)) frame({ type: "delete" });
+      break;
+    case "edit":
+      state.editing = { room: r.name, id, draft: m.body };
+      renderMessages(); // opens it, and closes any other
+      break;
+  }
+}
+
+function closePickers() {
+  document.querySelectorAll(".emoji-picker").forEach((p) => p.remove());
+}
+
+// onDocumentClick closes an open emoji picker when the click was elsewhere.
+export function onDocumentClick(e) {
+  if (!e.target.closest(".emoji-picker, [data-action=pick]")) closePickers();
+}
+
+// onEditorInput keeps the draft of the open editor (render.js draws it
+// from state.editing), so a redraw does not lose it.
+export function onEditorInput(e) {
+  const ed = state.editing;
+  if (!ed || !e.target.matches(".edit-box textarea")) return;
+  ed.draft = e.target.value;
+  ed.caret = e.target.selectionStart;
+}
+
+// onEditorKey saves the edit on Enter and closes the editor on Escape,
+// giving the focus back to the message.
+export function onEditorKey(k) {
+  const ed = state.editing;
+  if (!ed || !k.target.matches(".edit-box textarea")) return;
+  const ta = k.target;
+  const close = () => {
+    state.editing = null;
+    renderMessages();
+    const again = $("message-list").querySelector(`.msg[data-id="${ed.id}"]`);
+    if (again) again.focus();
+  };
+  if (k.key === "Escape") close();
+  if (k.key === "Enter" && !k.shiftKey && !k.isComposing) {
+    k.preventDefault();
+    const text = ta.value.trim();
+    const r = state.rooms.get(ed.room);
+    const m = r && r.msgs.get(ed.id);
+    if (text && m && text !== m.body) {
+      if (state.ws && state.connected) state.ws.send(JSON.stringify({ type: "edit", room: ed.room, id: ed.id, body: text }));
+      else setStatus("Offline: try again once reconnected", true);
+    }
+    close();
+  }
+}
+
+// onMessagesKey moves between messages with the arrow keys, so their
+// actions (shown while a message has focus) are reachable by keyboard;
+// Escape goes back to the composer.
+export function onMessagesKey(e) {
+  if (e.target.closest("textarea, input") || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.key === "Escape") { e.preventDefault(); $("composer-input").focus(); return; }
+  if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
+  const msgs = [...$("message-list").querySelectorAll(".msg[data-id]")];
+  const cur = e.target.closest(".msg[data-id]");
+  if (!msgs.length || (!cur && e.key === "ArrowDown")) return; // the container scrolls
+  const i = cur ? msgs.indexOf(cur) + (e.key === "ArrowUp" ? -1 : 1) : msgs.length - 1;
+  if (i < 0 || i >= msgs.length) return;
+  e.preventDefault();
+  msgs[i].focus();
+}

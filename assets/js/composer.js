@@ -1,0 +1,139 @@
+// composer.js owns the message box: its size and byte count, sending on
+// Enter, the "is typing" frames, completing @mentions from a menu, and
+// sharing files (picked, pasted or dropped). It sends through outbox.js
+// and the socket in state; it draws only the composer and its menu.
+import { $, el, utf8Length } from "./dom.js";
+import { state } from "./state.js";
+import { config } from "./config.js";
+import { setStatus } from "./render.js";
+import { sendMessage, newClientID } from "./outbox.js";
+
+const TYPING_EVERY = 3000;   // ms between our typing frames
+
+export function updateComposer() {
+  const ta = $("composer-input");
+  ta.style.height = "auto";
+  ta.style.height = Math.min(ta.scrollHeight + 2, 192) + "px";
+  const n = utf8Length(ta.value);
+  const count = $("composer-count");
+  const near = n > state.maxBody * 0.85;
+  count.textContent = near ? `${n} / ${state.maxBody}` : "";
+  count.classList.toggle("over", n > state.maxBody);
+  $("send").disabled = n > state.maxBody;
+}
+
+export function submitComposer(ev) {
+  ev.preventDefault();
+  const ta = $("composer-input");
+  // Blank lines at either end are never meant; indentation may be.
+  const body = ta.value.replace(/^(\s*\n)+/, "").replace(/\s+$/, "");
+  if (!body.trim() || utf8Length(body) > state.maxBody || !state.current) return;
+  ta.value = "";
+  updateComposer();
+  sendMessage(body);
+}
+
+function sendTyping() {
+  if (!state.ws || !state.connected || Date.now() - state.typingSent < TYPING_EVERY) return;
+  state.typingSent = Date.now();
+  state.ws.send(JSON.stringify({ type: "typing", room: state.current }));
+}
+
+// onComposerInput follows each keystroke: size, count, mention menu, typing.
+export function onComposerInput() {
+  updateComposer();
+  renderMentionMenu();
+  if ($("composer-input").value.trim()) sendTyping();
+}
+
+// onComposerKey moves in the mention menu and picks from it; Enter sends,
+// Shift+Enter starts a new line.
+export function onComposerKey(e) {
+  const menuOpen = !$("mention-menu").hidden;
+  if (menuOpen && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+    e.preventDefault();
+    mentionPick += e.key === "ArrowDown" ? 1 : -1;
+    mentionPick = Math.max(0, mentionPick);
+    renderMentionMenu();
+    return;
+  }
+  if (menuOpen && (e.key === "Tab" || (e.key === "Enter" && !e.shiftKey))) {
+    const names = mentionCandidates();
+    if (names.length) { e.preventDefault(); completeMention(names[mentionPick]); return; }
+  }
+  if (e.key === "Escape") $("mention-menu").hidden = true;
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    $("composer").requestSubmit();
+  }
+}
+
+// --- @mentions while typing ---
+
+let mentionPick = 0;
+
+// mentionQuery is the part of a name typed after an @ just before the
+// caret ("" right after the @), or null. The server's pattern needs a
+// character of the name, so a bare @ is tried with one added: "a" is in
+// every name's alphabet.
+function mentionQuery() {
+  const ta = $("composer-input");
+  const before = ta.value.slice(0, ta.selectionStart);
+  const m = before.match(config.mentionEndRE);
+  if (m) return m[1];
+  return before.endsWith("@") && config.mentionEndRE.test(before + "a") ? "" : null;
+}
+
+function mentionCandidates() {
+  const q = mentionQuery();
+  if (q === null) return [];
+  const r = state.rooms.get(state.current);
+  const pool = r && r.private ? r.members : state.users;
+  return pool.filter((u) => u !== state.me.username && u.startsWith(q)).slice(0, 8);
+}
+
+function renderMentionMenu() {
+  const menu = $("mention-menu");
+  const names = mentionCandidates();
+  menu.hidden = names.length === 0;
+  mentionPick = Math.min(mentionPick, Math.max(0, names.length - 1));
+  menu.replaceChildren(...names.map((u, i) => el("li", {
+    role: "option",
+    "aria-selected": String(i === mentionPick),
+    onmousedown: (e) => { e.preventDefault(); completeMention(u); },
+  }, "@" + u)));
+}
+
+function completeMention(name) {
+  const ta = $("composer-input");
+  const q = mentionQuery();
+  let before = ta.value.slice(0, ta.selectionStart);
+  if (q !== null) before = before.slice(0, before.length - q.length) + name + " ";
+  ta.value = before + ta.value.slice(ta.selectionStart);
+  ta.selectionStart = ta.selectionEnd = before.length;
+  $("mention-menu").hidden = true;
+  updateComposer();
+}
+
+// --- files ---
+
+export async function uploadFiles(files) {
+  const r = state.rooms.get(state.current);
+  if (!r) return;
+  for (const file of files) {
+    setStatus(`Sharing ${file.name}…`);
+    try {
+      const res = await fetch(`/api/rooms/${encodeURIComponent(r.name)}/files?name=${encodeURIComponent(file.name || "pasted image")}&client_id=${newClientID()}`,
+        { method: "POST", body: file, credentials: "same-origin" });
+      if (!res.ok) {
+        let msg = res.statusText;
+        try { msg = (await res.json()).error || msg; } catch { /* not JSON */ }
+        throw new Error(msg);
+      }
+      setStatus("");
+    } catch (e) {
+      setStatus(`${file.name}: ${e.message}`, true);
+      setTimeout(() => { if (state.connected) setStatus(""); }, 6000);
+    }
+  }
+}

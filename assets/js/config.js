@@ -1,0 +1,33 @@
+// config.js owns the rules the client shares with the server, fetched once
+// from GET /api/config at boot so that they are written only in Go: the
+// reaction emoji, which files show inline, what user and room names look
+// like, the mention pattern and the shortest password. Modules read them
+// from `config` after main.js has awaited loadConfig.
+import { api } from "./api.js";
+
+export const config = {
+  loaded: false,
+  reactions: [],
+  inlineTypes: [],
+  minPassword: 8,
+  usernameRE: null,  // a whole user name
+  roomNameRE: null,  // a whole room name
+  inlineRE: null,    // message formatting; group 4 is a mentioned name
+  mentionEndRE: null, // a mention ending where the text ends
+};
+
+// loadConfig fetches the rules; it throws if the server cannot be reached.
+export async function loadConfig() {
+  if (config.loaded) return;
+  const c = await api("GET", "/api/config");
+  config.reactions = c.reactions;
+  config.inlineTypes = c.inline_types;
+  config.minPassword = c.min_password;
+  config.usernameRE = new RegExp(c.username_pattern);
+  config.roomNameRE = new RegExp(c.room_name_pattern);
+  // In order: `code`, *emphasis*, http(s) links, @mentions (the server's
+  // pattern, whose one group is the name). Case-insensitive for the links.
+  config.inlineRE = new RegExp("`([^`\\n]+)`|\\*([^*\\n]+)\\*|(\\bhttps?:\\/\\/[^\\s<>\"']+)|(?:" + c.mention_pattern + ")", "gi");
+  config.mentionEndRE = new RegExp("(?:" + c.mention_pattern + ")$");
+  config.loaded = true;
+}

@@ -1,0 +1,103 @@
+// dom.js owns the small tools every view uses: el() to build elements,
+// lookups by id, switching views, opening dialogs, avatars, and the
+// formatting of times, sizes and devices. It knows nothing of chat state.
+// User text only ever becomes text nodes here: el() appends strings as
+// text, and refuses innerHTML.
+
+export const $ = (id) => document.getElementById(id);
+
+// el builds an element: el("li", {class: "msg", "data-id": 7}, child, …).
+// Attributes named data-*, aria-* or role are set as attributes (false,
+// null and undefined leave them out); "class" sets the class list; any
+// other name the element has as a property (type, href, value, onclick,
+// hidden…) is assigned as one, so false clears a boolean. Children are
+// nodes or strings (as text), nested arrays are flattened, and null,
+// undefined and false are skipped.
+export function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "innerHTML" || k === "outerHTML") throw new Error("el: text only");
+    if (k === "class") { if (v) e.className = v; }
+    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role" || !(k in e)) {
+      if (v !== null && v !== undefined && v !== false) e.setAttribute(k, v === true ? "" : String(v));
+    } else if (v !== undefined) e[k] = v;
+  }
+  e.append(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  return e;
+}
+
+export function showView(id) {
+  for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== id;
+}
+
+export function openDialog(id) {
+  const d = $(id);
+  if (!d.open) d.showModal();
+}
+
+// paintAvatar gives node a person's initial and a colour made from the name.
+export function paintAvatar(node, name) {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.codePointAt(0)) % 360;
+  node.style.setProperty("--hue", h);
+  node.textContent = [...name][0] || "?";
+  return node;
+}
+
+// avatar is a new painted avatar; cls adds "small" and the like.
+export function avatar(name, cls) {
+  return paintAvatar(el("span", { class: "avatar" + (cls ? " " + cls : "") }), name);
+}
+
+// linkInput shows a link to copy: read-only, selected when focused.
+export function linkInput(url, label) {
+  const input = el("input", { class: "invite-link", readOnly: true, value: url, "aria-label": label });
+  input.onfocus = () => input.select();
+  return input;
+}
+
+// item is a list row of the dialogs: a title over a muted line, then
+// whatever follows (buttons).
+export function item(title, sub, ...rest) {
+  return el("li", null,
+    el("div", { class: "item-main" }, el("div", { class: "item-title" }, title), el("div", { class: "item-sub" }, sub)),
+    ...rest);
+}
+
+export const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+export const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
+const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
+
+export function dayLabel(d) {
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (d.toDateString() === today.toDateString()) return "Today";
+  if (d.toDateString() === yesterday.toDateString()) return "Yesterday";
+  return dayFmt.format(d);
+}
+
+export function fileSize(n) {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1 << 20) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1 << 20)).toFixed(1)} MB`;
+}
+
+export function ago(ts) {
+  const s = Math.max(0, (Date.now() - new Date(ts)) / 1000);
+  if (s < 90) return "just now";
+  if (s < 3600) return `${Math.round(s / 60)} minutes ago`;
+  if (s < 86400 * 1.5) return `${Math.round(s / 3600)} hours ago`;
+  return `${Math.round(s / 86400)} days ago`;
+}
+
+export function describeAgent(ua) {
+  if (!ua) return "Unknown device";
+  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrom(e|ium)\//.test(ua) ? "Chrome"
+    : /Safari\//.test(ua) ? "Safari" : null;
+  const os = /Android/.test(ua) ? "Android" : /iPhone/.test(ua) ? "iPhone" : /iPad/.test(ua) ? "iPad"
+    : /Windows/.test(ua) ? "Windows" : /Mac OS X/.test(ua) ? "Mac" : /CrOS/.test(ua) ? "ChromeOS" : /Linux/.test(ua) ? "Linux" : null;
+  if (browser && os) return `${browser} on ${os}`;
+  return browser || os || ua.slice(0, 60);
+}
+
+export function utf8Length(s) { return new TextEncoder().encode(s).length; }

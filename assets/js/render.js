@@ -1,0 +1,309 @@
+// render.js owns drawing the chat from state: the room and DM lists, who
+// is online, the header, the typing line, the status line, the page title,
+// and the messages of the room on screen (with their light formatting, files,
+// reactions and the open editor). It reads state and never changes what the
+// server said; it sends nothing. Clicks on what it draws are handled by
+// delegation elsewhere (data-room, data-action), so it imports no feature.
+import { $, el, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, fileSize } from "./dom.js";
+import { state, roomLabel, notifyLevel } from "./state.js";
+import { config } from "./config.js";
+
+const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this share a header
+const MAX_EVENTS = 30;  // presence lines kept per room
+
+// setStatus writes the line above the composer; bad marks a problem.
+export function setStatus(text, bad) {
+  const line = $("conn-status");
+  line.className = "conn-status" + (bad ? " bad" : "");
+  line.replaceChildren(text);
+}
+
+// renderRooms redraws the room and DM lists; a button's data-room names
+// its room.
+export function renderRooms() {
+  const badge = (n, cls, what) => el("span", { class: cls, "aria-label": `${n} ${what}` }, n > 99 ? "99+" : String(n));
+  const item = (r) => el("li", null,
+    el("button", {
+      type: "button",
+      "data-room": r.name,
+      class: [r.private && !r.dm && "private", r.dm && "dm", r.unread && "unread"].filter(Boolean).join(" "),
+      "aria-current": r.name === state.current && "true",
+    },
+    el("span", { class: "room-name" }, roomLabel(r)),
+    r.mentions ? badge(r.mentions, "badge mention", "mentions") : r.unread ? badge(r.unread, "badge", "unread") : null));
+  const all = [...state.rooms.values()];
+  $("room-list").replaceChildren(...all.filter((r) => !r.dm).sort((a, b) => a.name.localeCompare(b.name)).map(item));
+  $("dm-list").replaceChildren(...all.filter((r) => r.dm).sort((a, b) => roomLabel(a).localeCompare(roomLabel(b))).map(item));
+}
+
+export function renderOnline() {
+  $("online-count").textContent = state.online.length ? String(state.online.length) : "";
+  $("online-list").replaceChildren(...state.online.map((name) => el("li", null, avatar(name, "small"), el("span", null, name))));
+}
+
+export function updateTitle() {
+  let total = 0;
+  for (const r of state.rooms.values()) total += r.unread;
+  document.title = total ? `(${total > 999 ? "999+" : total}) Hearth` : "Hearth";
+}
+
+// addEvent puts a line such as "kid is back" after the room's newest message.
+export function addEvent(roomName, text) {
+  const r = state.rooms.get(roomName);
+  if (!r) return;
+  r.events.push({ afterId: r.ids.length ? r.ids[r.ids.length - 1] : 0, text });
+  if (r.events.length > MAX_EVENTS) r.events.shift();
+  if (roomName === state.current) renderMessages();
+}
+
+export function renderHeader() {
+  const r = state.rooms.get(state.current);
+  if (!r) return;
+  const title = $("room-title");
+  title.textContent = roomLabel(r);
+  title.classList.toggle("dm-title", r.dm);
+  $("composer-input").placeholder = r.dm ? `Message ${roomLabel(r)}` : `Message #${r.name}`;
+  $("open-members").hidden = !r.private || r.dm;
+  $("composer-input").disabled = r.archived;
+  $("send").disabled = r.archived;
+  if (r.archived) $("composer-input").placeholder = "This room is archived: its history stays, nothing new is said here.";
+  $("notify-level").value = notifyLevel(r);
+}
+
+export function renderTyping() {
+  const r = state.rooms.get(state.current);
+  const now = Date.now();
+  const who = r ? [...r.typing].filter(([, until]) => until > now).map(([u]) => u) : [];
+  $("typing").textContent = who.length === 0 ? "" : who.length === 1 ? `${who[0]} is typing…`
+    : who.length === 2 ? `${who[0]} and ${who[1]} are typing…` : "Several people are typing…";
+}
+
+// --- sidebar on phones ---
+
+export function openSidebar() {
+  $("sidebar").classList.add("open");
+  $("scrim").hidden = false;
+  $("scrim").classList.add("show");
+}
+
+export function closeSidebar() {
+  $("sidebar").classList.remove("open");
+  $("scrim").classList.remove("show");
+  $("scrim").hidden = true;
+}
+
+// --- messages ---
+
+// renderBody writes text into node with light formatting: ```blocks```,
+// `code`, *emphasis*, links and @mentions, line breaks kept. Everything is
+// built as elements and text nodes: nothing from a message is ever parsed
+// as HTML.
+function renderBody(node, text) {
+  text.split("```").forEach((part, i) => {
+    if (i % 2 === 1) node.append(el("pre", null, el("code", null, part.replace(/^\n/, "").replace(/\n$/, ""))));
+    else renderInline(node, part);
+  });
+}
+
+function renderInline(node, text) {
+  let last = 0;
+  for (const m of text.matchAll(config.inlineRE)) {
+    let start = m.index, end = m.index + m[0].length, part = null;
+    if (m[1] !== undefined) {
+      part = el("code", null, m[1]);
+    } else if (m[2] !== undefined) {
+      part = el("em", null, m[2]);
+    } else if (m[3] !== undefined) {
+      const href = m[3].replace(/[.,;:!?)\]}]+$/, "");
+      let ok = false;
+      try { ok = ["http:", "https:"].includes(new URL(href).protocol); } catch { ok = false; }
+      if (!ok) continue;
+      part = el("a", { href, target: "_blank", rel: "noopener noreferrer nofollow" }, href);
+      end = start + href.length;
+    } else {
+      start = end - 1 - m[4].length; // past the character before the @
+      part = el("span", { class: "mention" }, "@" + m[4]);
+    }
+    node.append(text.slice(last, start), part);
+    last = end;
+  }
+  node.append(text.slice(last));
+}
+
+// renderFile shows an attachment: an image as a thumbnail of known size (no
+// jump when it loads) that opens full size, anything else as a download.
+function renderFile(node, f) {
+  const url = `/api/files/${f.id}`;
+  if (config.inlineTypes.includes(f.type)) {
+    const img = el("img", { class: "thumb", src: url, alt: f.name, loading: "lazy" });
+    if (f.width && f.height) {
+      const scale = Math.min(1, 320 / f.width, 240 / f.height);
+      img.width = Math.max(1, Math.round(f.width * scale));
+      img.height = Math.max(1, Math.round(f.height * scale));
+    }
+    node.append(el("a", { href: url, target: "_blank", class: "thumb-link" }, img));
+  } else {
+    node.append(el("a", { href: url, class: "file-link", download: f.name }, `⬇ ${f.name} · ${fileSize(f.size)}`));
+  }
+}
+
+function messageItem(m, first, extraClass) {
+  let when;
+  if (m.ts) {
+    const d = new Date(m.ts);
+    when = el("time", { class: "msg-time", dateTime: m.ts, title: fullFmt.format(d) }, timeFmt.format(d));
+  } else {
+    when = el("time", { class: "msg-time" }, "sending…");
+  }
+  const body = el("div", { class: "msg-body" });
+  if (m.deleted) {
+    body.classList.add("msg-deleted");
+    body.textContent = "This message was deleted.";
+  } else if (m.file) {
+    if (m.body && m.body !== m.file.name) renderBody(body, m.body);
+    renderFile(body, m.file);
+  } else {
+    renderBody(body, m.body);
+  }
+  if (m.edited && !m.deleted) body.append(el("span", { class: "msg-edited", title: fullFmt.format(new Date(m.edited)) }, "(edited)"));
+  const li = el("li", {
+    class: "msg" + (first ? " first" : "") + (extraClass ? " " + extraClass : ""),
+    "data-id": m.id || null,
+    tabIndex: m.id ? -1 : undefined, // reached with the arrow keys
+  },
+  paintAvatar(el("span", { class: "avatar", "aria-hidden": "true" }), m.user),
+  el("div", { class: "msg-meta" }, el("span", { class: "msg-user" }, m.user), m.bot && el("span", { class: "bot-tag" }, "BOT"), when),
+  body);
+  if (!m.id || m.deleted) return li;
+  const me = state.me.username;
+  if ((m.mentions || []).includes(me)) li.classList.add("mentions-me");
+  const reactions = Object.entries(m.reactions || {});
+  if (reactions.length) {
+    li.append(el("div", { class: "reactions" }, reactions.map(([emoji, users]) => el("button", {
+      type: "button", class: "reaction" + (users.includes(me) ? " mine" : ""), "data-action": "react", "data-emoji": emoji, title: users.join(", "),
+    }, `${emoji} ${users.length}`))));
+  }
+  const action = (name, label, text) => el("button", { type: "button", "data-action": name, "aria-label": label, title: label }, text);
+  const mine = m.user === me && !m.bot;
+  li.append(el("div", { class: "msg-actions" },
+    action("pick", "Add a reaction", "☺"),
+    mine && !m.file && action("edit", "Edit", "✎"),
+    (mine || state.me.admin) && action("delete", "Delete", "✕")));
+  return li;
+}
+
+// pendingItem is one of our messages not yet acknowledged; a refused one
+// says why, with Retry and Discard (data-action, with data-cid).
+function pendingItem(p, first) {
+  const li = messageItem({ user: state.me.username, body: p.body }, first, p.failed ? "failed" : "pending");
+  if (p.failed) {
+    li.append(el("div", { class: "msg-failed" }, `Not sent: ${p.failed} `,
+      el("button", { class: "text-button", "data-action": "retry", "data-cid": p.cid }, "Retry"),
+      el("button", { class: "text-button", "data-action": "discard", "data-cid": p.cid }, "Discard")));
+  }
+  return li;
+}
+
+export function isAtBottom(box) {
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+}
+
+// renderMessages redraws the current room; it keeps the view pinned to the
+// newest message when it was there (or when stick is set).
+export function renderMessages(stick) {
+  const r = state.rooms.get(state.current);
+  const box = $("messages");
+  const list = $("message-list");
+  if (!r) { list.replaceChildren(); return; }
+  const wasAtBottom = stick || isAtBottom(box);
+  const items = [];
+  let prev = null;
+  let prevDay = "";
+  const eventsAfter = new Map();
+  for (const e of r.events) {
+    if (!eventsAfter.has(e.afterId)) eventsAfter.set(e.afterId, []);
+    eventsAfter.get(e.afterId).push(e.text);
+  }
+  const pushEvents = (id) => {
+    for (const text of eventsAfter.get(id) || []) {
+      items.push(el("li", { class: "event" }, text));
+      prev = null;
+    }
+  };
+  if (r.loaded && !r.hasMore) pushEvents(0);
+  for (const id of r.ids) {
+    const m = r.msgs.get(id);
+    const d = new Date(m.ts);
+    const day = d.toDateString();
+    if (day !== prevDay) {
+      items.push(el("li", { class: "day" }, dayLabel(d)));
+      prevDay = day;
+      prev = null;
+    }
+    const first = !prev || prev.user !== m.user || d - new Date(prev.ts) > GROUP_GAP_MS;
+    items.push(messageItem(m, first));
+    prev = m;
+    pushEvents(id);
+  }
+  for (const p of state.pending.values()) {
+    if (p.room !== r.name) continue;
+    items.push(pendingItem(p, !prev || prev.user !== state.me.username || prev.ts));
+    prev = { user: state.me.username };
+  }
+  // A redraw keeps the keyboard's place and an open editor.
+  const focused = document.activeElement;
+  const focusMsg = list.contains(focused) ? focused.closest(".msg[data-id]") : null;
+  const focusAction = focusMsg && focused !== focusMsg ? focused.dataset.action : null;
+  list.replaceChildren(...items);
+  const ed = state.editing;
+  if (ed && ed.room === r.name && (!r.msgs.get(ed.id) || r.msgs.get(ed.id).deleted)) state.editing = null; // deleted meanwhile
+  const editing = state.editing && ed.room === r.name && list.querySelector(`.msg[data-id="${ed.id}"]`);
+  const inEditor = editing && (focused === document.body || (focusMsg && focusMsg.dataset.id === String(ed.id)));
+  if (editing) drawEditor(editing, inEditor);
+  if (focusMsg && !inEditor) {
+    const again = list.querySelector(`.msg[data-id="${focusMsg.dataset.id}"]`);
+    const target = again && (focusAction ? again.querySelector(`[data-action="${focusAction}"]`) || again : again);
+    if (target) target.focus({ preventScroll: true });
+  }
+  renderHistoryState();
+  if (r.target) {
+    const t = list.querySelector(`[data-id="${r.target}"]`);
+    r.target = 0;
+    if (t) { t.classList.add("target"); t.scrollIntoView({ block: "center" }); return; }
+  }
+  if (wasAtBottom && !r.detached) {
+    box.scrollTop = box.scrollHeight;
+    $("jump-latest").hidden = true;
+  } else if (items.length) {
+    $("jump-latest").hidden = false;
+  }
+}
+
+// drawEditor puts the edit box in place of li's body, holding the draft of
+// state.editing, so a redraw (a message arriving) keeps it open as it was.
+// actions.js handles its keys and keeps the draft.
+function drawEditor(li, focus = true) {
+  const ed = state.editing;
+  const body = li.querySelector(".msg-body");
+  if (!body) return;
+  const ta = el("textarea", { value: ed.draft, rows: Math.min(8, ed.draft.split("\n").length + 1), "aria-label": "Edit message" });
+  body.replaceWith(el("div", { class: "edit-box" }, ta, el("p", { class: "hint" }, "Enter to save, Esc to cancel")));
+  if (focus) {
+    ta.focus();
+    ta.setSelectionRange(ed.caret ?? ta.value.length, ed.caret ?? ta.value.length);
+  }
+}
+
+export function renderHistoryState() {
+  const r = state.rooms.get(state.current);
+  const line = $("history-state");
+  if (!r) { line.textContent = ""; return; }
+  $("jump-latest").textContent = r.detached ? "Back to the newest messages ↓" : "New messages ↓";
+  if (r.detached) $("jump-latest").hidden = false;
+  if (r.loading || r.loadingOlder) line.textContent = "Loading…";
+  else if (r.loaded && !r.hasMore) {
+    const where = r.dm ? `your conversation with ${roomLabel(r)}` : `#${r.name}`;
+    line.textContent = r.ids.length ? `This is the beginning of ${where}.` : `This is the start of ${where}. Say hello!`;
+  }
+  else line.textContent = "";
+}
