@@ -160,7 +160,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Addr, "addr", envOr("HEARTH_ADDR", cfg.Addr), "listen address (env HEARTH_ADDR)")
 	fs.StringVar(&cfg.DBPath, "db", envOr("HEARTH_DB", cfg.DBPath), "database file (env HEARTH_DB)")
 	logLevel := fs.String("log-level", envOr("HEARTH_LOG_LEVEL", "info"), "debug, info, warn or error (env HEARTH_LOG_LEVEL)")
-	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address (localhost:6060), for profiling")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address (localhost:6060), for profiling (builds with -tags pprof)")
 	pprofAny := fs.Bool("pprof-any-address", false, "let -pprof listen off loopback too (anyone who reaches it can read the server's memory)")
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "how long an unused session lasts")
 	fs.DurationVar(&cfg.ReapInterval, "reap-interval", cfg.ReapInterval, "how often expired sessions are deleted")
@@ -193,6 +193,9 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 		return errors.New("serve: -tls-local or -tls-cert, not both")
 	}
 	if *pprofAddr != "" {
+		if !pprofBuilt {
+			return errors.New("serve: -pprof: this binary has no profiler; build it with go build -tags pprof")
+		}
 		if err := checkPprofAddr(*pprofAddr, *pprofAny); err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}

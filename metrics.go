@@ -2,7 +2,8 @@
 // while the database answers) and GET /metrics in the Prometheus text
 // format, from VictoriaMetrics' metrics library (no protobuf), readable
 // from loopback or by an admin unless -metrics-public opens it; and
-// -pprof's profiler. What answers loopback without a login also checks the
+// the guard around -pprof's profiler (linked in with -tags pprof, see
+// pprof.go). What answers loopback without a login also checks the
 // Host header: a web page that reaches a loopback port through DNS
 // rebinding sends its own domain.
 
@@ -13,7 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"net/netip"
 	"strings"
 	"time"
@@ -144,9 +144,7 @@ func checkPprofAddr(addr string, anyAddress bool) error {
 // DNS-rebinding page sends. Others get 421 Misdirected Request.
 func pprofHandler(anyAddress bool) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	pprofRoutes(mux) // none in builds without -tags pprof
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := r.Host
 		if h, _, err := net.SplitHostPort(host); err == nil {

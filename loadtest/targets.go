@@ -52,7 +52,7 @@ func buildBinaries(cfg config) (binaries, error) {
 	if b.self, err = os.Executable(); err != nil {
 		return b, err
 	}
-	if out, err := exec.Command("go", "build", "-o", b.hearth, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", "pprof", "-o", b.hearth, ".").CombinedOutput(); err != nil {
 		return b, fmt.Errorf("build Hearth (run from the repository root): %v\n%s", err, out)
 	}
 	if cfg.baseline != "" {
@@ -108,7 +108,7 @@ func buildBaseline(cfg config, b *binaries) error {
 		return fmt.Errorf("extract %s: %v\n%s", b.baseCommit, tarErr, tarOut)
 	}
 	b.base = filepath.Join(cfg.workDir, "hearth-base")
-	build := exec.Command("go", "build", "-o", b.base, ".")
+	build := exec.Command("go", "build", "-tags", "pprof", "-o", b.base, ".")
 	build.Dir = src
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build Hearth at %s: %v\n%s", b.baseCommit, err, out)
