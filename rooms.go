@@ -1,7 +1,8 @@
 // rooms.go owns the HTTP side of rooms: listing what a user may see,
 // creating public and private rooms, managing a private room's members,
-// opening direct conversations, and the user list the pickers need. A room a
-// user may not see does not exist for them: 404, never 403.
+// opening direct conversations, the user list the pickers need, and reading
+// a room's history (pages and catch-up). A room a user may not see does not
+// exist for them: 404, never 403.
 
 package main
 
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -288,4 +290,81 @@ func (s *server) handleListUsers(w http.ResponseWriter, r *http.Request, sess se
 		out[i] = userResponse{x.Name, x.Admin}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
+
+func (s *server) handleMessages(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	q, err := parseHistoryQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rm, ok := s.visibleRoom(w, r.PathValue("room"), u)
+	if !ok {
+		return
+	}
+	// rev is read first: every change after it is in a later catch-up, so
+	// nothing between the two reads is missed.
+	rev, err := s.st.roomRev(rm.Name)
+	var msgs []message
+	if err == nil {
+		if q.Changes {
+			msgs, rev, err = s.st.changes(rm.Name, q.Since, q.Limit)
+		} else {
+			msgs, err = s.st.history(rm.Name, q)
+		}
+	}
+	switch {
+	case errors.Is(err, errRoomNotFound):
+		writeError(w, http.StatusNotFound, "no such room")
+		return
+	case err != nil:
+		s.fail(w, "read history", err, "room", r.PathValue("room"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "rev": rev})
+}
+
+// parseHistoryQuery reads before, after, since and limit. At most one of
+// before, after and since may be given.
+func parseHistoryQuery(v url.Values) (historyQuery, error) {
+	q := historyQuery{Limit: defaultPageSize}
+	parseID := func(name string) (uint64, error) {
+		n, err := strconv.ParseUint(v.Get(name), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s must be a message id", name)
+		}
+		return n, nil
+	}
+	var err error
+	switch {
+	case (v.Has("before") || v.Has("after")) && v.Has("since"):
+		return q, errors.New("give since alone, without before or after")
+	case v.Has("since"):
+		if q.Since, err = parseID("since"); err != nil {
+			return q, errors.New("since must be a rev")
+		}
+		q.Changes = true
+	case v.Has("before") && v.Has("after"):
+		return q, errors.New("give before or after, not both")
+	case v.Has("before"):
+		if q.Before, err = parseID("before"); err != nil {
+			return q, err
+		}
+		if q.Before == 0 {
+			return q, errors.New("before must be a message id")
+		}
+	case v.Has("after"):
+		if q.After, err = parseID("after"); err != nil {
+			return q, err
+		}
+		q.Forward = true
+	}
+	if v.Has("limit") {
+		n, err := strconv.Atoi(v.Get("limit"))
+		if err != nil || n < 1 || n > maxPageSize {
+			return q, fmt.Errorf("limit must be 1-%d", maxPageSize)
+		}
+		q.Limit = n
+	}
+	return q, nil
 }
