@@ -1,6 +1,7 @@
 // api.go owns the HTTP side: the server type, routes() listing every
-// endpoint, the JSON handlers, security headers and the embedded web client.
-// The WebSocket handshake lives in conn.go.
+// endpoint, authentication wrappers, security headers, the JSON helpers and
+// the embedded web client. Handlers live with their concern (accounts.go,
+// rooms.go, admin.go, files.go, …); the WebSocket handshake in conn.go.
 
 package main
 
