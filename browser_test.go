@@ -880,10 +880,15 @@ func TestBrowserKeyboard(t *testing.T) {
 	p.do("type an edit", chromedp.KeyEvent(" 🍅"))
 	p.screenshot("keyboard-edit")
 
-	// A message arriving redraws the list: the editor stays, with the draft.
+	// A message arriving adds its node and leaves the others alone: the
+	// editor stays, with the draft.
+	p.eval(`window.tomatoes = [...document.querySelectorAll("#message-list .msg")].find(e => e.textContent.includes("the tomatoes are red")), true`)
 	sk.say("garden", "me!", "k-2")
 	sk.ack("k-2")
 	p.sees("me!")
+	if p.eval(`window.tomatoes.isConnected`) != true {
+		t.Error("a message arriving redrew the messages before it")
+	}
 	if got := p.eval(`document.activeElement.matches(".edit-box textarea") && document.activeElement.value`); got != "who picks them? 🍅" {
 		t.Fatalf("after a redraw the editor holds %v", got)
 	}
@@ -893,6 +898,9 @@ func TestBrowserKeyboard(t *testing.T) {
 		t.Errorf("after saving, focus is on %v", got)
 	}
 	sk.expect(func(f wireFrame) bool { return f.Type == "update" && f.Body == "who picks them? 🍅" })
+	if p.eval(`window.tomatoes.isConnected`) != true {
+		t.Error("an edit redrew other messages than the edited one")
+	}
 
 	// Escape from the messages goes to the composer.
 	p.press("Escape", "Escape", 27, 0)

@@ -1,6 +1,7 @@
 // dom.js owns the small tools every view uses: el() to build elements,
-// lookups by id, switching views, opening dialogs, avatars, and the
-// formatting of times, sizes and devices. It knows nothing of chat state.
+// keyed() to update a list in place, lookups by id, switching views,
+// opening dialogs, avatars, and the formatting of times, sizes and
+// devices. It knows nothing of chat state.
 // User text only ever becomes text nodes here: el() appends strings as
 // text, and refuses innerHTML.
 
@@ -24,6 +25,43 @@ export function el(tag, attrs, ...children) {
   }
   e.append(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   return e;
+}
+
+// drawn remembers, for each node keyed() made, the key and signature it
+// was made for.
+const drawn = new WeakMap();
+
+// keyed makes parent's children match specs, {key, sig, make}, in order,
+// changing only what changed: a child made for the same key and signature
+// stays as it is (with its focus, scroll and open editor), make() draws
+// the rest, and children no spec names go. It returns the nodes it made.
+export function keyed(parent, specs) {
+  const old = new Map();
+  for (const n of parent.children) {
+    const d = drawn.get(n);
+    if (d) old.set(d.key, n);
+  }
+  const made = [];
+  const nodes = specs.map((s) => {
+    const n = old.get(s.key);
+    if (n && drawn.get(n).sig === s.sig) {
+      old.delete(s.key);
+      return n;
+    }
+    const fresh = s.make();
+    drawn.set(fresh, { key: s.key, sig: s.sig });
+    made.push(fresh);
+    return fresh;
+  });
+  const keep = new Set(nodes);
+  for (const n of [...parent.children]) if (!keep.has(n)) n.remove();
+  // What stays is usually in order already, so mostly new nodes move.
+  let at = parent.firstChild;
+  for (const n of nodes) {
+    if (n === at) at = at.nextSibling;
+    else parent.insertBefore(n, at);
+  }
+  return made;
 }
 
 export function showView(id) {

@@ -4,7 +4,7 @@
 // reactions and the open editor). It reads state and never changes what the
 // server said; it sends nothing. Clicks on what it draws are handled by
 // delegation elsewhere (data-room, data-action), so it imports no feature.
-import { $, el, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, fileSize } from "./dom.js";
+import { $, el, keyed, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, fileSize } from "./dom.js";
 import { state, roomLabel, notifyLevel } from "./state.js";
 import { config } from "./config.js";
 
@@ -18,27 +18,33 @@ export function setStatus(text, bad) {
   line.replaceChildren(text);
 }
 
-// renderRooms redraws the room and DM lists; a button's data-room names
+// renderRooms updates the room and DM lists; a button's data-room names
 // its room.
 export function renderRooms() {
   const badge = (n, cls, what) => el("span", { class: cls, "aria-label": `${n} ${what}` }, n > 99 ? "99+" : String(n));
-  const item = (r) => el("li", null,
-    el("button", {
-      type: "button",
-      "data-room": r.name,
-      class: [r.private && !r.dm && "private", r.dm && "dm", r.unread && "unread"].filter(Boolean).join(" "),
-      "aria-current": r.name === state.current && "true",
-    },
-    el("span", { class: "room-name" }, roomLabel(r)),
-    r.mentions ? badge(r.mentions, "badge mention", "mentions") : r.unread ? badge(r.unread, "badge", "unread") : null));
+  const spec = (r) => {
+    const label = roomLabel(r);
+    const cls = [r.private && !r.dm && "private", r.dm && "dm", r.unread && "unread"].filter(Boolean).join(" ");
+    const current = r.name === state.current;
+    return {
+      key: r.name,
+      sig: [label, cls, current, r.mentions, r.unread].join("\0"),
+      make: () => el("li", null,
+        el("button", { type: "button", "data-room": r.name, class: cls, "aria-current": current && "true" },
+          el("span", { class: "room-name" }, label),
+          r.mentions ? badge(r.mentions, "badge mention", "mentions") : r.unread ? badge(r.unread, "badge", "unread") : null)),
+    };
+  };
   const all = [...state.rooms.values()];
-  $("room-list").replaceChildren(...all.filter((r) => !r.dm).sort((a, b) => a.name.localeCompare(b.name)).map(item));
-  $("dm-list").replaceChildren(...all.filter((r) => r.dm).sort((a, b) => roomLabel(a).localeCompare(roomLabel(b))).map(item));
+  keyed($("room-list"), all.filter((r) => !r.dm).sort((a, b) => a.name.localeCompare(b.name)).map(spec));
+  keyed($("dm-list"), all.filter((r) => r.dm).sort((a, b) => roomLabel(a).localeCompare(roomLabel(b))).map(spec));
 }
 
 export function renderOnline() {
   $("online-count").textContent = state.online.length ? String(state.online.length) : "";
-  $("online-list").replaceChildren(...state.online.map((name) => el("li", null, avatar(name, "small"), el("span", null, name))));
+  keyed($("online-list"), state.online.map((name) => ({
+    key: name, sig: "", make: () => el("li", null, avatar(name, "small"), el("span", null, name)),
+  })));
 }
 
 export function updateTitle() {
@@ -208,15 +214,18 @@ export function isAtBottom(box) {
   return box.scrollHeight - box.scrollTop - box.clientHeight < 40;
 }
 
-// renderMessages redraws the current room; it keeps the view pinned to the
-// newest message when it was there (or when stick is set).
+// renderMessages updates the current room on screen, changing only what
+// changed: a new message adds its node, an edit or a reaction replaces one
+// node, and a node left as it was keeps its focus and an open editor. It
+// keeps the view pinned to the newest message when it was there (or when
+// stick is set).
 export function renderMessages(stick) {
   const r = state.rooms.get(state.current);
   const box = $("messages");
   const list = $("message-list");
   if (!r) { list.replaceChildren(); return; }
   const wasAtBottom = stick || isAtBottom(box);
-  const items = [];
+  const specs = [];
   let prev = null;
   let prevDay = "";
   const eventsAfter = new Map();
@@ -225,42 +234,47 @@ export function renderMessages(stick) {
     eventsAfter.get(e.afterId).push(e.text);
   }
   const pushEvents = (id) => {
-    for (const text of eventsAfter.get(id) || []) {
-      items.push(el("li", { class: "event" }, text));
+    (eventsAfter.get(id) || []).forEach((text, i) => {
+      specs.push({ key: `event ${id} ${i}`, sig: text, make: () => el("li", { class: "event" }, text) });
       prev = null;
-    }
+    });
   };
+  const ed = state.editing;
+  if (ed && ed.room === r.name && (!r.msgs.get(ed.id) || r.msgs.get(ed.id).deleted)) state.editing = null; // deleted meanwhile
+  const editingID = state.editing && state.editing.room === r.name ? state.editing.id : 0;
   if (r.loaded && !r.hasMore) pushEvents(0);
   for (const id of r.ids) {
     const m = r.msgs.get(id);
     const d = new Date(m.ts);
     const day = d.toDateString();
     if (day !== prevDay) {
-      items.push(el("li", { class: "day" }, dayLabel(d)));
+      const label = dayLabel(d);
+      specs.push({ key: "day " + day, sig: label, make: () => el("li", { class: "day" }, label) });
       prevDay = day;
       prev = null;
     }
     const first = !prev || prev.user !== m.user || d - new Date(prev.ts) > GROUP_GAP_MS;
-    items.push(messageItem(m, first));
+    // Whatever messageItem draws from goes into the signature.
+    const sig = [JSON.stringify(m), first, state.me.admin, id === editingID].join("\0");
+    specs.push({ key: `${r.name} ${id}`, sig, make: () => messageItem(m, first) });
     prev = m;
     pushEvents(id);
   }
   for (const p of state.pending.values()) {
     if (p.room !== r.name) continue;
-    items.push(pendingItem(p, !prev || prev.user !== state.me.username || prev.ts));
+    const first = !prev || prev.user !== state.me.username || prev.ts;
+    specs.push({ key: "pending " + p.cid, sig: [p.body, p.failed, first].join("\0"), make: () => pendingItem(p, first) });
     prev = { user: state.me.username };
   }
-  // A redraw keeps the keyboard's place and an open editor.
+  // A message drawn anew gets back the keyboard's place and the editor.
   const focused = document.activeElement;
   const focusMsg = list.contains(focused) ? focused.closest(".msg[data-id]") : null;
   const focusAction = focusMsg && focused !== focusMsg ? focused.dataset.action : null;
-  list.replaceChildren(...items);
-  const ed = state.editing;
-  if (ed && ed.room === r.name && (!r.msgs.get(ed.id) || r.msgs.get(ed.id).deleted)) state.editing = null; // deleted meanwhile
-  const editing = state.editing && ed.room === r.name && list.querySelector(`.msg[data-id="${ed.id}"]`);
-  const inEditor = editing && (focused === document.body || (focusMsg && focusMsg.dataset.id === String(ed.id)));
+  keyed(list, specs);
+  const editing = editingID && list.querySelector(`.msg[data-id="${editingID}"]`);
+  const inEditor = editing && (focused === document.body || (focusMsg && focusMsg.dataset.id === String(editingID)));
   if (editing) drawEditor(editing, inEditor);
-  if (focusMsg && !inEditor) {
+  if (focusMsg && !inEditor && !list.contains(document.activeElement)) {
     const again = list.querySelector(`.msg[data-id="${focusMsg.dataset.id}"]`);
     const target = again && (focusAction ? again.querySelector(`[data-action="${focusAction}"]`) || again : again);
     if (target) target.focus({ preventScroll: true });
@@ -274,14 +288,14 @@ export function renderMessages(stick) {
   if (wasAtBottom && !r.detached) {
     box.scrollTop = box.scrollHeight;
     $("jump-latest").hidden = true;
-  } else if (items.length) {
+  } else if (specs.length) {
     $("jump-latest").hidden = false;
   }
 }
 
 // drawEditor puts the edit box in place of li's body, holding the draft of
-// state.editing, so a redraw (a message arriving) keeps it open as it was.
-// actions.js handles its keys and keeps the draft.
+// state.editing, so a message drawn anew keeps it open as it was (one left
+// alone keeps its box). actions.js handles its keys and keeps the draft.
 function drawEditor(li, focus = true) {
   const ed = state.editing;
   const body = li.querySelector(".msg-body");
