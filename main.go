@@ -371,6 +371,12 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		}
 	}
 	slog.Info("Hearth is serving", "url", base, "db", cfg.DBPath, "version", version)
+	if a.local != nil {
+		// Until a device trusts the CA, every https:// link fails with a
+		// certificate error; the trust page works over plain HTTP.
+		fmt.Fprintf(out, "First, on each device (this one too), open %s/trust and follow its steps once, so the https:// links below open without a certificate error.\n",
+			"http"+strings.TrimPrefix(base, "https"))
+	}
 	if setup != nil {
 		fmt.Fprintf(out, "No accounts yet. Open this link to create the admin account: %s/setup?token=%s\n", base, setup.value())
 	} else {

@@ -39,6 +39,13 @@ func TestTLSLocal(t *testing.T) {
 		resp.Body.Close()
 		return resp, body
 	}
+	// The console names the trust page first: until a device trusts the
+	// CA, the https:// setup link fails with a certificate error.
+	out := ts.output.String()
+	trustAt, setupAt := strings.Index(out, "http://"+ts.addr+"/trust"), strings.Index(out, "https://"+ts.addr+"/setup?token=")
+	if trustAt < 0 || setupAt < 0 || trustAt > setupAt {
+		t.Errorf("console output does not send people to /trust before the setup link:\n%s", out)
+	}
 	// Over plain HTTP: the trust page and the CA; everything else redirects.
 	resp, page := get(plain, "http://"+ts.addr+"/trust")
 	if resp.StatusCode != 200 || !strings.Contains(string(page), "Download the certificate") {
