@@ -1,0 +1,290 @@
+// browser_helpers_test.go holds what every browser test drives Chromium
+// with: finding and starting headless Chromium, a page (one tab with its own
+// cookies) that fails the test on any uncaught exception, and the steps a
+// person takes on it: log in, type, press keys, click a message's action,
+// wait for what the screen shows. Set HEARTH_SCREENSHOTS=DIR to keep the
+// screenshots the tests take along the way.
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+)
+
+// findChromium returns the browser to drive. Under CI=true a missing
+// browser fails the test; elsewhere it skips.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium found; .ci/run installs Debian's chromium")
+	}
+	t.Skip("no Chromium found (apt-get install chromium); skipping the browser test")
+	return ""
+}
+
+// newBrowser starts headless Chromium for the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(findChromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return browserCtx
+}
+
+// page is one tab in its own browser context: its own cookies, like a
+// second person's browser.
+type page struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// Any exception the page's script does not catch fails the test when the
+// page closes: a module that throws, or fails to load, is a bug even where
+// no check happens to look.
+func newPage(t *testing.T, browserCtx context.Context, width, height int64) *page {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+		cancel()
+		t.Fatalf("new page: %v", err)
+	}
+	var (
+		mu         sync.Mutex
+		exceptions []string
+	)
+	done := make(chan struct{})
+	messages := chromedp.Console(ctx)
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				mu.Lock()
+				exceptions = append(exceptions, fmt.Sprintf("%s (%s:%d)", m.Text, m.URL, m.Line+1))
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range exceptions {
+			t.Errorf("uncaught in the page: %s", e)
+		}
+	})
+	return &page{t: t, ctx: ctx}
+}
+
+// do runs steps with a deadline.
+func (p *page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// until waits for a JavaScript condition to hold.
+func (p *page) until(what, js string) {
+	p.t.Helper()
+	p.do(what, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[any](js, chromedp.WithPollingTimeout(15*time.Second))(ctx, t)
+		return err
+	}))
+}
+
+// untilOr is until, reporting the value of the debug expression on failure.
+func (p *page) untilOr(what, debug, js string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[any](js, chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		p.t.Fatalf("%s: %v; the page shows: %v", what, err, p.eval(debug))
+	}
+}
+
+func (p *page) eval(js string) any {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// screenshot saves the page under $HEARTH_SCREENSHOTS, if set.
+func (p *page) screenshot(name string) {
+	dir := os.Getenv("HEARTH_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+}
+
+func (p *page) colorScheme(scheme string) {
+	p.do("emulate "+scheme, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		return err
+	}))
+}
+
+// fill types into the auth form and submits it.
+func (p *page) fillAuth(username, password string, confirm bool) {
+	p.t.Helper()
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(chromedp.ID("auth-username")),
+		chromedp.SendKeys(chromedp.ID("auth-username"), username),
+		chromedp.SendKeys(chromedp.ID("auth-password"), password),
+	}
+	if confirm {
+		steps = append(steps, chromedp.SendKeys(chromedp.ID("auth-confirm"), password))
+	}
+	steps = append(steps, chromedp.Click(chromedp.ID("auth-submit")), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	p.do("submit the form as "+username, steps...)
+	p.until("the socket's hello", `document.getElementById("online-list").children.length > 0`)
+}
+
+// say types a message, with Shift+Enter between lines, and presses Enter.
+func (p *page) say(text string) {
+	p.t.Helper()
+	var steps []chromedp.Action[chromedp.Void]
+	for i, line := range strings.Split(text, "\n") {
+		if i > 0 {
+			steps = append(steps, chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierShift)))
+		}
+		steps = append(steps, chromedp.SendKeys(chromedp.ID("composer-input"), line))
+	}
+	steps = append(steps, pressEnter)
+	p.do("send "+text, steps...)
+}
+
+// pressEnter sends Enter's key down and up without the separate "char"
+// event of chromedp.KeyEvent: a real browser drops that character when the
+// page cancels the key down, as the composer does, but CDP would type it.
+var pressEnter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
+		_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, input.DispatchKeyEventParams{
+			Type: typ, Key: "Enter", Code: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+})
+
+// sees waits until a message with exactly this body is on screen.
+func (p *page) sees(body string) {
+	p.t.Helper()
+	p.untilOr("message "+body+" on screen", `[...document.querySelectorAll("#message-list .msg .msg-body")].slice(-4).map(e => e.textContent).join(" | ")`, `[...document.querySelectorAll("#message-list .msg:not(.pending) .msg-body")].some(e => e.textContent === `+jsString(body)+`)`)
+}
+
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "`", "\\`", "$", `\$`)
+	return "`" + r.Replace(s) + "`"
+}
+
+// login fills the login form as name.
+func (p *page) login(ts *testServer, name, password string) {
+	p.t.Helper()
+	p.do("open the app", chromedp.Navigate(ts.URL), chromedp.WaitVisible(chromedp.ID("view-auth")))
+	p.fillAuth(name, password, false)
+}
+
+// clickText clicks the first element matching css whose text contains text.
+func (p *page) clickText(what, css, text string) {
+	p.t.Helper()
+	p.until(what, `[...document.querySelectorAll(`+jsString(css)+`)].some(e => e.textContent.includes(`+jsString(text)+`))`)
+	p.eval(`[...document.querySelectorAll(` + jsString(css) + `)].find(e => e.textContent.includes(` + jsString(text) + `)).click()`)
+}
+
+// msgAction clicks an action button of the message whose body contains text.
+func (p *page) msgAction(text, action string) {
+	p.t.Helper()
+	// A message of one's own gets its actions once acknowledged, which may
+	// be after the others already see it.
+	p.until("the "+action+" action on "+text, `[...document.querySelectorAll("#message-list .msg")].some(e => e.querySelector(".msg-body").textContent.includes(`+jsString(text)+`) && e.querySelector('[data-action=`+action+`]'))`)
+	p.eval(`(() => {
+		const li = [...document.querySelectorAll("#message-list .msg")].find(e => e.querySelector(".msg-body").textContent.includes(` + jsString(text) + `));
+		li.querySelector('[data-action=` + action + `]').click();
+	})()`)
+}
+
+// press sends one key, down and up, as a keyboard does, with modifiers
+// (a bit field: Alt 1, Ctrl 2, Meta 4, Shift 8).
+func (p *page) press(key, code string, keyCode int64, modifiers int64) {
+	p.t.Helper()
+	text := ""
+	if key == "Enter" {
+		text = "\r" // a key down with text is what activates a focused button
+	}
+	p.do("press "+key, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeKeyDown, input.DispatchKeyEventTypeKeyUp} {
+			params := input.DispatchKeyEventParams{
+				Type: typ, Key: key, Code: code, WindowsVirtualKeyCode: keyCode, NativeVirtualKeyCode: keyCode, Modifiers: modifiers,
+			}
+			if typ == input.DispatchKeyEventTypeKeyDown {
+				params.Text = text
+			}
+			_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, params)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// press's modifier bits.
+const (
+	ctrlKey  = 2
+	shiftKey = 8
+)
