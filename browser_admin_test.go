@@ -5,6 +5,7 @@
 package main
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -76,23 +77,21 @@ func TestBrowserAdminConsole(t *testing.T) {
 	mum.until("the card's invite listed", `[...document.querySelectorAll("#admin-list input")].some(i => i.value === `+jsString(cardLink)+`)`)
 
 	// Bots are listed and revoked from the console too.
-	mc := ts.newClient()
-	mc.do("POST", "/api/login", map[string]string{"username": "mum", "password": "hearth-and-home"}, nil)
-	mc.do("POST", "/api/bots", map[string]string{"name": "washer", "room": "general"}, nil)
+	mc := loginClient(t, ts, "mum", "hearth-and-home")
+	mustDo(t, mc, http.StatusCreated, "POST", "/api/bots", map[string]string{"name": "washer", "room": "general"}, nil)
 	mum.do("the bots", chromedp.Click(chromedp.CSS(`#dialog-admin [data-tab="bots"]`)))
 	mum.until("the bot listed", `[...document.querySelectorAll("#admin-list .item-title")].some(e => e.textContent === "washer → #general")`)
 	mum.eval(`[...document.querySelectorAll("#admin-list button")].find(b => b.textContent === "Revoke").click()`)
 	eventually(t, 5*time.Second, "the bot revoked", func() bool {
 		var list struct{ Bots []bot }
-		mc.do("GET", "/api/bots", nil, &list)
+		mustDo(t, mc, http.StatusOK, "GET", "/api/bots", nil, &list)
 		return len(list.Bots) == 0
 	})
 
 	// Renaming a room the kid has open: the kid's view follows, with what
 	// was said, and what the kid sends next lands under the new name.
-	kc := ts.newClient()
-	kc.do("POST", "/api/login", map[string]string{"username": "kid", "password": "a-brand-new-one"}, nil)
-	kc.do("POST", "/api/rooms", map[string]any{"name": "games"}, nil)
+	kc := loginClient(t, ts, "kid", "a-brand-new-one")
+	mustDo(t, kc, http.StatusCreated, "POST", "/api/rooms", map[string]any{"name": "games"}, nil)
 	kid.until("#games listed", `[...document.querySelectorAll("#room-list button")].some(b => b.textContent.includes("games"))`)
 	kid.eval(`location.hash = "games"`)
 	kid.until("#games on screen", `document.getElementById("room-title").textContent.includes("games")`)
@@ -123,7 +122,8 @@ func TestBrowserAdminConsole(t *testing.T) {
 	kid.say("or cards")
 	kid.sees("or cards")
 	var page struct{ Messages []message }
-	if kc.do("GET", "/api/rooms/board-games/messages", nil, &page); len(page.Messages) != 2 || page.Messages[1].Body != "or cards" {
+	mustDo(t, kc, http.StatusOK, "GET", "/api/rooms/board-games/messages", nil, &page)
+	if len(page.Messages) != 2 || page.Messages[1].Body != "or cards" {
 		t.Errorf("history after the rename: %+v", page.Messages)
 	}
 	kid.screenshot("renamed-room")
@@ -138,7 +138,9 @@ func TestBrowserAdminConsole(t *testing.T) {
 	if _, err := st.renameRoom("board-games", "chess"); err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 	ts.start()
 	kid.untilOr("the old name gone", `[...document.querySelectorAll("#room-list button")].map(b => b.textContent).join("|")`,
 		`(() => { const names = [...document.querySelectorAll("#room-list button")].map(b => b.textContent); return names.some(n => n.includes("chess")) && !names.some(n => n.includes("board-games")) })()`)

@@ -9,7 +9,6 @@ package main
 import (
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -152,7 +151,9 @@ func TestBrowserConversations(t *testing.T) {
 	ts.addUser("kid", "pizza-every-day", false)
 	ts.addUser("gran", "knitting-needles", false)
 	photo := filepath.Join(t.TempDir(), "cake.png")
-	os.WriteFile(photo, tinyPNG, 0o644)
+	if err := os.WriteFile(photo, tinyPNG, 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	mum := newPage(t, browser, 1280, 800)
 	mum.login(ts, "mum", "hearth-and-home")
@@ -197,25 +198,9 @@ func TestBrowserConversations(t *testing.T) {
 	// A bot posts into general with one curl line (or Go's HTTP client where
 	// curl is not installed).
 	var created botResponse
-	admin := ts.newClient()
-	admin.do("POST", "/api/login", map[string]string{"username": "mum", "password": "hearth-and-home"}, nil)
-	if status, body := admin.do("POST", "/api/bots", map[string]string{"name": "washer", "room": "general"}, &created); status != http.StatusCreated {
-		t.Fatalf("create bot: %d %s", status, body)
-	}
-	if curl, err := exec.LookPath("curl"); err == nil {
-		out, err := exec.Command(curl, "-sS", "-d", "The washing machine is done", "-H", "Authorization: Bearer "+created.Token, created.HookURL).CombinedOutput()
-		if err != nil {
-			t.Fatalf("curl: %v %s", err, out)
-		}
-	} else {
-		req, _ := http.NewRequest("POST", created.HookURL, strings.NewReader("The washing machine is done"))
-		req.Header.Set("Authorization", "Bearer "+created.Token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil || resp.StatusCode != http.StatusCreated {
-			t.Fatalf("hook: %v %v", resp, err)
-		}
-		resp.Body.Close()
-	}
+	admin := loginClient(t, ts, "mum", "hearth-and-home")
+	mustDo(t, admin, http.StatusCreated, "POST", "/api/bots", map[string]string{"name": "washer", "room": "general"}, &created)
+	curlHook(t, created, "The washing machine is done")
 	mum.clickText("go to general", "#room-list button", "general")
 	mum.sees("The washing machine is done")
 	mum.until("the bot tag", `!!document.querySelector("#message-list .bot-tag")`)
@@ -299,9 +284,9 @@ func TestBrowserRefusedSend(t *testing.T) {
 	p.sees("second try")
 	p.until("nothing pending or refused", `document.querySelectorAll("#message-list .msg.pending, #message-list .msg.failed").length === 0 && localStorage.getItem("hearth.pending.mum") === "[]"`)
 	var page struct{ Messages []message }
-	c := ts.newClient()
-	c.do("POST", "/api/login", map[string]string{"username": "mum", "password": "hearth-and-home"}, nil)
-	if c.do("GET", "/api/rooms/general/messages", nil, &page); len(page.Messages) != 1 || page.Messages[0].Body != "second try" {
+	c := loginClient(t, ts, "mum", "hearth-and-home")
+	mustDo(t, c, http.StatusOK, "GET", "/api/rooms/general/messages", nil, &page)
+	if len(page.Messages) != 1 || page.Messages[0].Body != "second try" {
 		t.Errorf("the server holds %+v, want only the retried message", page.Messages)
 	}
 }

@@ -10,6 +10,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,8 +165,13 @@ func (p *page) screenshot(name string) {
 		p.t.Errorf("screenshot %s: %v", name, err)
 		return
 	}
-	os.MkdirAll(dir, 0o755)
-	os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		p.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		p.t.Errorf("screenshot %s: %v", name, err)
+	}
 }
 
 func (p *page) colorScheme(scheme string) {
@@ -288,3 +295,47 @@ const (
 	ctrlKey  = 2
 	shiftKey = 8
 )
+
+// mustDo is c.do for a test's setup: any answer but want fails the test,
+// with the answer's body.
+func mustDo(t *testing.T, c *client, want int, method, path string, in, out any) {
+	t.Helper()
+	if status, body := c.do(method, path, in, out); status != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, status, want, body)
+	}
+}
+
+// loginClient is a new Go client logged in as name.
+func loginClient(t *testing.T, ts *testServer, name, password string) *client {
+	t.Helper()
+	c := ts.newClient()
+	mustDo(t, c, http.StatusOK, "POST", "/api/login", map[string]string{"username": name, "password": password}, nil)
+	return c
+}
+
+// curlHook posts body to a bot's hook as the README says to, with curl (or
+// Go's HTTP client where curl is not installed), and fails the test unless
+// the server answers 201.
+func curlHook(t *testing.T, created botResponse, body string) {
+	t.Helper()
+	if curl, err := exec.LookPath("curl"); err == nil {
+		out, err := exec.Command(curl, "-sS", "-w", "\n%{http_code}", "-d", body, "-H", "Authorization: Bearer "+created.Token, created.HookURL).CombinedOutput()
+		if err != nil || !strings.HasSuffix(string(out), "\n201") {
+			t.Fatalf("curl: %v; it printed %s", err, out)
+		}
+		return
+	}
+	req, err := http.NewRequest("POST", created.HookURL, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+created.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("hook: %v", err)
+	}
+	defer resp.Body.Close()
+	if raw, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("hook: status %d: %s", resp.StatusCode, raw)
+	}
+}

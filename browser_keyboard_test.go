@@ -4,6 +4,7 @@
 package main
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -24,7 +25,7 @@ func TestBrowserKeyboard(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addUser("mum", "hearth-and-home", true)
 	kid := ts.loggedIn("kid")
-	kid.do("POST", "/api/rooms", map[string]any{"name": "garden"}, nil)
+	mustDo(t, kid, http.StatusCreated, "POST", "/api/rooms", map[string]any{"name": "garden"}, nil)
 	sk := kid.dial()
 	sk.say("garden", "the tomatoes are red", "k-1")
 	sk.ack("k-1")
