@@ -237,11 +237,7 @@ func describeSession(x session) string {
 // handleAdminRoom changes what an admin may about a room: archived (read-
 // only) or not, and its retention. Fields left out stay as they are.
 func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess session, u user) {
-	var req struct {
-		Archived     *bool `json:"archived"`
-		KeepDays     *int  `json:"keep_days"`
-		KeepMessages *int  `json:"keep_messages"`
-	}
+	var req roomSettings
 	if !decodeJSON(w, r, &req) {
 		return
 	}
@@ -251,29 +247,18 @@ func (s *server) handleAdminRoom(w http.ResponseWriter, r *http.Request, sess se
 			return
 		}
 	}
-	var rm room
-	err := s.changeRoom(func() (err error) {
-		rm, err = s.st.updateRoom(r.PathValue("room"), func(rm *room) {
-			if req.Archived != nil {
-				rm.Archived = *req.Archived
-			}
-			if req.KeepDays != nil {
-				rm.KeepDays = *req.KeepDays
-			}
-			if req.KeepMessages != nil {
-				rm.KeepMessages = *req.KeepMessages
-			}
-		})
-		return err
-	}, func() { s.hub.roomChanged(rm) })
+	done, ok := s.commitRoomChange(w, r, appendRequest{Op: opUpdateRoom, Msg: message{Room: r.PathValue("room"), User: u.Name}, Change: roomChange{Settings: req}})
 	switch {
-	case errors.Is(err, errRoomNotFound):
+	case !ok:
+		return
+	case errors.Is(done.Err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
 		return
-	case err != nil:
-		s.fail(w, "update room", err)
+	case done.Err != nil:
+		s.fail(w, "update room", done.Err)
 		return
 	}
+	rm := done.Room
 	if req.Archived != nil {
 		s.record(u.Name, choose(*req.Archived, "archive room", "unarchive room"), rm.Name, "")
 	}
@@ -345,23 +330,22 @@ func (s *server) handleAdminRenameRoom(w http.ResponseWriter, r *http.Request, s
 		writeJSON(w, http.StatusOK, roomFor(rm, u))
 		return
 	}
-	err := s.changeRoom(func() (err error) {
-		rm, err = s.st.renameRoom(from, to)
-		return err
-	}, func() { s.hub.roomRenamed(from, rm) })
+	done, ok := s.commitRoomChange(w, r, appendRequest{Op: opRenameRoom, Msg: message{Room: from, User: u.Name}, Change: roomChange{To: to}})
 	switch {
-	case errors.Is(err, errRoomNotFound):
+	case !ok:
+		return
+	case errors.Is(done.Err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
 		return
-	case errors.Is(err, errRoomExists):
+	case errors.Is(done.Err, errRoomExists):
 		writeError(w, http.StatusConflict, "there is already a room called "+to)
 		return
-	case err != nil:
-		s.fail(w, "rename room", err, "from", from, "to", to)
+	case done.Err != nil:
+		s.fail(w, "rename room", done.Err, "from", from, "to", to)
 		return
 	}
 	s.record(u.Name, "rename room", from, "to #"+to)
-	writeJSON(w, http.StatusOK, roomFor(rm, u))
+	writeJSON(w, http.StatusOK, roomFor(done.Room, u))
 }
 
 // handleAdminDeleteRoom deletes a room with all it holds, its bots revoked.
@@ -371,21 +355,19 @@ func (s *server) handleAdminDeleteRoom(w http.ResponseWriter, r *http.Request, s
 		writeError(w, http.StatusBadRequest, "general cannot be deleted")
 		return
 	}
-	var revoked []bot
-	err := s.changeRoom(func() (err error) {
-		revoked, err = s.st.deleteRoom(name, time.Now())
-		return err
-	}, func() { s.hub.roomDeleted(name) })
+	done, ok := s.commitRoomChange(w, r, appendRequest{Op: opDeleteRoom, Msg: message{Room: name, User: u.Name}})
 	switch {
-	case errors.Is(err, errRoomNotFound):
+	case !ok:
+		return
+	case errors.Is(done.Err, errRoomNotFound):
 		writeError(w, http.StatusNotFound, "no such room")
 		return
-	case err != nil:
-		s.fail(w, "delete room", err)
+	case done.Err != nil:
+		s.fail(w, "delete room", done.Err)
 		return
 	}
 	s.record(u.Name, "delete room", name, "")
-	for _, b := range revoked {
+	for _, b := range done.Change.Revoked {
 		s.record(u.Name, "revoke bot", b.Name, "its room #"+name+" was deleted")
 	}
 	w.WriteHeader(http.StatusNoContent)

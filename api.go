@@ -67,7 +67,6 @@ type server struct {
 	mux         *http.ServeMux
 	handler     http.Handler // mux wrapped in cross-origin protection and headers
 	assets      http.Handler // the embedded web client's files
-	roomChanges sync.Mutex   // see changeRoom
 	// lanAddress is this machine's address on the LAN, for links made at
 	// the server's own screen (see shareURL).
 	lanAddress func() string

@@ -1,7 +1,8 @@
-// committer.go owns group commit. One goroutine drains the sends waiting in
-// its queue, stores them in one bbolt transaction (one fsync for the whole
-// batch) and only then hands the batch, in id order, to the hub. Nobody sees
-// a message before it is on disk, and delivery order is commit order.
+// committer.go owns group commit. One goroutine drains the changes waiting
+// in its queue (messages and their edits, and every change to a room), stores them in one bbolt transaction (one fsync for the whole
+// batch) and only then hands the batch, in order, to the hub. Nobody sees a
+// message or a room change before it is on disk, and delivery order is
+// commit order, for rooms as for messages.
 
 package main
 
@@ -30,15 +31,18 @@ type messageAppender interface {
 	appendMessages(reqs []*appendRequest, now time.Time) error
 }
 
-// pendingSend is one message on its way from a connection to the store and
-// the hub.
+// pendingSend is one change on its way to the store and the hub: a message
+// from a connection, a hook or an upload, or a room change from an HTTP
+// handler.
 type pendingSend struct {
-	from  *conn // acknowledged or told of failure; nil for server-made messages
+	from  *conn // acknowledged or told of failure; nil for server-made changes
 	req   appendRequest
 	err   error  // errCommitFailed when the batch's transaction failed
-	reply frames // encoded by the committer after the commit: the message, or the error
+	reply frames // encoded by the committer after the commit: the message, or the error (none for room ops)
 	// done, if not nil, is closed once the change is committed (or refused)
-	// and handed to the hub: HTTP handlers wait on it.
+	// and the hub has delivered it, so sockets that register after hear of
+	// it in their hello (or, if the hub has stopped, once it was handed
+	// over). HTTP handlers wait on it, then read req.
 	done chan struct{}
 }
 
@@ -110,6 +114,9 @@ func (cm *committer) run(ctx context.Context) {
 		// Encoding here, not in the hub, overlaps it with the hub's fan-out
 		// of the previous batch.
 		for _, p := range batch {
+			if p.req.Op.changesRoom() {
+				continue // its frames depend on who hears them: the hub makes them
+			}
 			if p.err != nil || p.req.Err != nil {
 				p.reply = prepare(errorFrameFor(p))
 			} else {
@@ -120,14 +127,20 @@ func (cm *committer) run(ctx context.Context) {
 			}
 		}
 		// The hub gets its own slice: batch is reused for the next round.
+		// It closes each done once it has delivered the batch.
 		select {
 		case cm.hub.deliver <- append([]*pendingSend(nil), batch...):
 		case <-cm.hub.done:
+			closeDone(batch)
 		}
-		for _, p := range batch {
-			if p.done != nil {
-				close(p.done)
-			}
+	}
+}
+
+// closeDone tells whoever waits on the batch's changes that they are done.
+func closeDone(batch []*pendingSend) {
+	for _, p := range batch {
+		if p.done != nil {
+			close(p.done)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // hub.go owns rooms, live connections, presence and fan-out. One goroutine
 // (run) holds every map; everyone else talks to it over channels. It never
-// touches disk: messages reach it only after the committer has stored them.
+// touches disk: messages and room changes reach it only after the committer
+// has stored them, in one stream, in the order they were committed.
 
 package main
 
@@ -35,10 +36,9 @@ const (
 type hub struct {
 	register   chan registration
 	unregister chan *conn
-	deliver    chan []*pendingSend // committed batches, in commit order
+	deliver    chan []*pendingSend // committed batches, in commit order: messages and room changes
 	direct     chan directFrame
 	kick       chan kickRequest
-	roomSet    chan room          // a room created, or its members changed
 	liveKeys   chan chan []string // asks for the session keys of open sockets
 	leftDue    chan string        // a user's presence grace may have run out
 	typingCh   chan typingEvent   // someone is typing (dropped when the hub is busy)
@@ -64,7 +64,7 @@ type hub struct {
 	online  map[string]int       // user name → open connections; 0 while leaving
 	leaving map[string]time.Time // users with no connection, until their "left" is due
 	byAddr  map[string]int       // client address → open connections
-	rooms   map[string]room      // name → room; a connection hears the rooms its user may see
+	rooms   map[string]room      // name → room, as committed (changed only by fanOut); a connection hears the rooms its user may see
 	typed   map[string]time.Time // user "\x00" room → when their typing was last relayed
 }
 
@@ -152,7 +152,6 @@ func newHub(rooms []room, maxPerUser, maxPerAddr int, pingPeriod, presenceGrace 
 		deliver:       make(chan []*pendingSend, 64),
 		direct:        make(chan directFrame, 256),
 		kick:          make(chan kickRequest),
-		roomSet:       make(chan room),
 		liveKeys:      make(chan chan []string),
 		done:          make(chan struct{}),
 		conns:         make(map[*conn]struct{}),
@@ -230,8 +229,6 @@ func (h *hub) run(ctx context.Context) {
 				delete(h.online, user)
 				h.announce(user, "left")
 			}
-		case r := <-h.roomSet:
-			h.setRoom(r)
 		}
 	}
 }
@@ -337,51 +334,10 @@ func (h *hub) rightsChanged(name string) {
 	}
 }
 
-// roomDeleted forgets a room and tells those who saw it.
-func (h *hub) roomDeleted(name string) {
-	h.do(func() {
-		old, ok := h.rooms[name]
-		if !ok {
-			return
-		}
-		delete(h.rooms, name)
-		f := prepare(roomFrame{Type: "room_removed", Room: name})
-		for c := range h.conns {
-			if old.visibleTo(c.user) {
-				h.push(c, f)
-			}
-		}
-	})
-}
-
-// roomRenamed moves a room to its new name and tells those who see it
-// (room_renamed, with the old name in from), so their open views follow.
-func (h *hub) roomRenamed(from string, r room) {
-	h.do(func() {
-		delete(h.rooms, from)
-		h.rooms[r.Name] = r
-		f := prepare(roomRenamedFrame{Type: "room_renamed", Room: r.Name, From: from})
-		for c := range h.conns {
-			if r.visibleTo(c.user) {
-				h.push(c, f)
-			}
-		}
-	})
-}
-
 // sendUser queues frames for every socket of user.
 func (h *hub) sendUser(user string, f frames) {
 	select {
 	case h.userCh <- userFrames{user, f}:
-	case <-h.done:
-	}
-}
-
-// roomChanged tells the hub of a new room or of a room's new members; it
-// takes effect on open sockets at once.
-func (h *hub) roomChanged(r room) {
-	select {
-	case h.roomSet <- r:
 	case <-h.done:
 	}
 }
@@ -504,22 +460,50 @@ func (h *hub) announce(user, event string) {
 	})
 }
 
-// fanOut delivers a committed batch: its new messages go to those who
-// could see their rooms when they were committed, as one queue slot (in id
-// order), a duplicate back to its sender only (it was acknowledged before),
-// a refusal as an error frame to its sender.
+// fanOut delivers a committed batch in its order, then closes each done:
+// its new messages go to those who could see their rooms when they were
+// committed, as one queue slot (in id order), a duplicate back to its
+// sender only (it was acknowledged before), a refusal as an error frame to
+// its sender. A room change takes effect where it stands in the batch: the
+// messages committed before it are queued first, under the room as it was,
+// and those after it follow its frame.
 func (h *hub) fanOut(batch []*pendingSend) {
-	delivered := h.deliverByRoom(func(yield func(room, frames)) {
-		for _, p := range batch {
-			if p.private() {
-				if _, ok := h.conns[p.from]; ok {
-					h.push(p.from, p.reply)
-				}
-				continue
-			}
-			yield(p.req.Room, p.reply) // as committed, not as the hub now knows it
+	var delivered int
+	for len(batch) > 0 {
+		i := slices.IndexFunc(batch, func(p *pendingSend) bool { return p.req.Op.changesRoom() })
+		if i < 0 {
+			i = len(batch)
 		}
-	})
+		delivered += h.deliverByRoom(func(yield func(room, frames)) {
+			// A sender's private replies take one queue slot too, however
+			// many it has: a client resending its outbox must not be
+			// dropped as slow.
+			var replies map[*conn]frames
+			for _, p := range batch[:i] {
+				if p.private() {
+					if _, ok := h.conns[p.from]; ok {
+						if replies == nil {
+							replies = make(map[*conn]frames)
+						}
+						replies[p.from] = append(replies[p.from], p.reply...)
+					}
+					continue
+				}
+				yield(p.req.Room, p.reply) // as committed, not as the hub now knows it
+			}
+			for c, f := range replies {
+				h.push(c, f)
+			}
+		})
+		if i < len(batch) {
+			if p := batch[i]; p.err == nil && p.req.Err == nil {
+				h.changeRoom(&p.req)
+			}
+			i++
+		}
+		closeDone(batch[:i])
+		batch = batch[i:]
+	}
 	metricDelivered.Add(delivered)
 }
 
@@ -584,14 +568,49 @@ func (h *hub) relayTyping(e typingEvent) {
 	}
 }
 
-// setRoom records a new room, or a room's new members, and tells the
-// connections that gain it (a room frame) or lose it (room_removed).
-func (h *hub) setRoom(r room) {
-	old, existed := h.rooms[r.Name]
+// changeRoom applies a committed room op to the hub's rooms and tells the
+// connections it concerns, deciding who by the room as committed before and
+// after the change.
+func (h *hub) changeRoom(req *appendRequest) {
+	switch req.Op {
+	case opCreateRoom, opSetMembers, opUpdateRoom:
+		h.setRoom(req.Change.Was, req.Room)
+	case opOpenDM:
+		if req.Change.Created {
+			h.setRoom(room{}, req.Room)
+		}
+	case opRenameRoom:
+		from, r := req.Change.Was.Name, req.Room
+		delete(h.rooms, from)
+		h.rooms[r.Name] = r
+		// room_renamed, with the old name in from, so open views follow.
+		f := prepare(roomRenamedFrame{Type: "room_renamed", Room: r.Name, From: from})
+		for c := range h.conns {
+			if r.visibleTo(c.user) {
+				h.push(c, f)
+			}
+		}
+	case opDeleteRoom:
+		old := req.Room
+		delete(h.rooms, old.Name)
+		f := prepare(roomFrame{Type: "room_removed", Room: old.Name})
+		for c := range h.conns {
+			if old.visibleTo(c.user) {
+				h.push(c, f)
+			}
+		}
+	}
+}
+
+// setRoom records a new room (was is zero), or a room's new members or
+// settings, and tells the connections that see it now (a room frame) or
+// saw it before and no longer do (room_removed).
+func (h *hub) setRoom(was, r room) {
+	existed := was.Name != ""
 	h.rooms[r.Name] = r
 	added, removed := prepare(roomFrameFor(r)), prepare(roomFrame{Type: "room_removed", Room: r.Name})
 	for c := range h.conns {
-		switch was, now := existed && old.visibleTo(c.user), r.visibleTo(c.user); {
+		switch was, now := existed && was.visibleTo(c.user), r.visibleTo(c.user); {
 		case now:
 			h.push(c, added) // new to them, or its members changed
 		case was:

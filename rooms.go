@@ -173,32 +173,48 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 		rm.Private = true
 		rm.Members = slices.Compact(slices.Sorted(slices.Values(append(req.Members, u.Name))))
 	}
-	err := s.changeRoom(func() error { return s.st.createRoom(rm) }, func() { s.hub.roomChanged(rm) })
+	done, ok := s.commitRoomChange(w, r, appendRequest{Op: opCreateRoom, Msg: message{Room: rm.Name, User: u.Name}, Change: roomChange{New: rm}})
 	switch {
-	case errors.Is(err, errRoomExists): // a private room the user cannot see, or one made just now
+	case !ok:
+		return
+	case errors.Is(done.Err, errRoomExists): // a private room the user cannot see, or one made just now
 		taken = true
 		writeError(w, http.StatusConflict, nameUnavailable)
 		return
-	case err != nil:
-		s.fail(w, "create room", err, "room", rm.Name)
+	case done.Err != nil:
+		s.fail(w, "create room", done.Err, "room", rm.Name)
 		return
 	}
-	writeJSON(w, http.StatusCreated, roomFor(rm, u))
+	writeJSON(w, http.StatusCreated, roomFor(done.Room, u))
 }
 
-// changeRoom runs write, a room write in the store, then, if it succeeded,
-// tell, which tells the hub, as one step: the hub hears of room changes in
-// the order they committed (a membership change cannot land after the
-// rename that followed it). It is released before any response is
-// written, so a slow client cannot hold it.
-func (s *server) changeRoom(write func() error, tell func()) error {
-	s.roomChanges.Lock()
-	defer s.roomChanges.Unlock()
-	if err := write(); err != nil {
-		return err
+// commitRoomChange sends a room change through the committer, as messages
+// go, and waits until it is committed and the hub has applied it: the hub
+// hears room changes in commit order with every message, and a socket that
+// registers after the answer has the change in its hello. It returns the
+// request as committed, whose Err the caller answers. When the change could
+// not be committed (503 shutting down, 500 the commit failed) it answers
+// itself and returns ok false; also, answering nothing, when the client has
+// gone.
+func (s *server) commitRoomChange(w http.ResponseWriter, r *http.Request, req appendRequest) (done appendRequest, ok bool) {
+	p := &pendingSend{req: req, done: make(chan struct{})}
+	if !s.com.submit(p) {
+		writeError(w, http.StatusServiceUnavailable, "server shutting down")
+		return req, false
 	}
-	tell()
-	return nil
+	select {
+	case <-p.done:
+	case <-s.hub.done: // its batch may never be delivered
+		writeError(w, http.StatusServiceUnavailable, "server shutting down")
+		return req, false
+	case <-r.Context().Done():
+		return req, false
+	}
+	if p.err != nil {
+		s.fail(w, "commit a room change", p.err, "op", req.Op, "room", req.Msg.Room)
+		return req, false
+	}
+	return p.req, true
 }
 
 // handleSetMembers replaces a private room's members. Its creator and admins
@@ -225,16 +241,21 @@ func (s *server) handleSetMembers(w http.ResponseWriter, r *http.Request, sess s
 	if !s.checkMembers(w, req.Members) {
 		return
 	}
-	var updated room
-	err := s.changeRoom(func() (err error) {
-		updated, err = s.st.setRoomMembers(rm.Name, req.Members)
-		return err
-	}, func() { s.hub.roomChanged(updated) })
-	if err != nil {
-		s.fail(w, "set members", err, "room", rm.Name)
+	done, ok := s.commitRoomChange(w, r, appendRequest{Op: opSetMembers, Msg: message{Room: rm.Name, User: u.Name}, Change: roomChange{Members: req.Members}})
+	switch {
+	case !ok:
+		return
+	case errors.Is(done.Err, errRoomNotFound): // renamed, deleted or closed to the user meanwhile
+		writeError(w, http.StatusNotFound, "no such room")
+		return
+	case errors.Is(done.Err, errNotManager):
+		writeError(w, http.StatusForbidden, "only the room's creator or an admin can change its members")
+		return
+	case done.Err != nil:
+		s.fail(w, "set members", done.Err, "room", rm.Name)
 		return
 	}
-	writeJSON(w, http.StatusOK, roomFor(updated, u))
+	writeJSON(w, http.StatusOK, roomFor(done.Room, u))
 }
 
 // handleOpenDM returns the direct conversation with another user, creating
@@ -253,23 +274,22 @@ func (s *server) handleOpenDM(w http.ResponseWriter, r *http.Request, sess sessi
 	if !s.checkMembers(w, []string{req.User}) {
 		return
 	}
-	var rm room
-	var created bool
-	err := s.changeRoom(func() (err error) {
-		rm, created, err = s.st.openDM(u.Name, req.User, time.Now().UTC())
-		return err
-	}, func() {
-		if created {
-			s.hub.roomChanged(rm)
-		}
-	})
-	if err != nil {
-		s.fail(w, "open dm", err)
-		return
-	}
+	name := dmName(u.Name, req.User)
 	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
+	rm, found := s.st.room(name)
+	if !found {
+		dm := room{Name: name, Created: time.Now().UTC(), CreatedBy: u.Name, Private: true, DM: true, Members: []string{min(u.Name, req.User), max(u.Name, req.User)}}
+		done, ok := s.commitRoomChange(w, r, appendRequest{Op: opOpenDM, Msg: message{Room: name, User: u.Name}, Change: roomChange{New: dm}})
+		if !ok {
+			return
+		}
+		if done.Err != nil {
+			s.fail(w, "open dm", done.Err)
+			return
+		}
+		if rm = done.Room; done.Change.Created {
+			status = http.StatusCreated
+		}
 	}
 	writeJSON(w, status, roomFor(rm, u))
 }

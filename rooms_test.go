@@ -192,7 +192,10 @@ func TestDeliveryFollowsTheRoomAsCommitted(t *testing.T) {
 	sk, sg := kid.dial(), gran.dial()
 	kids, _ := ts.store().room("kids")
 	h := ts.app.hub
-	h.roomRenamed("kids", room{Name: "school", Private: true, Members: kids.Members})
+	// The rename as the committer would hand it over, delivered first.
+	rename := appendRequest{Op: opRenameRoom, Msg: message{Room: "kids"}, Room: room{Name: "school", Private: true, Members: kids.Members}}
+	rename.Change.Was = kids
+	h.do(func() { h.fanOut([]*pendingSend{{req: rename}}) })
 
 	// What the committer hands over for a message committed just before.
 	m := message{Type: "message", Room: "kids", ID: 1, Rev: 1, User: "kid", Body: "secret plan", TS: time.Now()}
@@ -255,5 +258,286 @@ func TestCreatingARoomDoesNotRevealPrivateOnes(t *testing.T) {
 	}
 	if status, body := create(dave, "dave-room", false); status != http.StatusCreated {
 		t.Errorf("another user creating a room: %d %s", status, body)
+	}
+}
+
+// recordFrames reads s in a goroutine of its own until the message whose
+// client_id is until, and hands over every frame before it (a read error
+// ends the record as a frame of type "read error"). With a window, it takes
+// a place back from it for every answer to a send of sendUntil's.
+func recordFrames(s *socket, until string, window chan struct{}) <-chan []wireFrame {
+	out := make(chan []wireFrame, 1)
+	go func() {
+		var got []wireFrame
+		for {
+			s.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			var f wireFrame
+			if err := s.ws.ReadJSON(&f); err != nil {
+				got = append(got, wireFrame{Type: "read error", Message: err.Error()})
+				break
+			}
+			if f.Type == "message" && f.ClientID == until {
+				break
+			}
+			if window != nil && strings.HasPrefix(f.ClientID, "s-") && (f.Type == "message" || f.Type == "error") {
+				<-window
+			}
+			got = append(got, f)
+		}
+		out <- got
+	}()
+	return out
+}
+
+// sendUntil writes sends from s in a goroutine of its own, the i-th to
+// roomOf(i) with client_id "s-i", until stop is closed (at most max), so
+// they race with whatever the test does meanwhile. It keeps at most
+// cap(window) unanswered (recordFrames takes their places back), so the
+// sends go on for as long as the test's changes do. The returned channel
+// gives how many it sent, or -1 if a write failed.
+func sendUntil(s *socket, stop <-chan struct{}, max int, window chan struct{}, roomOf func(int) string) <-chan int {
+	sent := make(chan int, 1)
+	go func() {
+		i := 0
+		for ; i < max; i++ {
+			select {
+			case <-stop:
+				sent <- i
+				return
+			case window <- struct{}{}:
+			}
+			s.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := s.ws.WriteJSON(map[string]string{"type": "send", "room": roomOf(i), "body": fmt.Sprint("m ", i), "client_id": fmt.Sprint("s-", i)}); err != nil {
+				sent <- -1
+				return
+			}
+		}
+		sent <- i
+	}()
+	return sent
+}
+
+// answers checks that the sender's record answers each of its n sends once,
+// stored or refused as unknown_room, and returns how many were stored.
+func answers(t *testing.T, record []wireFrame, n int) int {
+	t.Helper()
+	seen, stored := map[string]bool{}, 0
+	for _, f := range record {
+		if !strings.HasPrefix(f.ClientID, "s-") || (f.Type != "message" && f.Type != "error") {
+			continue
+		}
+		if seen[f.ClientID] {
+			t.Errorf("%s answered twice: %+v", f.ClientID, f)
+		}
+		seen[f.ClientID] = true
+		switch {
+		case f.Type == "message":
+			stored++
+		case f.Code != "unknown_room":
+			t.Errorf("%s refused: %+v", f.ClientID, f)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d of %d sends answered", len(seen), n)
+	}
+	return stored
+}
+
+// TestRoomChangesAndMessagesArriveInCommitOrder: messages and renames (and
+// at last a delete) of one room committed concurrently reach a socket in
+// exactly the order they were committed. Every message frame names the
+// room as the socket last heard it called, ids increase, and after
+// room_removed nothing of the room arrives: no frame needs fixing up.
+func TestRoomChangesAndMessagesArriveInCommitOrder(t *testing.T) {
+	const renames, maxSends = 12, 20000
+	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
+	admin := adminClient(t, ts)
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	if status, body := bob.do("POST", "/api/rooms", map[string]any{"name": "den"}, nil); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	names := [2]string{"den", "lair"}
+	sa, sb := ann.dial(), bob.dial()
+	window := make(chan struct{}, 32)
+	heard, answered := recordFrames(sa, "end", nil), recordFrames(sb, "end", window)
+
+	// bob sends to both names, so some sends commit just before each
+	// rename and some just after; the rest are refused.
+	stop := make(chan struct{})
+	sent := sendUntil(sb, stop, maxSends, window, func(i int) string { return names[i%2] })
+	for i := range renames {
+		from, to := names[i%2], names[(i+1)%2]
+		if status, body := admin.do("POST", "/api/admin/rooms/"+from+"/rename", map[string]string{"name": to}, nil); status != http.StatusOK {
+			t.Fatalf("rename %d: %d %s", i, status, body)
+		}
+	}
+	last := names[renames%2]
+	if status, body := admin.do("DELETE", "/api/admin/rooms/"+last, nil, nil); status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", status, body)
+	}
+	close(stop)
+	n := <-sent
+	if n < 0 {
+		t.Fatal("a send failed")
+	}
+	sb.say("general", "end", "end") // after every send of bob's socket
+	stored := answers(t, <-answered, n)
+
+	name, got, renamed, removed := "den", 0, 0, false
+	var lastID uint64
+	for _, f := range <-heard {
+		switch {
+		case f.Type == "read error":
+			t.Fatalf("ann's socket: %s", f.Message)
+		case f.Type == "room_renamed":
+			if f.From != name {
+				t.Fatalf("room_renamed %s → %s while the room is %q", f.From, f.Room, name)
+			}
+			name = f.Room
+			renamed++
+		case f.Type == "room_removed" && f.Room == name:
+			name, removed = "", true
+		case f.Type == "message" && f.Room != "general":
+			if f.Room != name {
+				t.Fatalf("message %d under %q while the room is %q (renamed %d times, removed %v)", f.ID, f.Room, name, renamed, removed)
+			}
+			if f.ID <= lastID {
+				t.Fatalf("message %d after %d", f.ID, lastID)
+			}
+			lastID = f.ID
+			got++
+		}
+	}
+	if renamed != renames || !removed {
+		t.Errorf("heard %d renames (want %d), removed %v", renamed, renames, removed)
+	}
+	if got != stored {
+		t.Errorf("ann heard %d messages, bob had %d stored", got, stored)
+	}
+	t.Logf("%d sends: %d stored, %d refused", n, stored, n-stored)
+}
+
+// TestNonMembersNeverHearAPrivateRoom: while a private room's members
+// change and messages are posted to it concurrently, someone taken in and
+// out hears its messages only between the room frame that lets them in and
+// the room_removed that shuts them out, and someone never a member hears
+// nothing of it at all.
+func TestNonMembersNeverHearAPrivateRoom(t *testing.T) {
+	const changes, maxSends = 30, 20000
+	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
+	alice, carol, dave := ts.loggedIn("alice"), ts.loggedIn("carol"), ts.loggedIn("dave")
+	ts.loggedIn("bob")
+	if status, body := alice.do("POST", "/api/rooms", map[string]any{"name": "club", "private": true, "members": []string{"bob"}}, nil); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	sa, sc, sd := alice.dial(), carol.dial(), dave.dial()
+	window := make(chan struct{}, 32)
+	answered, carolHeard, daveHeard := recordFrames(sa, "end", window), recordFrames(sc, "end", nil), recordFrames(sd, "end", nil)
+
+	stop := make(chan struct{})
+	sent := sendUntil(sa, stop, maxSends, window, func(int) string { return "club" })
+	for i := range changes {
+		members := []string{"alice", "bob"}
+		if i%2 == 0 {
+			members = append(members, "carol")
+		}
+		if status, body := alice.do("PUT", "/api/rooms/club/members", map[string]any{"members": members}, nil); status != http.StatusOK {
+			t.Fatalf("members %d: %d %s", i, status, body)
+		}
+	}
+	close(stop)
+	n := <-sent
+	if n < 0 {
+		t.Fatal("a send failed")
+	}
+	sa.say("general", "end", "end")
+	stored := answers(t, <-answered, n)
+
+	member, in, heard := slices.Contains(sc.hello.Rooms, "club"), 0, 0
+	for _, f := range <-carolHeard {
+		switch {
+		case f.Type == "read error":
+			t.Fatalf("carol's socket: %s", f.Message)
+		case f.Type == "room" && f.Room == "club":
+			if !member {
+				in++
+			}
+			member = true
+		case f.Type == "room_removed" && f.Room == "club":
+			member = false
+		case f.Room == "club":
+			if !member {
+				t.Fatalf("carol, not a member, heard %+v", f)
+			}
+			heard++
+		}
+	}
+	if in != changes/2 || member {
+		t.Errorf("carol was let in %d times (want %d), a member at the end: %v", in, changes/2, member)
+	}
+	for _, f := range <-daveHeard {
+		if f.Type == "read error" {
+			t.Fatalf("dave's socket: %s", f.Message)
+		}
+		if f.Room == "club" {
+			t.Fatalf("dave, never a member, heard %+v", f)
+		}
+	}
+	t.Logf("%d sends stored, carol heard %d of them", stored, heard)
+}
+
+// TestABusyHubHearsARenameInCommitOrder: however far the hub falls behind
+// the commits, it hears a rename between the messages committed before and
+// after it, so a socket does too. (When renames reached the hub by a call of
+// their own, a message already committed could come after it.)
+func TestABusyHubHearsARenameInCommitOrder(t *testing.T) {
+	ts := newTestServer(t, nil)
+	admin := adminClient(t, ts)
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
+	if status, body := bob.do("POST", "/api/rooms", map[string]any{"name": "den"}, nil); status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	sa, sb := ann.dial(), bob.dial()
+	h := ts.app.hub
+	busy, release := make(chan struct{}), make(chan struct{})
+	go h.do(func() { close(busy); <-release })
+	<-busy
+
+	committed := func(room string, rev uint64) func() bool {
+		return func() bool { got, err := ts.store().roomRev(room); return err == nil && got >= rev }
+	}
+	sb.say("den", "before", "c-1")
+	eventually(t, 5*time.Second, "the first message's commit", committed("den", 1))
+	renamed := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", ts.URL+"/api/admin/rooms/den/rename", jsonBody(map[string]string{"name": "lair"}))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := admin.http.Do(req)
+		if err != nil {
+			renamed <- 0
+			return
+		}
+		resp.Body.Close()
+		renamed <- resp.StatusCode
+	}()
+	eventually(t, 5*time.Second, "the rename's commit", func() bool { _, ok := ts.store().room("lair"); return ok })
+	sb.say("lair", "after", "c-2")
+	eventually(t, 5*time.Second, "the second message's commit", committed("lair", 2))
+	close(release)
+
+	var order []string
+	for len(order) < 3 {
+		switch f := sa.expect(func(f wireFrame) bool { return f.Type == "message" || f.Type == "room_renamed" }); f.Type {
+		case "message":
+			order = append(order, f.Room+":"+f.Body)
+		default:
+			order = append(order, f.From+"→"+f.Room)
+		}
+	}
+	if got, want := strings.Join(order, " "), "den:before den→lair lair:after"; got != want {
+		t.Errorf("ann heard %s, want %s", got, want)
+	}
+	if status := <-renamed; status != http.StatusOK {
+		t.Errorf("rename: %d", status)
 	}
 }

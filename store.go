@@ -75,6 +75,8 @@ var (
 	errBotNotFound     = errors.New("bot not found")
 	errNameTaken       = errors.New("name is taken")
 	errRoomArchived    = errors.New("room is archived")
+	errNotManager      = errors.New("only the room's creator or an admin can change its members")
+	errDefaultRoom     = errors.New("general keeps its name and cannot be deleted")
 	errResetInvalid    = errors.New("reset link is unknown, used or expired")
 	errInviteInvalid   = errors.New("invite is unknown, expired or used up")
 	errSetupDone       = errors.New("setup is already done")
@@ -98,14 +100,12 @@ type store struct {
 	db   *bbolt.DB
 	path string
 
-	// rooms is every room, read at open and kept up to date by the
-	// methods that write rooms: membership is checked on every message.
+	// rooms is every room as the last commit left it: read at open, then
+	// written only by appendMessages after each commit (applyRooms), so
+	// by whichever goroutine commits (the committer, while a server runs).
+	// Membership is checked on every message. roomsMu lets anyone read it.
 	roomsMu sync.RWMutex
 	rooms   map[string]room
-	// roomWrites orders each room write with its cache update, so a write
-	// that committed first cannot update the cache last (and bring back a
-	// room a rename or delete has just removed).
-	roomWrites sync.Mutex
 
 	// accounts caches decoded session and user records for the handshake,
 	// which reads both on every socket. Every write of either goes through

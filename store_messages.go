@@ -61,18 +61,34 @@ const (
 	opEdit                   // replace the body of one's own message
 	opDelete                 // delete one's own message (an admin: anyone's)
 	opReact                  // toggle one's reaction on a message
+
+	// Room ops (see roomChange) are committed in order with the messages
+	// around them, so whoever hears the batch hears the rooms change
+	// between the same messages as they did on disk.
+	opCreateRoom // Change.New
+	opOpenDM     // Change.New, unless the DM exists (Change.Created says)
+	opSetMembers // Change.Members of a private room, by its creator or an admin
+	opUpdateRoom // Change.Settings
+	opRenameRoom // to Change.To
+	opDeleteRoom // with everything it holds
 )
+
+// changesRoom reports whether op is a room op.
+func (op changeOp) changesRoom() bool { return op >= opCreateRoom }
 
 // reactionEmoji are the reactions a message can get.
 var reactionEmoji = []string{"👍", "❤️", "😂", "😮", "😢", "🎉"}
 
 // appendRequest is one change waiting to be committed. For opSend the caller
-// fills Msg's Room, User, Body and ClientID; for the others Room, ID, User
-// (and Body to edit). appendMessages leaves in Msg the message as stored.
+// fills Msg's Room, User, Body and ClientID; for the message changes Room,
+// ID, User (and Body to edit); for room ops Room (the room changed), User
+// (who asks) and Change. appendMessages leaves in Msg the message as
+// stored.
 type appendRequest struct {
-	Op    changeOp
-	Msg   message
-	Emoji string // opReact
+	Op     changeOp
+	Msg    message
+	Emoji  string     // opReact
+	Change roomChange // room ops
 	// Dup is set when Msg.ClientID was already stored for this user and room:
 	// Msg then holds the stored message and nothing new was written.
 	Dup bool
@@ -85,28 +101,51 @@ type appendRequest struct {
 	Bot     bool
 	BotRoom time.Time
 	// Room is the room as it stood when the request was committed: who may
-	// see the result is decided by it, not by the hub's copy, which a rename
-	// or delete may have changed in between.
+	// see the result is decided by it, not by the hub's copy. For a room op
+	// it is the room as changed (as it was, for opDeleteRoom).
 	Room room
 }
 
+// reset clears what a commit sets, so that bbolt may run the transaction's
+// function again.
+func (req *appendRequest) reset() {
+	req.Dup, req.Err, req.Room = false, nil, room{}
+	req.Change.Was, req.Change.Created, req.Change.Revoked = room{}, false, nil
+}
+
 // appendMessages applies every request in one transaction, so one fsync
-// commits the whole batch. Within a room, ids and revs are assigned in
-// slice order and increase strictly. A send whose client_id was already
-// stored by the same user in the same room is answered from the store
-// (Dup). A request for a room its user may not see gets errRoomNotFound; a
-// change to a missing or deleted message errMessageNotFound; to someone
-// else's errNotYours. The returned error means nothing at all was
-// committed.
+// commits the whole batch, in slice order: a room op changes the rooms the
+// requests after it see. Within a room, ids and revs are assigned in slice
+// order and increase strictly. A send whose client_id was already stored
+// by the same user in the same room is answered from the store (Dup). A
+// request for a room its user may not see gets errRoomNotFound; a change to
+// a missing or deleted message errMessageNotFound; to someone else's
+// errNotYours; room ops are refused as changeRoomTx says. The returned
+// error means nothing at all was committed, and the in-memory rooms are as
+// they were.
+//
+// Only one goroutine may call it at a time: while a server runs, its
+// committer (tools and tests with no server, see commitAlone). The rooms
+// copy is updated after the commit, outside bbolt's lock, and that one
+// caller is what keeps two commits' updates in commit order.
 func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 	now = now.UTC().Truncate(time.Millisecond)
+	var rooms roomOverlay
 	err := st.db.Update(func(tx *bbolt.Tx) error {
+		// Update's fn must be safe to rerun: everything it sets starts over.
+		rooms = roomOverlay{st: st}
 		msgs, cids, revs := tx.Bucket(bucketMessages), tx.Bucket(bucketClientIDs), tx.Bucket(bucketRevs)
 		for _, req := range reqs {
-			req.Dup, req.Err, req.Room = false, nil, room{} // Update's fn must be safe to rerun.
+			req.reset()
+			if req.Op.changesRoom() {
+				if err := changeRoomTx(tx, &rooms, req, now); err != nil {
+					return fmt.Errorf("room op %d on %q: %w", req.Op, req.Msg.Room, err)
+				}
+				continue
+			}
 			m := &req.Msg
 			mb, cb, rb := msgs.Bucket([]byte(m.Room)), cids.Bucket([]byte(m.Room)), revs.Bucket([]byte(m.Room))
-			r, ok := st.room(m.Room)
+			r, ok := rooms.room(m.Room)
 			if mb == nil || cb == nil || rb == nil || !ok || !(req.Bot || r.visibleTo(m.User)) || (req.Bot && !r.Created.Equal(req.BotRoom)) {
 				req.Err = errRoomNotFound // a non-member learns nothing more
 				continue
@@ -135,6 +174,7 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("store: append %d changes: %w", len(reqs), err)
 	}
+	st.applyRooms(rooms)
 	return nil
 }
 
@@ -471,20 +511,30 @@ func (st *store) unread(userName, roomName string) (read uint64, unread, mention
 // KeepMessages. Each goes with its index entries, client_id entry and
 // file. more says whether another batch remains. One small transaction a
 // call, so chat's commits wait for at most one batch.
+//
+// It changes no room, so it needs not go through the committer: the room's
+// retention is read from the rooms bucket inside its own write transaction,
+// which bbolt orders with every commit, so a room renamed, deleted or
+// re-created meanwhile is pruned by the rules it has, or not at all.
 func (st *store) pruneRoom(name string, now time.Time, batch int) (removed int, more bool, err error) {
-	r, ok := st.room(name)
-	if !ok || (r.KeepDays <= 0 && r.KeepMessages <= 0) {
-		return 0, false, nil
-	}
-	cutoff := time.Time{}
-	if r.KeepDays > 0 {
-		cutoff = now.AddDate(0, 0, -r.KeepDays)
+	if r, ok := st.room(name); !ok || (r.KeepDays <= 0 && r.KeepMessages <= 0) {
+		return 0, false, nil // the common case, without a write transaction
 	}
 	err = st.db.Update(func(tx *bbolt.Tx) error {
 		removed, more = 0, false
+		var r room
+		if err := getJSON(tx.Bucket(bucketRooms), []byte(name), &r, errRoomNotFound); errors.Is(err, errRoomNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		cutoff := time.Time{}
+		if r.KeepDays > 0 {
+			cutoff = now.AddDate(0, 0, -r.KeepDays)
+		}
 		mb := tx.Bucket(bucketMessages).Bucket([]byte(name))
 		cb := tx.Bucket(bucketClientIDs).Bucket([]byte(name))
-		if mb == nil || cb == nil {
+		if mb == nil || cb == nil || (r.KeepDays <= 0 && r.KeepMessages <= 0) {
 			return nil
 		}
 		// Messages beyond the newest KeepMessages: the last id minus that.

@@ -1,12 +1,13 @@
-// store_rooms.go owns rooms and DMs: creating, membership, the in-memory
-// copy of every room that each commit reads, renaming (every record the
-// room holds moves in one transaction) and deleting (its bots revoked).
+// store_rooms.go owns rooms and DMs: the room ops a commit applies in
+// order with the messages around it (creating, opening a DM, membership,
+// settings, renaming, where every record the room holds moves, and
+// deleting, its bots revoked), and the in-memory copy of every room that
+// each commit reads and only a commit changes.
 
 package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,16 +47,174 @@ func dmName(a, b string) string {
 	return "@" + a + "+" + b
 }
 
-// createRoom stores a new room with empty history. It returns errRoomExists
-// if the name is taken.
-func (st *store) createRoom(r room) error {
-	st.roomWrites.Lock()
-	defer st.roomWrites.Unlock()
-	err := st.db.Update(func(tx *bbolt.Tx) error { return createRoomTx(tx, r) })
-	if err == nil {
-		st.cacheRoom(r)
+// roomSettings are what an admin may change about a room (opUpdateRoom);
+// a nil field stays as it is. It is also the admin API's request body.
+type roomSettings struct {
+	Archived     *bool `json:"archived"`
+	KeepDays     *int  `json:"keep_days"`
+	KeepMessages *int  `json:"keep_messages"`
+}
+
+// apply sets r's fields that s gives.
+func (s roomSettings) apply(r *room) {
+	if s.Archived != nil {
+		r.Archived = *s.Archived
 	}
-	return err
+	if s.KeepDays != nil {
+		r.KeepDays = *s.KeepDays
+	}
+	if s.KeepMessages != nil {
+		r.KeepMessages = *s.KeepMessages
+	}
+}
+
+// roomChange is what a room op (see changeOp) carries, and what its commit
+// found. The room it changes is the request's Msg.Room, the user asking
+// Msg.User.
+type roomChange struct {
+	New      room         // opCreateRoom, opOpenDM: the room to make
+	Members  []string     // opSetMembers: the new members
+	Settings roomSettings // opUpdateRoom
+	To       string       // opRenameRoom: the new name
+
+	// Set by the commit.
+	Was     room  // the room before the change; zero if there was none
+	Created bool  // opOpenDM: made now, not found
+	Revoked []bot // opDeleteRoom: its bots, revoked with it
+}
+
+// roomOverlay is one batch's view of the rooms while it is written: the
+// rooms changed earlier in the batch over the in-memory copy, which holds
+// what the last commit left. It reaches the copy only once the batch has
+// committed (applyRooms), so a failed transaction leaves the copy as it was.
+type roomOverlay struct {
+	st      *store
+	changed map[string]*room // name → the room as the batch left it; nil: gone
+}
+
+// room returns the named room as the batch sees it so far.
+func (o *roomOverlay) room(name string) (room, bool) {
+	if r, ok := o.changed[name]; ok {
+		if r == nil {
+			return room{}, false
+		}
+		return *r, true
+	}
+	return o.st.room(name)
+}
+
+// set records that the batch left the room called name as r (nil: gone).
+func (o *roomOverlay) set(name string, r *room) {
+	if o.changed == nil {
+		o.changed = make(map[string]*room)
+	}
+	o.changed[name] = r
+}
+
+// applyRooms records a committed batch's room changes in the in-memory
+// copy. Only the goroutine that commits (see appendMessages) calls it, so
+// copies of two commits cannot land in the wrong order.
+func (st *store) applyRooms(o roomOverlay) {
+	if len(o.changed) == 0 {
+		return
+	}
+	st.roomsMu.Lock()
+	defer st.roomsMu.Unlock()
+	for name, r := range o.changed {
+		if r == nil {
+			delete(st.rooms, name)
+		} else {
+			st.rooms[name] = *r
+		}
+	}
+}
+
+// changeRoomTx applies one room op in tx, reading rooms through rooms. A
+// refusal is req.Err and writes nothing: errRoomExists (the name is taken),
+// errRoomNotFound (no such room, or one the user may not see),
+// errNotManager, errDefaultRoom. The returned error fails the transaction.
+func changeRoomTx(tx *bbolt.Tx, rooms *roomOverlay, req *appendRequest, now time.Time) error {
+	c, name, who := &req.Change, req.Msg.Room, req.Msg.User
+	switch req.Op {
+	case opCreateRoom, opOpenDM:
+		r := c.New
+		if old, ok := rooms.room(r.Name); ok {
+			if req.Op == opOpenDM { // both of its people opened it at once
+				req.Room, c.Was = old, old
+				return nil
+			}
+			req.Err = errRoomExists
+			return nil
+		}
+		if err := createRoomTx(tx, r); err != nil {
+			return err
+		}
+		rooms.set(r.Name, &r)
+		req.Room, c.Created = r, true
+		return nil
+	case opDeleteRoom:
+		return deleteRoomTx(tx, rooms, req, now)
+	case opRenameRoom:
+		return renameRoomTx(tx, rooms, req)
+	}
+	r, ok := rooms.room(name)
+	if !ok {
+		req.Err = errRoomNotFound
+		return nil
+	}
+	c.Was = r
+	switch req.Op {
+	case opSetMembers:
+		// Who may is read here, in the commit: a change committed just
+		// before (the asker taken out of the room) counts.
+		if !r.Private || r.DM || !r.visibleTo(who) {
+			req.Err = errRoomNotFound
+			return nil
+		}
+		if r.CreatedBy != who && !isAdminTx(tx, who) {
+			req.Err = errNotManager
+			return nil
+		}
+		r.Members = slices.Compact(slices.Sorted(slices.Values(c.Members)))
+	case opUpdateRoom:
+		c.Settings.apply(&r)
+	default:
+		return fmt.Errorf("unknown room op %d", req.Op)
+	}
+	if err := putJSON(tx.Bucket(bucketRooms), []byte(r.Name), r); err != nil {
+		return err
+	}
+	rooms.set(r.Name, &r)
+	req.Room = r
+	return nil
+}
+
+// commitAlone commits one change in a batch of its own, for tools and
+// tests that hold the store with no server running. A hub, if there is
+// one, is not told: while a server runs, changes go through its committer.
+// It returns the change's refusal, if any.
+func (st *store) commitAlone(req *appendRequest) error {
+	if err := st.appendMessages([]*appendRequest{req}, time.Now()); err != nil {
+		return err
+	}
+	return req.Err
+}
+
+// createRoom stores a new room with empty history, by itself (see
+// commitAlone). It returns errRoomExists if the name is taken.
+func (st *store) createRoom(r room) error {
+	return st.commitAlone(&appendRequest{Op: opCreateRoom, Msg: message{Room: r.Name}, Change: roomChange{New: r}})
+}
+
+// renameRoom gives a room a new name, by itself (see commitAlone and
+// renameRoomTx). It returns the room as renamed, errRoomNotFound, or
+// errRoomExists if to is taken.
+func (st *store) renameRoom(from, to string) (room, error) {
+	req := &appendRequest{Op: opRenameRoom, Msg: message{Room: from}, Change: roomChange{To: to}}
+	if err := st.commitAlone(req); err != nil {
+		return room{}, err
+	}
+	return req.Room, nil
 }
 
 func createRoomTx(tx *bbolt.Tx, r room) error {
@@ -75,50 +234,8 @@ func createRoomTx(tx *bbolt.Tx, r room) error {
 	return putJSON(b, []byte(r.Name), r)
 }
 
-// openDM returns the direct conversation of a and b, creating it if needed
-// (created tells which).
-func (st *store) openDM(a, b string, now time.Time) (r room, created bool, err error) {
-	name := dmName(a, b)
-	if r, ok := st.room(name); ok {
-		return r, false, nil
-	}
-	r = room{Name: name, Created: now, CreatedBy: a, Private: true, DM: true, Members: []string{min(a, b), max(a, b)}}
-	switch err := st.createRoom(r); {
-	case errors.Is(err, errRoomExists): // both opened it at once
-		r, _ = st.room(name)
-		return r, false, nil
-	case err != nil:
-		return room{}, false, err
-	}
-	return r, true, nil
-}
-
-// setRoomMembers replaces the members of a private room (not a DM) and
-// returns the room as stored. It returns errRoomNotFound if there is no
-// such private room.
-func (st *store) setRoomMembers(name string, members []string) (room, error) {
-	st.roomWrites.Lock()
-	defer st.roomWrites.Unlock()
-	var r room
-	err := st.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketRooms)
-		if err := getJSON(b, []byte(name), &r, errRoomNotFound); err != nil {
-			return err
-		}
-		if !r.Private || r.DM {
-			return errRoomNotFound
-		}
-		r.Members = slices.Compact(slices.Sorted(slices.Values(members)))
-		return putJSON(b, []byte(name), r)
-	})
-	if err != nil {
-		return room{}, err
-	}
-	st.cacheRoom(r)
-	return r, nil
-}
-
-// room returns the named room from the in-memory copy of the rooms bucket.
+// room returns the named room from the in-memory copy of the rooms bucket:
+// the rooms as the last commit left them.
 func (st *store) room(name string) (room, bool) {
 	st.roomsMu.RLock()
 	defer st.roomsMu.RUnlock()
@@ -138,13 +255,6 @@ func (st *store) listRooms() []room {
 	return out
 }
 
-// cacheRoom records r in the in-memory copy, after its write committed.
-func (st *store) cacheRoom(r room) {
-	st.roomsMu.Lock()
-	defer st.roomsMu.Unlock()
-	st.rooms[r.Name] = r
-}
-
 // loadRooms fills the in-memory copy of the rooms bucket, at open.
 func (st *store) loadRooms() error {
 	st.rooms = make(map[string]room)
@@ -156,96 +266,78 @@ func (st *store) loadRooms() error {
 	})
 }
 
-// updateRoom applies fn to a stored room and saves it, atomically.
-func (st *store) updateRoom(name string, fn func(*room)) (room, error) {
-	st.roomWrites.Lock()
-	defer st.roomWrites.Unlock()
-	var r room
-	err := st.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketRooms)
-		if err := getJSON(b, []byte(name), &r, errRoomNotFound); err != nil {
-			return err
-		}
-		fn(&r)
-		return putJSON(b, []byte(name), r)
-	})
-	if err == nil {
-		st.cacheRoom(r)
+// renameRoomTx gives the room req.Msg.Room the name req.Change.To: its
+// history, revisions, client ids, search index, read markers, files and
+// the bots posting to it all move, so nothing refers to the old name
+// afterwards except the audit log and the bots' hooks (which keep working,
+// see bot.Formerly). It refuses with errRoomNotFound, errRoomExists if the
+// new name is taken, or errDefaultRoom. A room's messages are copied once:
+// a rename is rare, and bbolt cannot rename a bucket.
+func renameRoomTx(tx *bbolt.Tx, rooms *roomOverlay, req *appendRequest) error {
+	from, to := req.Msg.Room, req.Change.To
+	r, ok := rooms.room(from)
+	_, taken := rooms.room(to)
+	switch {
+	case !ok:
+		req.Err = errRoomNotFound
+		return nil
+	case from == defaultRoom:
+		req.Err = errDefaultRoom
+		return nil
+	case taken:
+		req.Err = errRoomExists
+		return nil
 	}
-	return r, err
-}
-
-// renameRoom gives a room a new name, in one transaction: its history,
-// revisions, client ids, search index, read markers, files and the bots
-// posting to it all move, so nothing refers to the old name afterwards
-// except the audit log and the bots' hooks (which keep working, see
-// bot.Formerly). It returns errRoomNotFound, or errRoomExists if to is
-// taken. A room's messages are copied once: a rename is rare, and bbolt
-// cannot rename a bucket.
-func (st *store) renameRoom(from, to string) (room, error) {
-	st.roomWrites.Lock()
-	defer st.roomWrites.Unlock()
-	var r room
-	err := st.db.Update(func(tx *bbolt.Tx) error {
-		rooms := tx.Bucket(bucketRooms)
-		if err := getJSON(rooms, []byte(from), &r, errRoomNotFound); err != nil {
-			return err
+	req.Change.Was = r
+	for _, top := range [][]byte{bucketMessages, bucketClientIDs, bucketRevs} {
+		if err := renameBucketTx(tx.Bucket(top), []byte(from), []byte(to)); err != nil {
+			return fmt.Errorf("move %s: %w", top, err)
 		}
-		if rooms.Get([]byte(to)) != nil {
-			return errRoomExists
-		}
-		for _, top := range [][]byte{bucketMessages, bucketClientIDs, bucketRevs} {
-			if err := renameBucketTx(tx.Bucket(top), []byte(from), []byte(to)); err != nil {
-				return fmt.Errorf("move %s: %w", top, err)
-			}
-		}
-		// The search index and the files name the room in each entry.
-		files := tx.Bucket(bucketFiles)
-		err := tx.Bucket(bucketMessages).Bucket([]byte(to)).ForEach(func(k, v []byte) error {
-			m, err := decodeMessage(from, k, v)
-			if err != nil {
-				return err
-			}
-			if err := indexTx(tx, &m, false); err != nil {
-				return err
-			}
-			m.Room = to
-			if err := indexTx(tx, &m, true); err != nil {
-				return err
-			}
-			if m.File == nil {
-				return nil
-			}
-			var a attachment
-			if err := getJSON(files, idKey(m.File.ID), &a, nil); err != nil || a.Room != from {
-				return err // a file already gone stays gone
-			}
-			a.Room = to
-			return putJSON(files, idKey(m.File.ID), a)
-		})
+	}
+	// The search index and the files name the room in each entry.
+	files := tx.Bucket(bucketFiles)
+	err := tx.Bucket(bucketMessages).Bucket([]byte(to)).ForEach(func(k, v []byte) error {
+		m, err := decodeMessage(from, k, v)
 		if err != nil {
-			return fmt.Errorf("reindex: %w", err)
-		}
-		if err := renameReadsTx(tx.Bucket(bucketReads), from, to); err != nil {
 			return err
 		}
-		if err := renameBotRoomTx(tx.Bucket(bucketBots), from, to); err != nil {
+		if err := indexTx(tx, &m, false); err != nil {
 			return err
 		}
-		if err := rooms.Delete([]byte(from)); err != nil {
+		m.Room = to
+		if err := indexTx(tx, &m, true); err != nil {
 			return err
 		}
-		r.Name = to
-		return putJSON(rooms, []byte(to), r)
+		if m.File == nil {
+			return nil
+		}
+		var a attachment
+		if err := getJSON(files, idKey(m.File.ID), &a, nil); err != nil || a.Room != from {
+			return err // a file already gone stays gone
+		}
+		a.Room = to
+		return putJSON(files, idKey(m.File.ID), a)
 	})
 	if err != nil {
-		return room{}, err
+		return fmt.Errorf("reindex: %w", err)
 	}
-	st.roomsMu.Lock()
-	delete(st.rooms, from)
-	st.rooms[to] = r
-	st.roomsMu.Unlock()
-	return r, nil
+	if err := renameReadsTx(tx.Bucket(bucketReads), from, to); err != nil {
+		return err
+	}
+	if err := renameBotRoomTx(tx.Bucket(bucketBots), from, to); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketRooms).Delete([]byte(from)); err != nil {
+		return err
+	}
+	r.Name = to
+	if err := putJSON(tx.Bucket(bucketRooms), []byte(to), r); err != nil {
+		return err
+	}
+	rooms.set(from, nil)
+	rooms.set(to, &r)
+	req.Room = r
+	return nil
 }
 
 // renameBucketTx moves parent's nested bucket from to the key to, with its
@@ -320,70 +412,69 @@ func renameBotRoomTx(bots *bbolt.Bucket, from, to string) error {
 	return nil
 }
 
-// deleteRoom removes a room with its history, files, index entries and
-// read markers, in one transaction.
-func (st *store) deleteRoom(name string, now time.Time) (revoked []bot, err error) {
-	st.roomWrites.Lock()
-	defer st.roomWrites.Unlock()
-	if name == defaultRoom {
-		return nil, errors.New("general cannot be deleted")
+// deleteRoomTx removes the room req.Msg.Room with its history, files,
+// index entries and read markers; its bots are revoked (req.Change.Revoked).
+// req.Room is left holding the room as it was, to say who saw it. It
+// refuses with errRoomNotFound or errDefaultRoom.
+func deleteRoomTx(tx *bbolt.Tx, rooms *roomOverlay, req *appendRequest, now time.Time) error {
+	name := req.Msg.Room
+	r, ok := rooms.room(name)
+	switch {
+	case !ok:
+		req.Err = errRoomNotFound
+		return nil
+	case name == defaultRoom:
+		req.Err = errDefaultRoom
+		return nil
 	}
-	err = st.db.Update(func(tx *bbolt.Tx) error {
-		if tx.Bucket(bucketRooms).Get([]byte(name)) == nil {
-			return errRoomNotFound
-		}
-		// Its bots go with it: whoever makes a room of the same name later
-		// must not receive a doorbell's or an alarm's posts.
-		var err error
-		if revoked, err = revokeBotsTx(tx, now, func(b bot) bool { return b.Room == name }); err != nil {
-			return err
-		}
-		mb := tx.Bucket(bucketMessages).Bucket([]byte(name))
-		if mb != nil {
-			err := mb.ForEach(func(k, v []byte) error {
-				m, err := decodeMessage(name, k, v)
-				if err != nil {
-					return err
-				}
-				if err := indexTx(tx, &m, false); err != nil {
-					return err
-				}
-				if m.File != nil {
-					return deleteFileTx(tx, m.File.ID)
-				}
-				return nil
-			})
+	// Its bots go with it: whoever makes a room of the same name later
+	// must not receive a doorbell's or an alarm's posts.
+	revoked, err := revokeBotsTx(tx, now, func(b bot) bool { return b.Room == name })
+	if err != nil {
+		return err
+	}
+	if mb := tx.Bucket(bucketMessages).Bucket([]byte(name)); mb != nil {
+		err := mb.ForEach(func(k, v []byte) error {
+			m, err := decodeMessage(name, k, v)
 			if err != nil {
 				return err
 			}
-		}
-		for _, top := range [][]byte{bucketMessages, bucketClientIDs, bucketRevs} {
-			if tx.Bucket(top).Bucket([]byte(name)) != nil {
-				if err := tx.Bucket(top).DeleteBucket([]byte(name)); err != nil {
-					return err
-				}
+			if err := indexTx(tx, &m, false); err != nil {
+				return err
 			}
-		}
-		reads := tx.Bucket(bucketReads)
-		var stale [][]byte
-		reads.ForEach(func(k, _ []byte) error {
-			if _, r, ok := bytes.Cut(k, []byte{0}); ok && string(r) == name {
-				stale = append(stale, bytes.Clone(k))
+			if m.File != nil {
+				return deleteFileTx(tx, m.File.ID)
 			}
 			return nil
 		})
-		for _, k := range stale {
-			if err := reads.Delete(k); err != nil {
+		if err != nil {
+			return err
+		}
+	}
+	for _, top := range [][]byte{bucketMessages, bucketClientIDs, bucketRevs} {
+		if tx.Bucket(top).Bucket([]byte(name)) != nil {
+			if err := tx.Bucket(top).DeleteBucket([]byte(name)); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket(bucketRooms).Delete([]byte(name))
-	})
-	if err != nil {
-		return nil, err
 	}
-	st.roomsMu.Lock()
-	delete(st.rooms, name)
-	st.roomsMu.Unlock()
-	return revoked, nil
+	reads := tx.Bucket(bucketReads)
+	var stale [][]byte
+	reads.ForEach(func(k, _ []byte) error {
+		if _, r, ok := bytes.Cut(k, []byte{0}); ok && string(r) == name {
+			stale = append(stale, bytes.Clone(k))
+		}
+		return nil
+	})
+	for _, k := range stale {
+		if err := reads.Delete(k); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bucketRooms).Delete([]byte(name)); err != nil {
+		return err
+	}
+	rooms.set(name, nil)
+	req.Room, req.Change.Was, req.Change.Revoked = r, r, revoked
+	return nil
 }
