@@ -194,17 +194,21 @@ func readHookBody(w http.ResponseWriter, r *http.Request, maxBody int) (string, 
 }
 
 // commitAndAnswer submits p, waits until it is committed and delivered,
-// and answers 201 with the stored message.
-func (s *server) commitAndAnswer(w http.ResponseWriter, p *pendingSend) {
+// and answers 201 with the stored message. It returns false if it answered
+// before p was done with (refused for shutdown, or timed out).
+func (s *server) commitAndAnswer(w http.ResponseWriter, p *pendingSend) (settled bool) {
 	if !s.com.submit(p) {
 		writeError(w, http.StatusServiceUnavailable, "server shutting down")
-		return
+		return true // never queued: nothing will read it
 	}
 	select {
 	case <-p.done:
+	case <-s.hub.done:
+		writeError(w, http.StatusServiceUnavailable, "server shutting down")
+		return false
 	case <-time.After(hookWait):
 		writeError(w, http.StatusServiceUnavailable, "the message was not saved in time; try again")
-		return
+		return false
 	}
 	switch {
 	case errors.Is(p.req.Err, errRoomNotFound):
@@ -212,8 +216,12 @@ func (s *server) commitAndAnswer(w http.ResponseWriter, p *pendingSend) {
 	case errors.Is(p.req.Err, errRoomArchived):
 		writeError(w, http.StatusConflict, "this room is archived: it keeps its history but takes no new messages")
 	case p.err != nil || p.req.Err != nil:
+		if p.req.Err != nil {
+			slog.Error("message refused", "room", p.req.Msg.Room, "err", p.req.Err)
+		}
 		writeError(w, http.StatusInternalServerError, "the message could not be saved")
 	default:
 		writeJSON(w, http.StatusCreated, p.req.Msg)
 	}
+	return true
 }

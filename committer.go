@@ -1,5 +1,6 @@
 // committer.go owns group commit. One goroutine drains the changes waiting
-// in its queue (messages and their edits, and every change to a room), stores them in one bbolt transaction (one fsync for the whole
+// in its queue (messages and their edits, uploads, and every change to a
+// room), stores them in one bbolt transaction (one fsync for the whole
 // batch) and only then hands the batch, in order, to the hub. Nobody sees a
 // message or a room change before it is on disk, and delivery order is
 // commit order, for rooms as for messages.
@@ -81,18 +82,34 @@ func (cm *committer) run(ctx context.Context) {
 	defer close(cm.done)
 	batch := make([]*pendingSend, 0, maxBatch)
 	reqs := make([]*appendRequest, 0, maxBatch)
+	var held *pendingSend // a second upload, for the next batch
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case p := <-cm.queue:
-			batch = append(batch[:0], p)
+		if held != nil {
+			batch, held = append(batch[:0], held), nil
+		} else {
+			select {
+			case <-ctx.Done():
+				return
+			case p := <-cm.queue:
+				batch = append(batch[:0], p)
+			}
 		}
-		// Everything that queued up during the previous fsync rides along.
+		// Everything that queued up during the previous fsync rides along,
+		// but one upload a batch: its bytes are in memory until the commit.
+		uploads := 0
+		if batch[0].req.Upload != nil {
+			uploads++
+		}
 	drain:
 		for len(batch) < maxBatch {
 			select {
 			case p := <-cm.queue:
+				if p.req.Upload != nil {
+					if uploads++; uploads > 1 {
+						held = p
+						break drain
+					}
+				}
 				batch = append(batch, p)
 			default:
 				break drain

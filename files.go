@@ -48,8 +48,8 @@ const sniffLen = 512
 // the body. The type is sniffed from the bytes, never taken from the client.
 //
 // The body is spooled to a temporary file as it arrives, so a slow or large
-// upload holds no memory while it is sent; only the store's write holds the
-// file's bytes at once (see putFile).
+// upload holds no memory while it is sent; only the commit that stores it
+// with its message holds the file's bytes at once (see putFileTx).
 func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	// The server's ReadTimeout is too short for a file on a slow link.
 	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout(s.cfg.MaxUpload))); err != nil {
@@ -99,10 +99,16 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 		}
 		return
 	}
-	defer func() {
+	removeSpool := func() {
 		f.Close()
 		if err := os.Remove(f.Name()); err != nil {
 			slog.Error("remove spooled upload", "err", err)
+		}
+	}
+	keep := false // the committer may still read it: see below
+	defer func() {
+		if !keep {
+			removeSpool()
 		}
 	}()
 	if size == 0 {
@@ -120,25 +126,25 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 			a.Width, a.Height = cfg.Width, cfg.Height
 		}
 	}
-	a, err = s.st.putFile(a, io.NewSectionReader(f, 0, size))
-	if err != nil {
-		s.fail(w, "store upload", err)
-		return
-	}
-	a.Room = "" // the message says which room
-	p := &pendingSend{req: appendRequest{Msg: message{Room: rm.Name, User: u.Name, Body: name, File: &a, ClientID: truncate(r.URL.Query().Get("client_id"), maxClientIDLen)}}, done: make(chan struct{})}
-	s.commitAndAnswer(w, p)
-	// A refused upload (the room archived, renamed or deleted meanwhile), or
-	// a resend whose message already has its file, leaves this copy
-	// unreferenced: it goes, so it cannot outlive its room.
-	select {
-	case <-p.done:
-		if p.err != nil || p.req.Err != nil || p.req.Dup {
-			if err := s.st.deleteFile(a.ID); err != nil {
-				slog.Error("drop an unreferenced upload", "err", err)
+	// The file is stored with its message, in the message's transaction:
+	// an upload refused (the room archived, renamed or deleted meanwhile,
+	// the sender no longer a member) or a resend already stored stores no
+	// file.
+	p := &pendingSend{req: appendRequest{
+		Msg:    message{Room: rm.Name, User: u.Name, Body: name, ClientID: truncate(r.URL.Query().Get("client_id"), maxClientIDLen)},
+		Upload: &fileUpload{File: a, Data: f},
+	}, done: make(chan struct{})}
+	if !s.commitAndAnswer(w, p) {
+		// Answered before its commit: the committer may yet read the
+		// spool, so it stays until the commit is done with it.
+		keep = true
+		go func() {
+			select {
+			case <-p.done:
+			case <-s.com.done:
 			}
-		}
-	default: // answered before its commit: it may yet be stored
+			removeSpool()
+		}()
 	}
 }
 

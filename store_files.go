@@ -25,35 +25,45 @@ type attachment struct {
 }
 
 // putFile stores a file's description and its a.Size bytes, read from r,
-// and returns its id.
-//
-// The bytes are read inside the write transaction, so however many uploads
-// wait for it, only the one being written is in memory. That one is whole,
-// though: bbolt takes a value as one []byte and copies it into its own page
-// buffer at commit, so a file costs about twice its size in memory while it
-// is written (storing blobs in chunks would lift this), and its read from r
-// holds up other writers for as long as it takes.
+// with no message, and returns it with its id: for tools and tests. An
+// upload is stored with its message instead (appendRequest.Upload).
 func (st *store) putFile(a attachment, r io.Reader) (attachment, error) {
+	data := make([]byte, a.Size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return attachment{}, fmt.Errorf("store: put file %q: read %d bytes: %w", a.Name, a.Size, err)
+	}
 	err := st.db.Update(func(tx *bbolt.Tx) error {
-		data := make([]byte, a.Size)
-		if _, err := io.ReadFull(r, data); err != nil {
-			return fmt.Errorf("read %d bytes: %w", a.Size, err)
-		}
-		fb := tx.Bucket(bucketFiles)
-		id, err := fb.NextSequence()
-		if err != nil {
-			return err
-		}
-		a.ID = id
-		if err := putJSON(fb, idKey(id), a); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketBlobs).Put(idKey(id), data)
+		var err error
+		a, err = putFileTx(tx, a, data)
+		return err
 	})
 	if err != nil {
 		return attachment{}, fmt.Errorf("store: put file %q: %w", a.Name, err)
 	}
 	return a, nil
+}
+
+// putFileTx stores a file's description and its bytes under the files'
+// next id, and returns the description with that id.
+//
+// An upload's bytes are read inside the write transaction (see appendTx),
+// so however many uploads wait for it, only the one being written is in
+// memory (the committer takes one upload a batch). That one is whole,
+// though: bbolt takes a value as one []byte and copies it into its own page
+// buffer at commit, so a file costs about twice its size in memory while it
+// is written (storing blobs in chunks would lift this), and its read holds
+// up other writers for as long as it takes.
+func putFileTx(tx *bbolt.Tx, a attachment, data []byte) (attachment, error) {
+	fb := tx.Bucket(bucketFiles)
+	id, err := fb.NextSequence()
+	if err != nil {
+		return attachment{}, err
+	}
+	a.ID = id
+	if err := putJSON(fb, idKey(id), a); err != nil {
+		return attachment{}, err
+	}
+	return a, tx.Bucket(bucketBlobs).Put(idKey(id), data)
 }
 
 // deleteFileTx removes a file's description and its bytes.
@@ -62,16 +72,6 @@ func deleteFileTx(tx *bbolt.Tx, id uint64) error {
 		return err
 	}
 	return tx.Bucket(bucketBlobs).Delete(idKey(id))
-}
-
-// deleteFile removes a file no message refers to: an upload whose message
-// was refused or was a resend.
-func (st *store) deleteFile(id uint64) error {
-	err := st.db.Update(func(tx *bbolt.Tx) error { return deleteFileTx(tx, id) })
-	if err != nil {
-		return fmt.Errorf("store: delete file %d: %w", id, err)
-	}
-	return nil
 }
 
 // getFile returns a file's description and bytes, or errFileNotFound.

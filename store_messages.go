@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"regexp"
 	"slices"
@@ -57,7 +58,7 @@ type storedMessage struct {
 type changeOp uint8
 
 const (
-	opSend   changeOp = iota // a new message
+	opSend   changeOp = iota // a new message (with Upload, a file too)
 	opEdit                   // replace the body of one's own message
 	opDelete                 // delete one's own message (an admin: anyone's)
 	opReact                  // toggle one's reaction on a message
@@ -87,8 +88,9 @@ var reactionEmoji = []string{"👍", "❤️", "😂", "😮", "😢", "🎉"}
 type appendRequest struct {
 	Op     changeOp
 	Msg    message
-	Emoji  string     // opReact
-	Change roomChange // room ops
+	Emoji  string      // opReact
+	Upload *fileUpload // opSend of a file: stored with its message, or not at all
+	Change roomChange  // room ops
 	// Dup is set when Msg.ClientID was already stored for this user and room:
 	// Msg then holds the stored message and nothing new was written.
 	Dup bool
@@ -104,6 +106,13 @@ type appendRequest struct {
 	// see the result is decided by it, not by the hub's copy. For a room op
 	// it is the room as changed (as it was, for opDeleteRoom).
 	Room room
+}
+
+// fileUpload is a file to store with its message, in the message's
+// transaction: a message refused or found stored already stores no file.
+type fileUpload struct {
+	File attachment  // its description; the commit gives it its id and room
+	Data io.ReaderAt // its File.Size bytes, read inside the transaction
 }
 
 // reset clears what a commit sets, so that bbolt may run the transaction's
@@ -195,6 +204,23 @@ func appendTx(tx *bbolt.Tx, mb, cb, rb *bbolt.Bucket, req *appendRequest, now ti
 			req.Msg, req.Dup = stored, true
 			return nil
 		}
+	}
+	if u := req.Upload; u != nil {
+		// Read before anything is written: a spool that cannot be read
+		// refuses this upload alone.
+		data := make([]byte, u.File.Size)
+		if _, err := io.ReadFull(io.NewSectionReader(u.Data, 0, u.File.Size), data); err != nil {
+			req.Err = fmt.Errorf("read upload of %d bytes: %w", u.File.Size, err)
+			return nil
+		}
+		a := u.File
+		a.Room = m.Room // the room it is committed to, which decides who may fetch it
+		a, err := putFileTx(tx, a, data)
+		if err != nil {
+			return err
+		}
+		a.Room = "" // the message says which room
+		m.File = &a
 	}
 	id, err := mb.NextSequence()
 	if err != nil {
