@@ -94,7 +94,6 @@ function handleFrame(f) {
       }
       // Rooms deleted, renamed or closed to us while we were away go.
       for (const name of [...state.rooms.keys()]) if (!(f.rooms || []).includes(name)) state.rooms.delete(name);
-      state.renamed.clear();
       for (const name of f.rooms || []) room(name);
       if (state.current && !state.rooms.has(state.current)) selectRoom("general");
       state.online = f.online || [];
@@ -141,7 +140,6 @@ function handleFrame(f) {
       }
       break;
     case "room":
-      state.renamed.delete(f.room); // a new room took an old name
       room(f.room, f);
       renderRooms();
       if (f.room === state.current) renderHeader();
@@ -155,7 +153,6 @@ function handleFrame(f) {
 // receive takes a new message: ours acknowledges a pending send; others'
 // count as unread (and may notify) unless read on screen.
 function receive(m) {
-  if (state.renamed.has(m.room)) m.room = state.renamed.get(m.room); // committed just before a rename
   const mine = m.user === state.me.username && !m.bot;
   if (mine && m.client_id && state.pending.delete(m.client_id)) savePending();
   const r = room(m.room);
@@ -190,17 +187,15 @@ function changed(m) {
 }
 
 // renameRoom follows an admin's rename: the room keeps what is loaded, the
-// view stays on it, and messages still on their way go to the new name.
+// view stays on it, and sends still pending go to the new name. Frames come
+// in commit order, so everything before this one named the old room and
+// everything after names the new one.
 function renameRoom(from, to) {
-  state.renamed.set(from, to);
   const r = state.rooms.get(from);
   if (!r) { room(to); renderRooms(); return; }
   state.rooms.delete(from);
   r.name = to;
   for (const m of r.msgs.values()) m.room = to;
-  // A message posted under the new name may have come first.
-  const early = state.rooms.get(to);
-  if (early) for (const m of early.msgs.values()) insert(r, m);
   state.rooms.set(to, r);
   if (state.editing && state.editing.room === from) state.editing.room = to;
   moveNotifyLevel(from, to);

@@ -22,7 +22,6 @@ export const state = {
   users: [],             // every account's name, for pickers and @mentions
   typingSent: 0,         // when we last told the room we are typing
   editing: null,         // {room, id, draft, caret}: the message being edited
-  renamed: new Map(),    // old room name → new, for frames committed before a rename
   readTimer: null,
 };
 
