@@ -103,7 +103,9 @@ export async function submitAuth(ev) {
   }
   $("auth-password").value = "";
   $("auth-confirm").value = "";
-  history.replaceState(null, "", "/");
+  // Leave /setup, /join or /reset behind, but keep a room link (/#room)
+  // that was opened while logged out.
+  history.replaceState(null, "", "/" + location.hash);
   return true;
 }
 
