@@ -1,15 +1,19 @@
 // helpers_test.go holds the test helpers shared by every test file: a store
 // in a temp dir, a real server on a loopback port that can be restarted on
-// the same file and address, cookie-carrying HTTP clients and WebSocket
-// dials.
+// the same file and address (or on in-memory pipes, for tests inside a
+// testing/synctest bubble), cookie-carrying HTTP clients and WebSocket
+// dials, connections with no socket for tests of the hub alone, and the
+// built binary for tests that run it as a person would.
 
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -17,8 +21,10 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,12 +32,25 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
+// TestMain owns binDir, where hearthBinary builds the binary, and removes
+// it (and the benchmarks' big database, if one was built) after the tests.
 func TestMain(m *testing.M) {
 	bcryptCost = bcrypt.MinCost // hashing speed is not under test
 	if os.Getenv("HEARTH_TEST_LOG") == "" {
 		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "hearth-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test binary dir:", err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(binDir)
+	if bigDBPath != "" {
+		os.RemoveAll(filepath.Dir(bigDBPath))
+	}
+	os.Exit(code)
 }
 
 // newTestStore opens a store in a fresh temp dir, closed at cleanup.
@@ -53,6 +72,10 @@ type testServer struct {
 	app    *app
 	URL    string // http://host:port
 	output bytes.Buffer
+	// onPipes, set by newPipeServer, has the server listen on pipes (a new
+	// listener at each start) instead of a TCP port.
+	onPipes bool
+	pipes   *pipeListener
 	// wrapAppender, when set before start, replaces the committer's store.
 	wrapAppender func(*store) messageAppender
 }
@@ -82,14 +105,40 @@ func newTestServer(t testing.TB, edit func(*config)) *testServer {
 	return ts
 }
 
+// newPipeServer is newTestServer listening on in-memory pipes instead of a
+// TCP port, for tests inside a synctest bubble: there time is fake and only
+// moves while every goroutine in the bubble waits on the bubble's own
+// channels and timers, which a net.Pipe's reader does and a TCP socket's
+// does not. Its clients, sockets and helpers work as over TCP, but every
+// client address is "pipe". Call it inside synctest.Test.
+func newPipeServer(t *testing.T, edit func(*config)) *testServer {
+	t.Helper()
+	cfg := testConfig(t)
+	if edit != nil {
+		edit(&cfg)
+	}
+	ts := &testServer{t: t, cfg: cfg, onPipes: true}
+	ts.start()
+	t.Cleanup(ts.stop)
+	return ts
+}
+
 func (ts *testServer) start() {
 	ts.t.Helper()
-	ln, err := net.Listen("tcp", ts.addr)
-	if err != nil {
-		ts.t.Fatalf("listen %s: %v", ts.addr, err)
+	var ln net.Listener
+	if ts.onPipes {
+		ts.pipes = newPipeListener()
+		ln = ts.pipes
+		ts.URL = "http://hearth.test"
+	} else {
+		tcp, err := net.Listen("tcp", ts.addr)
+		if err != nil {
+			ts.t.Fatalf("listen %s: %v", ts.addr, err)
+		}
+		ln = tcp
+		ts.addr = ln.Addr().String()
+		ts.URL = "http://" + ts.addr
 	}
-	ts.addr = ln.Addr().String()
-	ts.URL = "http://" + ts.addr
 	st, err := openStore(ts.cfg.DBPath)
 	if err != nil {
 		ln.Close()
@@ -152,7 +201,11 @@ type client struct {
 
 func (ts *testServer) newClient() *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{t: ts.t, ts: ts, jar: jar, http: &http.Client{Jar: jar, Timeout: 10 * time.Second}}
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	if ts.onPipes {
+		hc.Transport = &http.Transport{DialContext: ts.dialPipe}
+	}
+	return &client{t: ts.t, ts: ts, jar: jar, http: hc}
 }
 
 // loggedIn returns a client logged in as a new user called name.
@@ -216,8 +269,63 @@ func (ts *testServer) wsURL() string { return "ws" + strings.TrimPrefix(ts.URL, 
 // response on failure.
 func dialWS(ts *testServer, header http.Header) (*websocket.Conn, *http.Response, error) {
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	if ts.onPipes {
+		d.NetDialContext = ts.dialPipe
+	}
 	return d.Dial(ts.wsURL(), header)
 }
+
+// dialPipe connects to a newPipeServer, whatever the address.
+func (ts *testServer) dialPipe(ctx context.Context, _, _ string) (net.Conn, error) {
+	return ts.pipes.dial(ctx)
+}
+
+// pipeListener is an in-memory net.Listener: dial hands Accept one end of
+// a net.Pipe and returns the other. Made inside a synctest bubble, its
+// channels and pipes are the bubble's, so goroutines waiting on them are
+// durably blocked and the fake clock can move.
+type pipeListener struct {
+	conns     chan net.Conn
+	done      chan struct{} // closed by Close
+	closeOnce sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+func (l *pipeListener) dial(ctx context.Context) (net.Conn, error) {
+	client, server := net.Pipe()
+	select {
+	case l.conns <- server:
+		return client, nil
+	case <-l.done:
+		return nil, errors.New("pipe listener closed")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
 
 // socket is a test WebSocket connection.
 type socket struct {
@@ -359,4 +467,141 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// fakeConn is a connection with no socket, for tests of the hub alone. It
+// is marked as having a writer already, so the hub starts none and what it
+// queues for the connection stays in the queue for queued to read.
+func fakeConn(user, sessionKey string) *conn {
+	c := &conn{user: user, addr: "192.0.2.1", sessionKey: sessionKey, readDone: make(chan struct{})}
+	c.q.writing = true
+	return c
+}
+
+// queued empties c's queue (see fakeConn) and returns what the hub put in
+// it, decoded; a ping is a frame of type "ping".
+func queued(t testing.TB, c *conn) []wireFrame {
+	t.Helper()
+	c.q.mu.Lock()
+	items := c.q.items
+	c.q.items, c.q.bytes = nil, 0
+	c.q.mu.Unlock()
+	var out []wireFrame
+	for _, f := range items {
+		for _, fr := range f {
+			if fr[0] == pingFrame[0][0] {
+				out = append(out, wireFrame{Type: "ping"})
+				continue
+			}
+			payload := fr[2:] // textFrame's header: 2, 4 or 10 bytes
+			switch fr[1] {
+			case 126:
+				payload = fr[4:]
+			case 127:
+				payload = fr[10:]
+			}
+			var w wireFrame
+			if err := json.Unmarshal(payload, &w); err != nil {
+				t.Fatalf("queued frame %q: %v", payload, err)
+			}
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// closedWith returns the close code the hub gave c (see fakeConn), or 0
+// while it is open.
+func closedWith(c *conn) int {
+	c.q.mu.Lock()
+	defer c.q.mu.Unlock()
+	if !c.q.closing {
+		return 0
+	}
+	return c.q.closeCode
+}
+
+// --- the built binary ---
+
+var (
+	binDir    string // made and removed by TestMain
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// hearthBinary builds the binary into binDir, once per test run.
+func hearthBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binPath = filepath.Join(binDir, "hearth")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("go build: %v", buildErr)
+	}
+	return binPath
+}
+
+// freeAddr returns a loopback address nobody listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serverProcess is the binary running as a child.
+type serverProcess struct {
+	cmd   *exec.Cmd
+	lines chan string // stdout lines
+	done  chan error  // the exit status, once
+	URL   string
+}
+
+// startBinary runs the binary with args in dir and waits until it serves.
+func startBinary(t *testing.T, dir string, env []string, args ...string) *serverProcess {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(hearthBinary(t), append([]string{"-addr", addr}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if os.Getenv("HEARTH_TEST_LOG") == "" {
+		cmd.Stderr = nil
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serverProcess{cmd: cmd, lines: make(chan string, 100), done: make(chan error, 1), URL: "http://" + addr}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+		p.done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	eventually(t, 10*time.Second, "the binary to serve", func() bool {
+		resp, err := http.Get(p.URL + "/api/me")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	return p
 }
