@@ -1,6 +1,7 @@
 // auth_test.go tests the failed-login limits of auth.go: tries at once wait
-// their turn instead of being refused, a refusal says whose failures caused
-// it, and an admin can clear a name's limit.
+// their turn instead of being refused, a failed bucket refills at its rate,
+// a refusal says whose failures caused it, and an admin can clear a name's
+// limit.
 
 package main
 
@@ -12,53 +13,76 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/time/rate"
 )
 
+// In a synctest bubble: a try that waits is seen waiting (synctest.Wait),
+// not given a few seconds, and the bucket refills exactly at its rate.
 func TestFailureLimiterQueuesTriesInFlight(t *testing.T) {
-	fl := newFailureLimiter(rate.Every(time.Hour), 2)
-	for i := range 2 {
-		if _, err := fl.begin(context.Background(), "k"); err != nil {
-			t.Fatalf("try %d: %v", i, err)
+	synctest.Test(t, func(t *testing.T) {
+		fl := newFailureLimiter(rate.Every(time.Hour), 2)
+		for i := range 2 {
+			if _, err := fl.begin(context.Background(), "k"); err != nil {
+				t.Fatalf("try %d: %v", i, err)
+			}
 		}
-	}
-	// Both tokens are held by tries in flight: a third waits for them, and
-	// gives up only when its context does.
-	expired, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := fl.begin(expired, "k"); !errors.Is(err, context.Canceled) {
-		t.Errorf("third try with its context done: %v, want context.Canceled (queued, not refused)", err)
-	}
-	third := make(chan error, 1)
-	go func() {
-		_, err := fl.begin(context.Background(), "k")
-		third <- err
-	}()
-	fl.end("k", false) // the first succeeded: its token is free again
-	select {
-	case err := <-third:
-		if err != nil {
-			t.Fatalf("third try after one succeeded: %v", err)
+		// Both tokens are held by tries in flight: a third waits for them, and
+		// gives up only when its context does.
+		expired, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := fl.begin(expired, "k"); !errors.Is(err, context.Canceled) {
+			t.Errorf("third try with its context done: %v, want context.Canceled (queued, not refused)", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("third try still waiting after a try ended")
-	}
-	// Two failures use up the bucket: now a try is refused at once.
-	fl.end("k", true)
-	fl.end("k", true)
-	if wait, err := fl.begin(context.Background(), "k"); !errors.Is(err, errTooManyFailures) || wait <= 0 {
-		t.Errorf("after the burst of failures: wait %v, %v; want errTooManyFailures with a wait", wait, err)
-	}
-	if !fl.limited("k") {
-		t.Error("limited = false after the burst of failures")
-	}
-	fl.clear("k")
-	if _, err := fl.begin(context.Background(), "k"); err != nil || fl.limited("k") {
-		t.Errorf("after clear: %v, limited %v", err, fl.limited("k"))
-	}
+		third := make(chan error, 1)
+		go func() {
+			_, err := fl.begin(context.Background(), "k")
+			third <- err
+		}()
+		synctest.Wait()
+		select {
+		case err := <-third:
+			t.Fatalf("third try did not wait for the two in flight: %v", err)
+		default:
+		}
+		fl.end("k", false) // the first succeeded: its token is free again
+		synctest.Wait()
+		select {
+		case err := <-third:
+			if err != nil {
+				t.Fatalf("third try after one succeeded: %v", err)
+			}
+		default:
+			t.Fatal("third try still waiting after a try ended")
+		}
+		// Two failures use up the bucket: now a try is refused at once,
+		// told to wait for the refill (one token an hour).
+		fl.end("k", true)
+		fl.end("k", true)
+		wait, err := fl.begin(context.Background(), "k")
+		if !errors.Is(err, errTooManyFailures) || wait != time.Hour {
+			t.Errorf("after the burst of failures: wait %v, %v; want errTooManyFailures and 1h", wait, err)
+		}
+		if !fl.limited("k") {
+			t.Error("limited = false after the burst of failures")
+		}
+		time.Sleep(wait - time.Minute)
+		if _, err := fl.begin(context.Background(), "k"); !errors.Is(err, errTooManyFailures) || !fl.limited("k") {
+			t.Errorf("a minute before the refill: %v, limited %v; want still refused", err, fl.limited("k"))
+		}
+		time.Sleep(time.Minute)
+		if _, err := fl.begin(context.Background(), "k"); err != nil || fl.limited("k") {
+			t.Fatalf("once refilled: %v, limited %v", err, fl.limited("k"))
+		}
+		fl.end("k", true) // and it fails again
+		fl.clear("k")
+		if _, err := fl.begin(context.Background(), "k"); err != nil || fl.limited("k") {
+			t.Errorf("after clear: %v, limited %v", err, fl.limited("k"))
+		}
+	})
 }
 
 func TestManyCorrectLoginsAtOnceFromOneAddress(t *testing.T) {

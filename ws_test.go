@@ -6,15 +6,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -315,30 +320,99 @@ func TestRevokeClosesThatDevicesSockets(t *testing.T) {
 	}
 }
 
+// The reaper on the session manager, the store and the hub, wired as
+// newApp wires them, in a synctest bubble: sockets are fakeConns, and time
+// is fake, so a session expires exactly at its expiry and each sweep comes
+// exactly every interval. TestSocketWhoseSessionVanishedIsClosedByTheReaper
+// is the same wiring over a real socket.
 func TestReaperDeletesExpiredAndExtendsSessionsInUse(t *testing.T) {
-	ts := newTestServer(t, func(c *config) { c.ReapInterval = 20 * time.Millisecond })
-	idle := ts.loggedIn("idle") // no socket
-	busy := ts.loggedIn("busy") // a socket open all along: in use
-	s := busy.dial()
-	expireAll(t, ts.store(), "idle")
-	// busy's session ends in 50 ms unless something extends it.
-	list, _ := ts.store().listSessions("busy")
-	list[0].Expires = time.Now().Add(50 * time.Millisecond)
-	ts.store().putSession(list[0])
+	synctest.Test(t, func(t *testing.T) {
+		const interval, lifetime = time.Minute, time.Hour
+		st := newTestStore(t)
+		sm, err := newSessionManager(st, lifetime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := newHub(nil, 16, 64, time.Hour, 0)
+		ctx, cancel := context.WithCancel(context.Background())
+		go h.run(ctx)
+		reaped := make(chan struct{})
+		var mu sync.Mutex
+		var ended []string // every key the reaper reported ended, guarded by mu
+		endedKeys := func() string { mu.Lock(); defer mu.Unlock(); return fmt.Sprint(ended) }
+		go func() {
+			defer close(reaped)
+			sm.reap(ctx, interval, h.sessionKeys, func(keys []string) {
+				mu.Lock()
+				ended = append(ended, keys...)
+				mu.Unlock()
+				if len(keys) > 0 {
+					h.closeSessions(keys...)
+				}
+			})
+		}()
+		defer func() { cancel(); <-reaped; <-h.done }()
 
-	eventually(t, 2*time.Second, "the expired session deleted", func() bool {
-		list, _ := ts.store().listSessions("idle")
-		return len(list) == 0
+		login := func(name string) session {
+			t.Helper()
+			s, _, err := sm.create(httptest.NewRecorder(), httptest.NewRequest("POST", "/api/login", nil), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		stored := func(s session) (session, bool) {
+			t.Helper()
+			got, err := st.getSession(s.Key)
+			if errors.Is(err, errSessionNotFound) {
+				return got, false
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			return got, true
+		}
+		idle := login("idle") // no socket
+		busy := login("busy") // a socket open all along: in use
+		gone := login("gone") // a socket whose session is deleted behind the hub's back
+		busyConn, goneConn := fakeConn("busy", busy.Key), fakeConn("gone", gone.Key)
+		h.join(busyConn)
+		h.join(goneConn)
+		if err := st.deleteSession(gone.Key); err != nil {
+			t.Fatal(err)
+		}
+
+		// The first sweep closes the socket whose session vanished.
+		time.Sleep(interval)
+		synctest.Wait()
+		if code := closedWith(goneConn); code != closeSessionEnded {
+			t.Errorf("after the first sweep, the vanished session's socket: close %d, want %d", code, closeSessionEnded)
+		}
+		if got := endedKeys(); got != fmt.Sprint([]string{gone.Key}) {
+			t.Errorf("ended after the first sweep = %v, want the vanished session's key", got)
+		}
+
+		// The last sweep before idle's expiry leaves it; the first after
+		// deletes it. busy, in use, is extended at every sweep.
+		time.Sleep(time.Until(idle.Expires) - time.Nanosecond)
+		synctest.Wait()
+		if _, ok := stored(idle); !ok {
+			t.Fatal("the idle session was deleted before it expired")
+		}
+		time.Sleep(interval)
+		synctest.Wait()
+		if _, ok := stored(idle); ok {
+			t.Error("the expired session is still stored a sweep after its expiry")
+		}
+		if got := endedKeys(); got != fmt.Sprint([]string{gone.Key, idle.Key}) {
+			t.Errorf("ended = %v, want the vanished then the expired session's key", got)
+		}
+		if s, ok := stored(busy); !ok || s.Expires.Before(time.Now().Add(lifetime-interval)) {
+			t.Errorf("the session in use: stored %v, expires %v; want it extended by the last sweep, to %v or later", ok, s.Expires, time.Now().Add(lifetime-interval))
+		}
+		if code := closedWith(busyConn); code != 0 {
+			t.Errorf("the socket of the session in use was closed with %d", code)
+		}
 	})
-	if status, _ := idle.do("GET", "/api/me", nil, nil); status != http.StatusUnauthorized {
-		t.Errorf("expired session: /api/me = %d, want 401", status)
-	}
-	eventually(t, 2*time.Second, "the session in use extended", func() bool {
-		list, _ := ts.store().listSessions("busy")
-		return len(list) == 1 && time.Until(list[0].Expires) > 24*time.Hour
-	})
-	s.say("general", "still logged in", "c-1")
-	s.ack("c-1")
 }
 
 func TestExpiredSessionsSocketsAreClosed(t *testing.T) {
@@ -416,40 +490,53 @@ func TestOversizedFrameClosesWith1009(t *testing.T) {
 	other.ack("c-1")
 }
 
+// In a synctest bubble over in-memory pipes, so the burst takes no time
+// and the refill comes exactly when the rate says.
 func TestMessageRateLimitBurstThenRefill(t *testing.T) {
-	// 5 at once, then one every 100 ms.
-	ts := newTestServer(t, func(c *config) { c.MsgBurst = 5; c.MsgRate = 10 })
-	s := ts.loggedIn("ann").dial()
-	for i := range 6 {
-		s.say("general", "spam", fmt.Sprint("c-", i))
-	}
-	accepted, limited := 0, 0
-	for accepted+limited < 6 {
-		f := s.expect(func(f wireFrame) bool { return f.Type == "message" || f.Type == "error" })
-		if f.Type == "message" {
-			accepted++
-		} else if f.Code == "rate_limited" {
-			limited++
-			if f.ClientID != "c-5" {
-				t.Errorf("limited %s, want the sixth (c-5)", f.ClientID)
-			}
-		} else {
-			t.Fatalf("unexpected error %+v", f)
+	synctest.Test(t, func(t *testing.T) {
+		// 5 at once, then one every 100 ms.
+		ts := newPipeServer(t, func(c *config) { c.MsgBurst = 5; c.MsgRate = 10 })
+		s := ts.loggedIn("ann").dial()
+		for i := range 6 {
+			s.say("general", "spam", fmt.Sprint("c-", i))
 		}
-	}
-	if accepted != 5 || limited != 1 {
-		t.Fatalf("accepted %d, limited %d; want 5 and 1 (burst 5)", accepted, limited)
-	}
-	// The bucket refills: a later send is accepted.
-	eventually(t, 2*time.Second, "refill", func() bool {
-		s.say("general", "later", "c-later")
-		f := s.expect(func(f wireFrame) bool { return f.ClientID == "c-later" })
-		return f.Type == "message"
+		accepted, limited := 0, 0
+		for accepted+limited < 6 {
+			f := s.expect(func(f wireFrame) bool { return f.Type == "message" || f.Type == "error" })
+			if f.Type == "message" {
+				accepted++
+			} else if f.Code == "rate_limited" {
+				limited++
+				if f.ClientID != "c-5" {
+					t.Errorf("limited %s, want the sixth (c-5)", f.ClientID)
+				}
+			} else {
+				t.Fatalf("unexpected error %+v", f)
+			}
+		}
+		if accepted != 5 || limited != 1 {
+			t.Fatalf("accepted %d, limited %d; want 5 and 1 (burst 5)", accepted, limited)
+		}
+		// The bucket refills one message every 100 ms: not sooner. (Not
+		// 1 ns sooner either, but x/time/rate rounds waits down to whole
+		// nanoseconds.)
+		send := func(cid string) wireFrame {
+			s.say("general", "later", cid)
+			return s.expect(func(f wireFrame) bool { return f.ClientID == cid })
+		}
+		time.Sleep(99 * time.Millisecond)
+		if f := send("c-early"); f.Type != "error" || f.Code != "rate_limited" {
+			t.Errorf("a send 1 ms before the refill: %+v, want rate_limited", f)
+		}
+		time.Sleep(time.Millisecond)
+		if f := send("c-later"); f.Type != "message" {
+			t.Errorf("a send once the bucket refilled: %+v, want it stored", f)
+		}
+		msgs, _ := ts.store().history("general", historyQuery{Limit: 50})
+		if len(msgs) != 6 {
+			t.Errorf("stored %d, want 6 (5 of the burst and the later one)", len(msgs))
+		}
 	})
-	msgs, _ := ts.store().history("general", historyQuery{Limit: 50})
-	if len(msgs) != 6 {
-		t.Errorf("stored %d, want 6 (5 of the burst and the later one)", len(msgs))
-	}
 }
 
 func TestSlowReaderIsDroppedNotWaitedFor(t *testing.T) {
@@ -513,8 +600,12 @@ func TestSessionKeyIsAHashOfTheCookieID(t *testing.T) {
 	}
 }
 
+// Shutdown leaves no goroutine behind: every goroutine alive once the
+// server and its clients are gone was alive before the server started.
+// Goroutines are compared by id, not counted, so others ending meanwhile
+// (left by earlier tests) cannot hide a leak.
 func TestShutdownLeavesNoGoroutines(t *testing.T) {
-	before := runtime.NumGoroutine()
+	before := goroutines()
 	ts := newTestServer(t, nil)
 	var clients []*client
 	for _, name := range []string{"ann", "bob", "cy"} {
@@ -528,9 +619,45 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	for _, c := range clients {
 		c.http.CloseIdleConnections()
 	}
-	eventually(t, 5*time.Second, "goroutines back to where they were", func() bool {
-		return runtime.NumGoroutine() <= before
-	})
+	// Closed sockets and connections take a moment to wind down.
+	var leaked []string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		leaked = leaked[:0]
+		for id, stack := range goroutines() {
+			if _, ok := before[id]; !ok {
+				leaked = append(leaked, stack)
+			}
+		}
+		if len(leaked) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(leaked) > 0 {
+		t.Fatalf("%d goroutines started since the server did are still running 10 s after shutdown:\n\n%s", len(leaked), strings.Join(leaked, "\n\n"))
+	}
+}
+
+// goroutines returns the stack of every goroutine, by goroutine id.
+func goroutines() map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	stacks := make(map[string]string)
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		// "goroutine 42 [chan receive]:\n..."
+		if id, _, ok := strings.Cut(strings.TrimPrefix(g, "goroutine "), " "); ok {
+			stacks[id] = g
+		}
+	}
+	return stacks
 }
 
 func TestSocketFloodsAreCappedPerUserAndAddress(t *testing.T) {
@@ -698,39 +825,80 @@ func TestFramesOfEveryLengthEncodingArrive(t *testing.T) {
 	}
 }
 
+// The pings and their deadline, in a synctest bubble over in-memory pipes:
+// time is fake, so a pong takes no time at all and the hub's ping period,
+// the reader's pongWait and the peers' answers line up exactly, however
+// slow the machine.
 func TestPingsKeepSocketsAliveAndSilentPeersAreClosed(t *testing.T) {
-	ts := newTestServer(t, func(c *config) { c.PingPeriod = 30 * time.Millisecond })
-	s := ts.loggedIn("ann").dial()
-	var pings atomic.Int64
-	s.ws.SetPingHandler(func(data string) error {
-		pings.Add(1)
-		return s.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
-	})
-	// Reading runs gorilla's ping handler; the pongs keep the socket open
-	// well past the 33 ms the server waits for a silent peer.
-	go func() {
-		for {
-			if _, _, err := s.ws.ReadMessage(); err != nil {
-				return
-			}
-		}
-	}()
-	eventually(t, 2*time.Second, "ten pings answered", func() bool { return pings.Load() >= 10 })
-	s.ws.SetReadDeadline(time.Time{})
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now() // the hub's ticker starts now: pings at start + k·period
+		ts := newPipeServer(t, nil)
+		period := ts.cfg.PingPeriod
+		pongWait := period * 10 / 9 // as readPump has it
+		ann, bob := ts.loggedIn("ann").dial(), ts.loggedIn("bob").dial()
+		opened := time.Now()
 
-	// A peer that never answers pings is given up on.
+		// ann answers every ping (gorilla's default handler, counted).
+		var pings atomic.Int64
+		ann.ws.SetPingHandler(func(data string) error {
+			pings.Add(1)
+			return ann.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		})
+		// bob reads (which runs the ping handler) but never answers.
+		bob.ws.SetPingHandler(func(string) error { return nil })
+		readUntilClosed := func(s *socket) <-chan time.Time {
+			closedAt := make(chan time.Time, 1)
+			s.ws.SetReadDeadline(time.Time{})
+			go func() {
+				for {
+					if _, _, err := s.ws.ReadMessage(); err != nil {
+						closedAt <- time.Now()
+						return
+					}
+				}
+			}()
+			return closedAt
+		}
+		annClosed, bobClosed := readUntilClosed(ann), readUntilClosed(bob)
+
+		// Ten ping periods and a half: ten pings, each answered at once.
+		time.Sleep(time.Until(start.Add(10*period + period/2)))
+		synctest.Wait()
+		if n := pings.Load(); n != 10 {
+			t.Errorf("ann answered %d pings in ten periods, want 10", n)
+		}
+		select {
+		case at := <-annClosed:
+			t.Fatalf("the answering peer was closed after %v", at.Sub(opened))
+		default:
+		}
+		// bob was given up on: not before a ping could have been answered,
+		// and no later than pongWait after he last spoke (at the handshake).
+		select {
+		case at := <-bobClosed:
+			if waited := at.Sub(opened); waited <= period || waited > pongWait {
+				t.Errorf("the silent peer was closed %v after it connected, want after the first ping (%v) and by pongWait (%v)", waited, period, pongWait)
+			}
+		default:
+			t.Fatal("the silent peer is still open after ten ping periods")
+		}
+	})
+}
+
+// Over a real socket, without timing it: a peer that never answers pings
+// is closed in the end (see the test above for when).
+func TestSilentPeerIsClosedOnARealSocket(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.PingPeriod = 50 * time.Millisecond })
 	silent := ts.loggedIn("bob").dial()
 	silent.ws.SetPingHandler(func(string) error { return nil })
-	if code := silent.closed(2 * time.Second); code != websocket.CloseAbnormalClosure && code != websocket.CloseNormalClosure {
+	if code := silent.closed(10 * time.Second); code != websocket.CloseAbnormalClosure && code != websocket.CloseNormalClosure {
 		t.Errorf("silent peer closed with %d, want the connection closed", code)
-	}
-	if pings.Load() < 10 {
-		t.Error("the answering peer stopped getting pings")
 	}
 }
 
 func TestQuickReconnectIsNotAnnounced(t *testing.T) {
-	ts := newTestServer(t, func(c *config) { c.PresenceGrace = 300 * time.Millisecond })
+	// A grace no reload outlasts: when "left" is due is the next test's.
+	ts := newTestServer(t, func(c *config) { c.PresenceGrace = time.Hour })
 	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
 	sa := ann.dial()
 	sb := bob.dial()
@@ -742,15 +910,84 @@ func TestQuickReconnectIsNotAnnounced(t *testing.T) {
 	if f := sa.expect(func(f wireFrame) bool { return f.Type == "presence" || f.ClientID == "c-m" }); f.Type == "presence" {
 		t.Fatalf("a reload was announced: %+v", f)
 	}
-	// bob really leaves: "left" comes once the grace is over, and he was
-	// shown online until then.
-	ts.app.hub.closeSessions(func() string { l, _ := ts.store().listSessions("bob"); return l[0].Key }())
-	start := time.Now()
-	f := sa.expect(func(f wireFrame) bool { return f.Type == "presence" && f.User == "bob" })
-	if f.Event != "left" || fmt.Sprint(f.Online) != "[ann]" {
-		t.Errorf("presence = %+v, want bob left", f)
-	}
-	if waited := time.Since(start); waited < 250*time.Millisecond {
-		t.Errorf("left announced after %v, before the grace", waited)
-	}
+}
+
+// The presence grace, on the hub alone in a synctest bubble: "left" comes
+// exactly when the grace runs out, not a moment before; a return within it
+// is never announced; and leaving again starts a new grace.
+func TestPresenceGraceDelaysLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const grace = 5 * time.Second
+		h := newHub([]room{{Name: "general"}}, 16, 64, time.Hour, grace)
+		ctx, cancel := context.WithCancel(context.Background())
+		go h.run(ctx)
+		defer func() { cancel(); <-h.done }()
+		join := func(user string) *conn {
+			t.Helper()
+			c := fakeConn(user, "key-"+user)
+			if refusal := h.join(c); refusal != "" {
+				t.Fatalf("join %s: %s", user, refusal)
+			}
+			return c
+		}
+		// presence returns the presence frames ann was sent since last asked.
+		ann := join("ann")
+		presence := func() []wireFrame {
+			t.Helper()
+			synctest.Wait() // the hub and its timers have done what they can
+			var got []wireFrame
+			for _, f := range queued(t, ann) {
+				if f.Type == "presence" {
+					got = append(got, f)
+				}
+			}
+			return got
+		}
+		presence() // her own arrival
+		bob := join("bob")
+		if got := presence(); len(got) != 1 || got[0].User != "bob" || got[0].Event != "back" {
+			t.Fatalf("bob's arrival: %+v, want bob back", got)
+		}
+
+		h.leave(bob) // bob's only socket closes
+		time.Sleep(grace - time.Nanosecond)
+		if got := presence(); len(got) != 0 {
+			t.Fatalf("announced before the grace ran out: %+v", got)
+		}
+		// Still in the grace, bob is shown online to newcomers.
+		if cy := join("cy"); !slices.Contains(queued(t, cy)[0].Online, "bob") {
+			t.Error("bob not shown online during his grace")
+		}
+		presence() // cy's arrival
+		time.Sleep(time.Nanosecond)
+		if got := presence(); len(got) != 1 || got[0].User != "bob" || got[0].Event != "left" || fmt.Sprint(got[0].Online) != "[ann cy]" {
+			t.Fatalf("when the grace ran out: %+v, want bob left with [ann cy] online", got)
+		}
+
+		// A reload: back within the grace, never announced, even when the
+		// first grace's timer fires.
+		bob = join("bob")
+		presence() // back
+		h.leave(bob)
+		time.Sleep(grace / 2)
+		bob = join("bob")
+		time.Sleep(grace)
+		if got := presence(); len(got) != 0 {
+			t.Fatalf("a reload within the grace was announced: %+v", got)
+		}
+		// Leaving again restarts the grace: the earlier leave's timer, due
+		// first, announces nothing.
+		h.leave(bob)
+		time.Sleep(grace / 2)
+		bob = join("bob")
+		h.leave(bob)
+		time.Sleep(grace/2 + time.Nanosecond) // the first leave's grace is over
+		if got := presence(); len(got) != 0 {
+			t.Fatalf("announced at the end of an earlier grace: %+v", got)
+		}
+		time.Sleep(grace / 2)
+		if got := presence(); len(got) != 1 || got[0].Event != "left" {
+			t.Fatalf("at the end of the last grace: %+v, want left", got)
+		}
+	})
 }
