@@ -541,3 +541,91 @@ func TestABusyHubHearsARenameInCommitOrder(t *testing.T) {
 		t.Errorf("rename: %d", status)
 	}
 }
+
+func TestRooms(t *testing.T) {
+	ts := newTestServer(t, nil)
+	c := ts.loggedIn("ann")
+	s := c.dial()
+	tests := []struct {
+		name, room string
+		want       int
+	}{
+		{"new", "holidays", http.StatusCreated},
+		{"exists", "holidays", http.StatusConflict},
+		{"general exists from the start", "general", http.StatusConflict},
+		{"upper case", "Holidays", http.StatusBadRequest},
+		{"too long", strings.Repeat("a", 33), http.StatusBadRequest},
+		{"empty", "", http.StatusBadRequest},
+		{"slash", "a/b", http.StatusBadRequest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, body := c.do("POST", "/api/rooms", map[string]string{"name": tc.room}, nil); status != tc.want {
+				t.Errorf("status = %d, want %d (%s)", status, tc.want, body)
+			}
+		})
+	}
+	// Open sockets hear of the new room and can use it at once.
+	s.expect(func(f wireFrame) bool { return f.Type == "room" && f.Room == "holidays" })
+	s.say("holidays", "beach?", "c-1")
+	s.ack("c-1")
+	var list struct{ Rooms []room }
+	c.do("GET", "/api/rooms", nil, &list)
+	if len(list.Rooms) != 2 || list.Rooms[0].Name != "general" || list.Rooms[1].Name != "holidays" {
+		t.Errorf("rooms = %+v", list.Rooms)
+	}
+	if status, _ := ts.newClient().do("GET", "/api/rooms", nil, nil); status != http.StatusUnauthorized {
+		t.Errorf("anonymous room list: %d, want 401", status)
+	}
+}
+
+func TestHistoryAPI(t *testing.T) {
+	ts := newTestServer(t, func(c *config) { c.MsgBurst = 1000 })
+	c := ts.loggedIn("ann")
+	s := c.dial()
+	for i := 1; i <= 120; i++ {
+		s.say("general", fmt.Sprint(i), fmt.Sprint("c-", i))
+	}
+	s.ack("c-120")
+	page := func(query string) (int, []uint64) {
+		var out struct{ Messages []message }
+		status, _ := c.do("GET", "/api/rooms/general/messages"+query, nil, &out)
+		var ids []uint64
+		for _, m := range out.Messages {
+			ids = append(ids, m.ID)
+		}
+		return status, ids
+	}
+	// Scroll back from the newest page to the first message.
+	status, ids := page("")
+	if status != 200 || len(ids) != 50 || ids[0] != 71 || ids[49] != 120 {
+		t.Fatalf("latest page: %d %v", status, ids)
+	}
+	var all []uint64
+	all = append(ids, all...)
+	for ids[0] > 1 {
+		_, ids = page(fmt.Sprintf("?before=%d", ids[0]))
+		all = append(ids, all...)
+	}
+	for i, id := range all {
+		if id != uint64(i+1) {
+			t.Fatalf("scrolling back gave %v, want 1..120 once each", all)
+		}
+	}
+	// Catch up forwards from an id.
+	if _, ids := page("?after=100&limit=200"); len(ids) != 20 || ids[0] != 101 {
+		t.Errorf("after=100: %v", ids)
+	}
+	if _, ids := page("?after=0&limit=10"); len(ids) != 10 || ids[0] != 1 {
+		t.Errorf("after=0: %v", ids)
+	}
+	bad := []string{"?limit=0", "?limit=201", "?limit=x", "?before=x", "?before=0", "?after=-1", "?before=5&after=2", "?after=99999999999999999999"}
+	for _, q := range bad {
+		if status, _ := page(q); status != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", q, status)
+		}
+	}
+	if status, _ := c.do("GET", "/api/rooms/attic/messages", nil, nil); status != http.StatusNotFound {
+		t.Errorf("unknown room: %d, want 404", status)
+	}
+}
