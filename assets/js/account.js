@@ -2,7 +2,7 @@
 // devices logged in as them (and logging one out), and logging out here.
 import { $, el, item, openDialog, ago, describeAgent } from "./dom.js";
 import { api } from "./api.js";
-import { state } from "./state.js";
+import { state, forgetDrafts } from "./state.js";
 import { sessionEnded } from "./auth.js";
 
 export async function openSessions() {
@@ -38,8 +38,11 @@ export async function openSessions() {
   }));
 }
 
+// logout ends the session here and forgets this device's drafts: a shared
+// computer must not keep them for the next person.
 export async function logout() {
   state.loggingOut = true;
+  forgetDrafts();
   try { await api("POST", "/api/logout"); } catch { /* the cookie is cleared either way below */ }
   sessionEnded();
 }

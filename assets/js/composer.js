@@ -1,9 +1,10 @@
-// composer.js owns the message box: its size and byte count, sending on
-// Enter, the "is typing" frames, completing @mentions from a menu, and
-// sharing files (picked, pasted or dropped). It sends through outbox.js
-// and the socket in state; it draws only the composer and its menu.
+// composer.js owns the message box: its size and byte count, each room's
+// draft (kept per room, never carried to another), sending on Enter, the
+// "is typing" frames, completing @mentions from a menu, and sharing files
+// (picked, pasted or dropped). It sends through outbox.js and the socket
+// in state; it draws only the composer and its menu.
 import { $, el, utf8Length } from "./dom.js";
-import { state } from "./state.js";
+import { state, loadDraft, saveDraft } from "./state.js";
 import { config } from "./config.js";
 import { setStatus } from "./render.js";
 import { sendMessage, newClientID } from "./outbox.js";
@@ -29,8 +30,18 @@ export function submitComposer(ev) {
   const body = ta.value.replace(/^(\s*\n)+/, "").replace(/\s+$/, "");
   if (!body.trim() || utf8Length(body) > state.maxBody || !state.current) return;
   ta.value = "";
+  saveDraft(state.current, "");
   updateComposer();
   sendMessage(body);
+}
+
+// showDraft puts the room on screen's own draft in the composer, replacing
+// whatever was typed for the room before it (kept as that room's draft).
+export function showDraft() {
+  const ta = $("composer-input");
+  ta.value = state.current ? loadDraft(state.current) : "";
+  $("mention-menu").hidden = true;
+  updateComposer();
 }
 
 function sendTyping() {
@@ -41,6 +52,7 @@ function sendTyping() {
 
 // onComposerInput follows each keystroke: size, count, mention menu, typing.
 export function onComposerInput() {
+  if (state.current) saveDraft(state.current, $("composer-input").value);
   updateComposer();
   renderMentionMenu();
   if ($("composer-input").value.trim()) sendTyping();
@@ -112,6 +124,7 @@ function completeMention(name) {
   ta.value = before + ta.value.slice(ta.selectionStart);
   ta.selectionStart = ta.selectionEnd = before.length;
   $("mention-menu").hidden = true;
+  saveDraft(state.current, ta.value);
   updateComposer();
 }
 

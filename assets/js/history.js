@@ -11,6 +11,7 @@ import {
 } from "./render.js";
 import { markRead } from "./notify.js";
 import { sessionEnded } from "./auth.js";
+import { showDraft } from "./composer.js";
 
 const PAGE = 50;        // history page when scrolling up
 const CATCHUP_PAGE = 200;
@@ -22,7 +23,9 @@ export function hashRoom() {
 
 export function selectRoom(name) {
   if (!state.rooms.has(name)) name = "general";
+  const switched = name !== state.current;
   state.current = name;
+  if (switched) showDraft();
   localStorage.setItem("hearth.room", name);
   if (location.hash.slice(1) !== name) history.replaceState(null, "", "#" + encodeURIComponent(name));
   const r = room(name);

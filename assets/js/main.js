@@ -6,8 +6,9 @@
 // Modules import downwards only, so there is no import cycle, and no
 // module's top level uses another's exports: this file's last lines start
 // everything.
-//   main → socket, rooms, composer, actions, admin, account
-//        → history → notify, auth, outbox → render, config → dom, state, api
+//   main → socket, rooms, actions, admin, account
+//        → history → composer, notify, auth → outbox → render, config
+//        → dom, state, api
 import { $, showView, openDialog, paintAvatar } from "./dom.js";
 import { api } from "./api.js";
 import { state, room, setNotifyLevel } from "./state.js";

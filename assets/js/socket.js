@@ -5,7 +5,7 @@
 // renamed or removed. PROTOCOL.md describes the frames.
 import { $, el } from "./dom.js";
 import { api } from "./api.js";
-import { state, room, moveNotifyLevel } from "./state.js";
+import { state, room, moveNotifyLevel, moveDraft, saveDraft } from "./state.js";
 import {
   renderOnline, renderRooms, renderHeader, renderMessages, renderTyping,
   updateTitle, addEvent, setStatus,
@@ -126,6 +126,7 @@ function handleFrame(f) {
     }
     case "room_removed":
       state.rooms.delete(f.room);
+      saveDraft(f.room, "");
       if (state.current === f.room) selectRoom("general");
       renderRooms();
       break;
@@ -199,6 +200,7 @@ function renameRoom(from, to) {
   state.rooms.set(to, r);
   if (state.editing && state.editing.room === from) state.editing.room = to;
   moveNotifyLevel(from, to);
+  moveDraft(from, to);
   for (const p of state.pending.values()) {
     if (p.room !== from) continue;
     p.room = to;

@@ -16,8 +16,12 @@ export const state = {
   retryTimer: null,
   retryAt: 0,
   closeReason: "",       // why the server closed us by policy, if it did
+  offlineSince: 0,       // when the socket we had dropped; 0 while connected
+  statusTimer: null,     // redraws the offline line (its countdown, its wording)
+  conn: 0,               // counts hellos: which socket a change was sent on
   maxBody: 4096,
   pending: new Map(),    // client_id → {cid, room, body, failed}
+  changes: new Map(),    // key → an edit, delete or reaction not yet acknowledged (outbox.js)
   hiddenUnread: 0,       // messages in the current room while the tab was hidden
   users: [],             // every account's name, for pickers and @mentions
   typingSent: 0,         // when we last told the room we are typing
@@ -75,6 +79,42 @@ export function notifyLevel(r) {
 
 export function setNotifyLevel(name, level) {
   localStorage.setItem("hearth.notify." + name, level);
+}
+
+// A draft is what was typed in a room's composer and not sent yet. It
+// belongs to that room alone (text meant for a private room must never
+// follow the reader into one the whole family reads) and stays on this
+// device across reloads, under the user's name: room names have no dots,
+// so the key's last dot parts user from room.
+function draftKey(name) { return `hearth.draft.${state.me.username}.${name}`; }
+
+export function loadDraft(name) {
+  try { return localStorage.getItem(draftKey(name)) || ""; } catch { return ""; }
+}
+
+// saveDraft keeps text as the room's draft; empty text removes it.
+export function saveDraft(name, text) {
+  try {
+    if (text) localStorage.setItem(draftKey(name), text);
+    else localStorage.removeItem(draftKey(name));
+  } catch { /* private mode, or full: the draft lives as long as the page */ }
+}
+
+// moveDraft keeps a renamed room's draft.
+export function moveDraft(from, to) {
+  const text = loadDraft(from);
+  if (text) { saveDraft(to, text); saveDraft(from, ""); }
+}
+
+// forgetDrafts removes every draft of the user on this device, for a
+// logout on a computer the family shares.
+export function forgetDrafts() {
+  try {
+    const prefix = `hearth.draft.${state.me.username}.`;
+    for (const k of Object.keys(localStorage)) {
+      if (k.startsWith(prefix) && !k.slice(prefix.length).includes(".")) localStorage.removeItem(k);
+    }
+  } catch { /* nothing kept */ }
 }
 
 // moveNotifyLevel keeps a renamed room's choice.
