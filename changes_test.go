@@ -43,7 +43,7 @@ func TestEditDeleteAndReact(t *testing.T) {
 		{"edit someone else's", sb, map[string]any{"type": "edit", "room": "general", "id": orig.ID, "body": "hijack", "client_id": "r1"}, "forbidden"},
 		{"delete someone else's", sb, map[string]any{"type": "delete", "room": "general", "id": orig.ID, "client_id": "r2"}, "forbidden"},
 		{"edit a missing message", sa, map[string]any{"type": "edit", "room": "general", "id": 999, "body": "x", "client_id": "r3"}, "unknown_message"},
-		{"react with another emoji", sb, map[string]any{"type": "react", "room": "general", "id": orig.ID, "emoji": "🍕", "client_id": "r4"}, "bad_emoji"},
+		{"react with what is not one emoji", sb, map[string]any{"type": "react", "room": "general", "id": orig.ID, "emoji": "🍕🍕", "client_id": "r4"}, "bad_emoji"},
 		{"no id", sb, map[string]any{"type": "delete", "room": "general", "client_id": "r5"}, "unknown_message"},
 		{"edit to nothing", sa, map[string]any{"type": "edit", "room": "general", "id": orig.ID, "body": "  ", "client_id": "r6"}, "empty"},
 	}

@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -173,6 +174,8 @@ func errorFrameFor(p *pendingSend) errorFrame {
 		return newErrorFrame("archived", "this room is archived: it keeps its history but takes no new messages", p.req.Msg.ClientID)
 	case errors.Is(p.req.Err, errNotYours):
 		return newErrorFrame("forbidden", "you can only change your own messages", p.req.Msg.ClientID)
+	case errors.Is(p.req.Err, errTooManyReactions):
+		return newErrorFrame("too_many_reactions", fmt.Sprintf("a message holds at most %d different reactions; add to one of them", maxReactionKinds), p.req.Msg.ClientID)
 	default:
 		return newErrorFrame("store_failed", "the message could not be saved; try again", p.req.Msg.ClientID)
 	}

@@ -12,7 +12,7 @@ import "net/http"
 // read alike (anchors, character classes, counted repeats, (?:…) groups);
 // TestConfigPatterns holds them to it.
 type clientConfig struct {
-	Reactions       []string `json:"reactions"`         // reactionEmoji, in the picker's order
+	Reactions       []string `json:"reactions"`         // reactionEmoji: the quick reactions, offered first
 	InlineTypes     []string `json:"inline_types"`      // files shown as images
 	UsernamePattern string   `json:"username_pattern"`  // a whole user (or bot) name
 	RoomNamePattern string   `json:"room_name_pattern"` // a whole room name

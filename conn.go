@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -233,7 +232,7 @@ func (e sendError) Error() string { return e.code + ": " + e.msg }
 // decodeClientFrame parses and validates one client frame. One that passes
 // has a known type, names a room or DM validly, and has what its type needs:
 // a non-blank body of at most maxBody bytes (send, edit), a message id
-// (edit, delete, react), one of reactionEmoji (react); a client_id is at
+// (edit, delete, react), one emoji of reactionSet (react); a client_id is at
 // most maxClientIDLen bytes. Otherwise the error is a sendError.
 func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
 	var f clientFrame
@@ -259,8 +258,8 @@ func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
 		return f, sendError{"bad_client_id", "client_id is longer than 64 bytes", ""}
 	case changes && f.Type != "send" && f.ID == 0:
 		return f, sendError{"unknown_message", "id must name a message", cid}
-	case f.Type == "react" && !slices.Contains(reactionEmoji, f.Emoji):
-		return f, sendError{"bad_emoji", "reactions are " + strings.Join(reactionEmoji, " "), cid}
+	case f.Type == "react" && !reactionSet[f.Emoji]:
+		return f, sendError{"bad_emoji", "a reaction is one emoji from the picker, not " + quote(f.Emoji), cid}
 	}
 	return f, nil
 }

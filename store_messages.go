@@ -77,8 +77,18 @@ const (
 // changesRoom reports whether op is a room op.
 func (op changeOp) changesRoom() bool { return op >= opCreateRoom }
 
-// reactionEmoji are the reactions a message can get.
+// reactionEmoji are the quick reactions, offered first on every message. A
+// reaction may be any emoji of reactionSet (emoji.go); these are among them.
 var reactionEmoji = []string{"👍", "❤️", "😂", "😮", "😢", "🎉"}
+
+// maxReactionKinds bounds the different emoji on one message, so that the
+// people of a room cannot grow one message by reacting with every emoji
+// there is. A reaction already there can always be added to or taken back.
+const maxReactionKinds = 20
+
+// errTooManyReactions refuses a reaction with a new emoji on a message
+// that has maxReactionKinds already.
+var errTooManyReactions = errors.New("too many different reactions on the message")
 
 // appendRequest is one change waiting to be committed. For opSend the caller
 // fills Msg's Room, User, Body and ClientID; for the message changes Room,
@@ -283,7 +293,11 @@ func changeTx(tx *bbolt.Tx, mb, rb *bbolt.Bucket, req *appendRequest, now time.T
 		}
 		stored.Body, stored.Deleted, stored.Reactions, stored.Mentions, stored.File = "", true, nil, nil, nil
 	case opReact:
-		users := stored.Reactions[req.Emoji]
+		users, ok := stored.Reactions[req.Emoji]
+		if !ok && len(stored.Reactions) >= maxReactionKinds {
+			req.Err = errTooManyReactions
+			return nil
+		}
 		if i := slices.Index(users, who); i >= 0 {
 			users = slices.Delete(users, i, i+1)
 		} else {

@@ -61,7 +61,7 @@ export function loadPending() {
 // refused handles an "error" frame: a pending message marked failed (or
 // sent again later when only rate limited), anything else on the status line.
 export function refused(f) {
-  if (!f.client_id && ["forbidden", "unknown_message", "bad_emoji"].includes(f.code)) {
+  if (!f.client_id && ["forbidden", "unknown_message", "bad_emoji", "too_many_reactions"].includes(f.code)) {
     setStatus(f.message || f.code, true);
     setTimeout(() => { if (state.connected) setStatus(""); }, 5000);
     return;
