@@ -168,6 +168,8 @@ func errorFrameFor(p *pendingSend) errorFrame {
 	switch {
 	case errors.Is(p.req.Err, errRoomNotFound):
 		return newErrorFrame("unknown_room", "no such room: "+p.req.Msg.Room, p.req.Msg.ClientID)
+	case errors.Is(p.req.Err, errReplyNotFound):
+		return newErrorFrame("unknown_message", "the message you replied to was deleted or is not in this room", p.req.Msg.ClientID)
 	case errors.Is(p.req.Err, errMessageNotFound):
 		return newErrorFrame("unknown_message", "no such message", p.req.Msg.ClientID)
 	case errors.Is(p.req.Err, errRoomArchived):

@@ -57,6 +57,7 @@ type clientFrame struct {
 	ClientID string `json:"client_id"` // send; echoed in errors of any type
 	ID       uint64 `json:"id"`        // edit, delete, react
 	Emoji    string `json:"emoji"`     // react
+	ReplyTo  uint64 `json:"reply_to"`  // send: the id of the message answered, in the same room
 }
 
 // frameOps maps the client frames that change a room to their store op.
@@ -218,7 +219,7 @@ func (c *conn) handle(data []byte) {
 	}
 	c.com.submit(&pendingSend{from: c, req: appendRequest{
 		Op:    frameOps[f.Type],
-		Msg:   message{Room: f.Room, User: c.user, Body: f.Body, ClientID: f.ClientID, ID: f.ID},
+		Msg:   message{Room: f.Room, User: c.user, Body: f.Body, ClientID: f.ClientID, ID: f.ID, ReplyTo: f.ReplyTo},
 		Emoji: f.Emoji,
 	}})
 }
@@ -233,11 +234,16 @@ func (e sendError) Error() string { return e.code + ": " + e.msg }
 // has a known type, names a room or DM validly, and has what its type needs:
 // a non-blank body of at most maxBody bytes (send, edit), a message id
 // (edit, delete, react), one emoji of reactionSet (react); a client_id is at
-// most maxClientIDLen bytes. Otherwise the error is a sendError.
+// most maxClientIDLen bytes. Whether a send's reply_to names a message is
+// for the commit to say (errReplyNotFound); other types drop it. Otherwise
+// the error is a sendError.
 func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
 	var f clientFrame
 	if err := json.Unmarshal(data, &f); err != nil {
 		return f, sendError{"bad_json", "frame is not valid JSON: " + err.Error(), ""}
+	}
+	if f.Type != "send" {
+		f.ReplyTo = 0 // only a new message answers one; an edit keeps what it answered
 	}
 	cid := f.ClientID
 	if len(cid) > maxClientIDLen {

@@ -56,7 +56,7 @@ h1{font-size:1.3rem} nav a{margin-right:.75rem}
 </style></head><body>
 <nav>{{range .Rooms}}<a href="{{.File}}">{{.Title}}</a>{{end}}</nav>
 <h1>{{.Title}}</h1>
-{{range .Messages}}<div class="m" id="m{{.ID}}"><span class="u">{{.User}}</span><span class="t">{{time .TS}}{{if not .Edited.IsZero}} (edited){{end}}</span>
+{{range .Messages}}<div class="m" id="m{{.ID}}"><span class="u">{{.User}}</span><span class="t">{{time .TS}}{{if not .Edited.IsZero}} (edited){{end}}</span>{{if .ReplyTo}} <a class="t" href="#m{{.ReplyTo}}">↩ reply to an earlier message</a>{{end}}
 {{if .Deleted}}<div class="b d">This message was deleted.</div>{{else}}<div class="b">{{.Body}}</div>{{end}}
 {{with .File}}{{if image .}}<a href="files/{{file .}}"><img src="files/{{file .}}" alt="{{.Name}}"></a>{{else}}<a href="files/{{file .}}" download>{{.Name}}</a>{{end}}{{end}}</div>
 {{else}}<p>Nothing was said here.</p>{{end}}

@@ -24,6 +24,8 @@ func FuzzClientFrame(f *testing.F) {
 	f.Add([]byte(`{"type":"send","room":"GENERAL","body":"\u0000"}`))
 	f.Add([]byte(`{"type":"send","room":"general","body":"\ud800"}`))
 	f.Add([]byte(`{"type":"typing"}`))
+	f.Add([]byte(`{"type":"send","room":"general","body":"yes","reply_to":7}`))
+	f.Add([]byte(`{"type":"send","room":"general","body":"yes","reply_to":-1}`))
 	f.Add([]byte(`[{"type":"send"}]`))
 	f.Add([]byte(`{"type":"send","type":"x","room":null,"body":12}`))
 	f.Add([]byte{0xff, 0xfe, '{'})

@@ -374,6 +374,8 @@ type wireFrame struct {
 	Mentions  []string            `json:"mentions"`
 	From      string              `json:"from"`  // room_renamed: the old name
 	Admin     bool                `json:"admin"` // hello
+	ReplyTo   uint64              `json:"reply_to"`
+	Reply     *replyPreview       `json:"reply"`
 }
 
 func (s *socket) send(v any) {

@@ -36,6 +36,57 @@ type message struct {
 	Bot       bool                `json:"bot,omitempty"`       // posted by a webhook
 	Mentions  []string            `json:"mentions,omitempty"`  // users named with @, who exist
 	File      *attachment         `json:"file,omitempty"`
+	ReplyTo   uint64              `json:"reply_to,omitempty"` // the id of the message in the same room this one answers
+	// Reply is what a reply shows of the message it answers, as that
+	// message is when this copy is read; never stored. Nil when ReplyTo
+	// is 0 or names a message retention has removed.
+	Reply *replyPreview `json:"reply,omitempty"`
+}
+
+// replyPreviewLen bounds the text of the original a reply carries: enough
+// for the quoted line above it, not the whole message again.
+const replyPreviewLen = 200
+
+// replyPreview is the quote above a reply: who wrote the original and the
+// start of its text, or that it was deleted. It is made from the original
+// as stored whenever the reply is read, so a history page never shows a
+// stale quote; a client already showing a reply hears of an edit or a
+// delete of the original from the original's own update frame.
+type replyPreview struct {
+	User    string `json:"user"`
+	Body    string `json:"body,omitempty"` // at most replyPreviewLen bytes, cut on a rune boundary
+	Deleted bool   `json:"deleted,omitempty"`
+}
+
+// errReplyNotFound refuses a reply whose reply_to names no message of the
+// room, or one already deleted: there is nothing left to answer. (A reply
+// stays when its original is deleted later; its quote then says so.)
+var errReplyNotFound = errors.New("message replied to is not in the room or was deleted")
+
+// previewOf is the quote a reply shows of orig.
+func previewOf(orig message) *replyPreview {
+	if orig.Deleted {
+		return &replyPreview{User: orig.User, Deleted: true}
+	}
+	return &replyPreview{User: orig.User, Body: truncate(orig.Body, replyPreviewLen)}
+}
+
+// addReply fills m.Reply from the message it answers in mb, the bucket of
+// m's room. An original that retention has removed leaves Reply nil.
+func addReply(mb *bbolt.Bucket, m *message) error {
+	m.Reply = nil
+	if m.ReplyTo == 0 {
+		return nil
+	}
+	orig, err := getMessage(mb, m.Room, m.ReplyTo)
+	if errors.Is(err, errMessageNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reply %d to %d: %w", m.ID, m.ReplyTo, err)
+	}
+	m.Reply = previewOf(orig)
+	return nil
 }
 
 // storedMessage is the value kept in bbolt; room and id live in the bucket
@@ -52,6 +103,7 @@ type storedMessage struct {
 	Bot       bool                `json:"o,omitempty"`
 	Mentions  []string            `json:"m,omitempty"`
 	File      *attachment         `json:"f,omitempty"`
+	ReplyTo   uint64              `json:"p,omitempty"` // the id answered (its parent); absent in records older than replies
 }
 
 // changeOp is what an appendRequest does.
@@ -91,10 +143,10 @@ const maxReactionKinds = 20
 var errTooManyReactions = errors.New("too many different reactions on the message")
 
 // appendRequest is one change waiting to be committed. For opSend the caller
-// fills Msg's Room, User, Body and ClientID; for the message changes Room,
-// ID, User (and Body to edit); for room ops Room (the room changed), User
-// (who asks) and Change. appendMessages leaves in Msg the message as
-// stored.
+// fills Msg's Room, User, Body, ClientID and, for a reply, ReplyTo; for the
+// message changes Room, ID, User (and Body to edit); for room ops Room (the
+// room changed), User (who asks) and Change. appendMessages leaves in Msg
+// the message as stored (with Reply, for a reply).
 type appendRequest struct {
 	Op     changeOp
 	Msg    message
@@ -105,7 +157,7 @@ type appendRequest struct {
 	// Msg then holds the stored message and nothing new was written.
 	Dup bool
 	// Err is set when this request alone was refused: errRoomNotFound,
-	// errMessageNotFound, errNotYours.
+	// errMessageNotFound, errNotYours, errReplyNotFound.
 	Err error
 	// Bot is set for a webhook's message: it may post to its room without
 	// being a member, and only to the room created at BotRoom (its
@@ -138,7 +190,8 @@ func (req *appendRequest) reset() {
 // order and increase strictly. A send whose client_id was already stored
 // by the same user in the same room is answered from the store (Dup). A
 // request for a room its user may not see gets errRoomNotFound; a change to
-// a missing or deleted message errMessageNotFound; to someone else's
+// a missing or deleted message errMessageNotFound (a reply to one,
+// errReplyNotFound); to someone else's
 // errNotYours; room ops are refused as changeRoomTx says. The returned
 // error means nothing at all was committed, and the in-memory rooms are as
 // they were.
@@ -212,8 +265,21 @@ func appendTx(tx *bbolt.Tx, mb, cb, rb *bbolt.Bucket, req *appendRequest, now ti
 				return err
 			}
 			req.Msg, req.Dup = stored, true
+			return addReply(mb, &req.Msg)
+		}
+	}
+	if m.ReplyTo != 0 {
+		// Checked in the commit, against the room as stored: an original
+		// deleted a moment ago in this same batch is refused too.
+		orig, err := getMessage(mb, m.Room, m.ReplyTo)
+		if errors.Is(err, errMessageNotFound) || (err == nil && orig.Deleted) {
+			req.Err = errReplyNotFound
 			return nil
 		}
+		if err != nil {
+			return err
+		}
+		m.Reply = previewOf(orig)
 	}
 	if u := req.Upload; u != nil {
 		// Read before anything is written: a spool that cannot be read
@@ -292,6 +358,7 @@ func changeTx(tx *bbolt.Tx, mb, rb *bbolt.Bucket, req *appendRequest, now time.T
 			}
 		}
 		stored.Body, stored.Deleted, stored.Reactions, stored.Mentions, stored.File = "", true, nil, nil, nil
+		stored.ReplyTo = 0 // nothing of a deleted message is kept, not whom it answered
 	case opReact:
 		users, ok := stored.Reactions[req.Emoji]
 		if !ok && len(stored.Reactions) >= maxReactionKinds {
@@ -316,7 +383,7 @@ func changeTx(tx *bbolt.Tx, mb, rb *bbolt.Bucket, req *appendRequest, now time.T
 		return err
 	}
 	req.Msg = stored
-	return nil
+	return addReply(mb, &req.Msg)
 }
 
 // putMessage gives m the room's next rev and stores it.
@@ -329,6 +396,7 @@ func putMessage(mb, rb *bbolt.Bucket, m *message) error {
 	val, err := json.Marshal(storedMessage{
 		User: m.User, Body: m.Body, TS: m.TS, ClientID: m.ClientID, Rev: m.Rev,
 		Edited: m.Edited, Deleted: m.Deleted, Reactions: m.Reactions, Bot: m.Bot, Mentions: m.Mentions, File: m.File,
+		ReplyTo: m.ReplyTo,
 	})
 	if err != nil {
 		return err
@@ -381,6 +449,9 @@ func (st *store) changes(roomName string, since uint64, limit int) ([]message, u
 				return err
 			}
 			if m.Rev == upTo { // else a later change of it follows
+				if err := addReply(mb, &m); err != nil {
+					return err
+				}
 				out = append(out, m)
 			}
 		}
@@ -414,6 +485,9 @@ func (st *store) history(roomName string, q historyQuery) ([]message, error) {
 		add := func(k, v []byte) error {
 			m, err := decodeMessage(roomName, k, v)
 			if err != nil {
+				return err
+			}
+			if err := addReply(b, &m); err != nil {
 				return err
 			}
 			out = append(out, m)
@@ -474,7 +548,7 @@ func decodeMessage(roomName string, k, v []byte) (message, error) {
 	return message{
 		Type: "message", Room: roomName, ID: binary.BigEndian.Uint64(k), Rev: sm.Rev, User: sm.User, Body: sm.Body,
 		TS: sm.TS, ClientID: sm.ClientID, Edited: sm.Edited, Deleted: sm.Deleted, Reactions: sm.Reactions, Bot: sm.Bot,
-		Mentions: sm.Mentions, File: sm.File,
+		Mentions: sm.Mentions, File: sm.File, ReplyTo: sm.ReplyTo,
 	}, nil
 }
 
