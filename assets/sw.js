@@ -1,5 +1,5 @@
 // sw.js is Hearth's service worker: it keeps the app's shell (the page,
-// its modules, styles and icons) so Hearth opens from a phone's home
+// its modules, styles, icons and the emoji data set) so Hearth opens from a phone's home
 // screen even while the server is away. It never caches chat data or
 // anything behind a session: /api/, /ws and files always go to the network.
 "use strict";
@@ -10,10 +10,10 @@ const CACHE = "hearth-shell-v2";
 // them: a page missing one would not run offline. (TestShellListsEveryModule
 // checks the list against the directory.)
 const SHELL = [
-  "/", "/style.css", "/icon.svg", "/icon-192.png", "/manifest.webmanifest",
+  "/", "/style.css", "/icon.svg", "/icon-192.png", "/manifest.webmanifest", "/emoji.json",
   "/js/main.js", "/js/api.js", "/js/config.js", "/js/state.js", "/js/dom.js", "/js/render.js",
   "/js/auth.js", "/js/socket.js", "/js/history.js", "/js/outbox.js", "/js/notify.js",
-  "/js/composer.js", "/js/actions.js", "/js/rooms.js", "/js/admin.js", "/js/account.js",
+  "/js/composer.js", "/js/emoji.js", "/js/actions.js", "/js/rooms.js", "/js/admin.js", "/js/account.js",
 ];
 
 self.addEventListener("install", (e) => {

@@ -1,5 +1,6 @@
-// actions.js owns what one does to a message on screen: react (with the
-// server's emoji set), edit in place, delete, retry or discard a refused
+// actions.js owns what one does to a message on screen: react (the quick
+// six of the server's config, or any emoji through the picker of
+// emoji.js), edit in place, delete, retry or discard a refused
 // send, and moving between messages with the keyboard. It listens by
 // delegation on the message list, whose buttons carry data-action.
 import { $, el } from "./dom.js";
@@ -7,6 +8,7 @@ import { state } from "./state.js";
 import { config } from "./config.js";
 import { renderMessages, setStatus } from "./render.js";
 import { retryPending, discardPending } from "./outbox.js";
+import { openEmojiPicker } from "./emoji.js";
 
 // onMessageAction handles a click on a message's button.
 export function onMessageAction(ev) {
@@ -29,11 +31,29 @@ export function onMessageAction(ev) {
       break;
     case "pick": {
       closePickers();
-      const picker = el("div", { class: "emoji-picker" }, config.reactions.map((e) => el("button", {
-        type: "button",
-        "aria-label": "React " + e,
-        onclick: (x) => { x.stopPropagation(); picker.remove(); frame({ type: "react", emoji: e }); },
-      }, e)));
+      const react = (e) => frame({ type: "react", emoji: e });
+      // From the keyboard (a click of detail 0), the focus goes back to
+      // the message, found anew: an update may have drawn it again.
+      const back = () => {
+        const again = $("message-list").querySelector(`.msg[data-id="${id}"]`);
+        if (again) again.focus();
+      };
+      const picker = el("div", { class: "emoji-picker", role: "group", "aria-label": "React", onkeydown: onPickerKey },
+        config.reactions.map((e) => el("button", {
+          type: "button",
+          "aria-label": "React " + e,
+          onclick: (x) => { x.stopPropagation(); picker.remove(); react(e); if (x.detail === 0) back(); },
+        }, e)),
+        el("button", {
+          type: "button", class: "emoji-more", "aria-label": "More emoji…", title: "More emoji…", "aria-haspopup": "dialog",
+          onclick: (x) => {
+            x.stopPropagation();
+            const at = picker.getBoundingClientRect();
+            picker.remove();
+            openEmojiPicker({ anchor: at, onPick: react, returnFocus: x.detail === 0 ? back : null })
+              .catch(() => setStatus("The emoji could not be loaded; try again", true));
+          },
+        }, $("emoji-button").querySelector("svg").cloneNode(true)));
       li.append(picker);
       picker.querySelector("button").focus();
       break;
@@ -45,6 +65,24 @@ export function onMessageAction(ev) {
       state.editing = { room: r.name, id, draft: m.body };
       renderMessages(); // opens it, and closes any other
       break;
+  }
+}
+
+// onPickerKey moves between the quick reactions with the arrow keys;
+// Escape closes them and goes back to the message.
+function onPickerKey(e) {
+  const buttons = [...e.currentTarget.querySelectorAll("button")];
+  const i = buttons.indexOf(document.activeElement);
+  if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+    e.preventDefault();
+    e.stopPropagation();
+    buttons[(i + (e.key === "ArrowRight" ? 1 : -1) + buttons.length) % buttons.length].focus();
+  } else if (e.key === "Escape") {
+    e.preventDefault();
+    e.stopPropagation();
+    const li = e.currentTarget.closest(".msg");
+    e.currentTarget.remove();
+    if (li) li.focus();
   }
 }
 

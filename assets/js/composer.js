@@ -1,13 +1,15 @@
 // composer.js owns the message box: its size and byte count, each room's
 // draft (kept per room, never carried to another), sending on Enter, the
-// "is typing" frames, completing @mentions from a menu, and sharing files
-// (picked, pasted or dropped). It sends through outbox.js and the socket
+// "is typing" frames, completing @mentions from a menu, emoji from the
+// picker (emoji.js) at the caret, and sharing files (picked, pasted or
+// dropped). It sends through outbox.js and the socket
 // in state; it draws only the composer and its menu.
 import { $, el, utf8Length } from "./dom.js";
 import { state, loadDraft, saveDraft } from "./state.js";
 import { config } from "./config.js";
 import { setStatus } from "./render.js";
 import { sendMessage, newClientID } from "./outbox.js";
+import { openEmojiPicker } from "./emoji.js";
 
 const TYPING_EVERY = 3000;   // ms between our typing frames
 
@@ -126,6 +128,28 @@ function completeMention(name) {
   $("mention-menu").hidden = true;
   saveDraft(state.current, ta.value);
   updateComposer();
+}
+
+// --- emoji ---
+
+// openComposerEmoji opens the emoji picker from the button by the
+// paperclip; the emoji picked goes in at the caret (in place of a
+// selection), and the focus comes back to the composer, after it.
+export function openComposerEmoji() {
+  const ta = $("composer-input");
+  if (ta.disabled) return;
+  const start = ta.selectionStart, end = ta.selectionEnd;
+  openEmojiPicker({
+    anchor: $("emoji-button"),
+    onPick: (e) => {
+      ta.setRangeText(e, start, end, "end");
+      onComposerInput();
+    },
+    returnFocus: () => ta.focus(),
+  }).catch(() => {
+    setStatus("The emoji could not be loaded; try again", true);
+    setTimeout(() => { if (state.connected) setStatus(""); }, 5000);
+  });
 }
 
 // --- files ---

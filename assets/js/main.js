@@ -7,7 +7,7 @@
 // module's top level uses another's exports: this file's last lines start
 // everything.
 //   main → socket, rooms, actions, admin, account
-//        → history → composer, notify, auth → outbox → render, config
+//        → history → composer, notify, auth → outbox, emoji → render, config
 //        → dom, state, api
 import { $, showView, openDialog, paintAvatar } from "./dom.js";
 import { api } from "./api.js";
@@ -19,7 +19,7 @@ import { connect } from "./socket.js";
 import { hashRoom, selectRoom, runSearch, onMessagesScroll, jumpToLatest } from "./history.js";
 import { loadPending } from "./outbox.js";
 import { markRead, openNotify } from "./notify.js";
-import { submitComposer, onComposerInput, onComposerKey, uploadFiles } from "./composer.js";
+import { submitComposer, onComposerInput, onComposerKey, uploadFiles, openComposerEmoji } from "./composer.js";
 import { onMessageAction, onDocumentClick, onEditorInput, onEditorKey, onMessagesKey } from "./actions.js";
 import { onRoomListClick, openNewRoom, createRoom, openNewDM, openMembers } from "./rooms.js";
 import { openAdmin, showAdminTab, openBots, createBot, openInvites, createInvite } from "./admin.js";
@@ -80,6 +80,7 @@ function wire() {
     if (files.length) { e.preventDefault(); uploadFiles(files); }
   });
   $("attach").onclick = () => $("file-input").click();
+  $("emoji-button").onclick = openComposerEmoji;
   $("file-input").onchange = () => { uploadFiles([...$("file-input").files]); $("file-input").value = ""; };
   const main = document.querySelector(".chat-main");
   main.addEventListener("dragover", (e) => {
