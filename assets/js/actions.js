@@ -7,7 +7,7 @@ import { $, el } from "./dom.js";
 import { state } from "./state.js";
 import { config } from "./config.js";
 import { renderMessages, setStatus } from "./render.js";
-import { retryPending, discardPending } from "./outbox.js";
+import { retryPending, discardPending, changeMessage, queuedEdit, retryChange, discardChange } from "./outbox.js";
 import { openEmojiPicker } from "./emoji.js";
 
 // onMessageAction handles a click on a message's button.
@@ -16,22 +16,21 @@ export function onMessageAction(ev) {
   if (!b) return;
   if (b.dataset.action === "retry") return retryPending(b.dataset.cid);
   if (b.dataset.action === "discard") return discardPending(b.dataset.cid);
+  if (b.dataset.action === "retry-change") return retryChange(b.dataset.key);
+  if (b.dataset.action === "discard-change") return discardChange(b.dataset.key);
   const li = b.closest(".msg");
   const r = state.rooms.get(state.current);
   const id = li && Number(li.dataset.id);
   if (!r || !id) return;
   const m = r.msgs.get(id);
-  const frame = (f) => {
-    if (state.ws && state.connected) state.ws.send(JSON.stringify({ room: r.name, id, ...f }));
-    else setStatus("Offline: try again once reconnected", true);
-  };
+  // Sent now, or once the socket is back (outbox.js).
   switch (b.dataset.action) {
     case "react":
-      frame({ type: "react", emoji: b.dataset.emoji });
+      changeMessage(r.name, id, "react", b.dataset.emoji);
       break;
     case "pick": {
       closePickers();
-      const react = (e) => frame({ type: "react", emoji: e });
+      const react = (e) => changeMessage(r.name, id, "react", e);
       // From the keyboard (a click of detail 0), the focus goes back to
       // the message, found anew: an update may have drawn it again.
       const back = () => {
@@ -59,10 +58,10 @@ export function onMessageAction(ev) {
       break;
     }
     case "delete":
-      if (confirm(m.user === state.me.username ? "Delete this message?" : `Delete ${m.user}'s message?`)) frame({ type: "delete" });
+      if (confirm(m.user === state.me.username ? "Delete this message?" : `Delete ${m.user}'s message?`)) changeMessage(r.name, id, "delete");
       break;
     case "edit":
-      state.editing = { room: r.name, id, draft: m.body };
+      state.editing = { room: r.name, id, draft: queuedEdit(r.name, id) ?? m.body };
       renderMessages(); // opens it, and closes any other
       break;
   }
@@ -122,10 +121,7 @@ export function onEditorKey(k) {
     const text = ta.value.trim();
     const r = state.rooms.get(ed.room);
     const m = r && r.msgs.get(ed.id);
-    if (text && m && text !== m.body) {
-      if (state.ws && state.connected) state.ws.send(JSON.stringify({ type: "edit", room: ed.room, id: ed.id, body: text }));
-      else setStatus("Offline: try again once reconnected", true);
-    }
+    if (text && m && text !== (queuedEdit(ed.room, ed.id) ?? m.body)) changeMessage(ed.room, ed.id, "edit", text);
     close();
   }
 }

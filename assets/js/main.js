@@ -15,7 +15,7 @@ import { state, room, setNotifyLevel } from "./state.js";
 import { loadConfig } from "./config.js";
 import { renderTyping, updateTitle, openSidebar, closeSidebar } from "./render.js";
 import { showLogin, showSetup, showJoin, showReset, submitAuth, sessionEnded } from "./auth.js";
-import { connect } from "./socket.js";
+import { connect, retryDelay, retryNow, wentOffline, showOffline } from "./socket.js";
 import { hashRoom, selectRoom, runSearch, onMessagesScroll, jumpToLatest } from "./history.js";
 import { loadPending } from "./outbox.js";
 import { markRead, openNotify } from "./notify.js";
@@ -25,32 +25,75 @@ import { onRoomListClick, openNewRoom, createRoom, openNewDM, openMembers } from
 import { openAdmin, showAdminTab, openBots, createBot, openInvites, createInvite } from "./admin.js";
 import { openSessions, logout } from "./account.js";
 
+// Until the server answers, the loading view says what is happening:
+// "Connecting…" after a moment, and when the server cannot be reached (a
+// reload or the home-screen app while it is away: the service worker still
+// has the page) that it cannot, with a Retry button; it tries again on the
+// socket's schedule, and at once when the network is back or the page is
+// shown again.
+let booting = false;
+let bootTry = 0;      // failed attempts so far
+let bootTimer = null; // the next attempt, while one is waiting
+const BOOT_SLOW = 1000; // ms before the loading view says it is connecting
+
 async function boot() {
+  if (booting) return;
+  booting = true;
+  clearTimeout(bootTimer);
+  bootTimer = null;
+  const slow = setTimeout(() => loadingSays("Connecting to Hearth…"), BOOT_SLOW);
   try {
     await loadConfig();
-  } catch {
-    showView("view-loading");
-    setTimeout(boot, 3000); // server unreachable: try again
-    return;
-  }
-  const params = new URLSearchParams(location.search);
-  if (location.pathname === "/setup") return showSetup(params.get("token") || "");
-  if (location.pathname === "/join") return showJoin(params.get("code") || "");
-  if (location.pathname === "/reset") return showReset(params.get("token") || "");
-  try {
-    state.me = await api("GET", "/api/me");
+    const params = new URLSearchParams(location.search);
+    if (location.pathname === "/setup") return showSetup(params.get("token") || "");
+    if (location.pathname === "/join") return showJoin(params.get("code") || "");
+    if (location.pathname === "/reset") return showReset(params.get("token") || "");
+    try {
+      state.me = await api("GET", "/api/me");
+    } catch (e) {
+      if (e.status === 401) return showLogin();
+      throw e;
+    }
   } catch (e) {
-    if (e.status === 401) return showLogin();
-    showView("view-loading");
-    setTimeout(boot, 3000); // server unreachable: try again
-    return;
+    return bootFailed(e);
+  } finally {
+    clearTimeout(slow);
+    booting = false;
   }
+  bootTry = 0;
   startChat();
+}
+
+// bootFailed says why the page cannot start (no network, no answer, an
+// error answer) and when it tries again.
+function bootFailed(e) {
+  const text = navigator.onLine === false ? "You're offline: this device has no network."
+    : e.status ? `Hearth is not answering properly (error ${e.status}). Retrying…`
+    : "Can't reach Hearth. Retrying…";
+  loadingSays(text, "Is this device on your home network, and the computer running Hearth on? Hearth opens by itself as soon as it can reach it.");
+  bootTimer = setTimeout(boot, retryDelay(bootTry++));
+}
+
+// loadingSays puts words under the loading view's logo; with a hint, the
+// page is waiting to try again, and offers Retry.
+function loadingSays(text, hint) {
+  showView("view-loading");
+  $("loading-text").textContent = text;
+  $("loading-hint").textContent = hint || "";
+  $("loading-hint").hidden = !hint;
+  $("loading-retry").hidden = !hint;
+}
+
+// retryBoot starts at once the attempt that is waiting, if one is.
+function retryBoot() {
+  if (bootTimer) boot();
 }
 
 async function startChat() {
   showView("view-chat");
   state.loggingOut = false;
+  state.offlineSince = 0;
+  state.retry = 0;
   $("me-name").textContent = state.me.username;
   paintAvatar($("me-avatar"), state.me.username);
   $("open-invites").hidden = !state.me.admin;
@@ -129,7 +172,8 @@ function wire() {
       state.hiddenUnread = 0;
       markRead();
       updateTitle();
-      if (state.me && !state.ws && !state.loggingOut) connect();
+      retryBoot();
+      retryNow();
     }
   });
   // An open socket keeps the session alive on the server; this keeps the
@@ -137,7 +181,9 @@ function wire() {
   setInterval(() => {
     if (state.me && state.connected) api("GET", "/api/me").catch((e) => { if (e.status === 401) sessionEnded(); });
   }, 6 * 3600 * 1000);
-  window.addEventListener("online", () => { if (state.me && !state.ws && !state.loggingOut) connect(); });
+  window.addEventListener("online", () => { retryBoot(); retryNow(); showOffline(); });
+  window.addEventListener("offline", () => { wentOffline(); showOffline(); });
+  $("loading-retry").onclick = () => { loadingSays("Trying again…"); boot(); };
   window.addEventListener("hashchange", () => {
     const name = hashRoom();
     if (state.me && state.rooms.has(name) && name !== state.current) selectRoom(name);

@@ -153,7 +153,49 @@ function renderFile(node, f) {
   }
 }
 
-function messageItem(m, first, extraClass) {
+// withQueued is the message as our changes still on their way will leave
+// it (queued: its entries of state.changes): edited, being deleted, our
+// reactions turned over. A refused change leaves it as the server has it.
+function withQueued(m, queued) {
+  if (!queued.length) return m;
+  const me = state.me.username;
+  const s = { ...m, reactions: { ...(m.reactions || {}) }, queuedEmoji: [] };
+  for (const c of queued) {
+    if (c.failed) continue;
+    if (c.type === "edit") { s.body = c.body; s.queuedEdit = true; }
+    if (c.type === "delete") s.deleting = true;
+    if (c.type === "react") {
+      const users = (s.reactions[c.emoji] || []).filter((u) => u !== me);
+      if (c.on) users.push(me);
+      if (users.length) s.reactions[c.emoji] = users;
+      else delete s.reactions[c.emoji];
+      s.queuedEmoji.push(c.emoji);
+    }
+  }
+  return s;
+}
+
+// queuedNote says what became of our changes to a message that are not
+// through: waiting for the connection, or refused (with Retry and Discard,
+// data-action with data-key).
+function queuedNote(li, queued) {
+  const waiting = queued.filter((c) => !c.failed);
+  if (waiting.length && !state.connected) {
+    const kinds = new Set(waiting.map((c) => c.type));
+    const what = kinds.size > 1 ? "changes" : kinds.has("edit") ? "edit"
+      : kinds.has("delete") ? "deletion" : waiting.length > 1 ? "reactions" : "reaction";
+    li.append(el("div", { class: "msg-queued" }, `You're offline: your ${what} will be sent when Hearth is back.`));
+  }
+  for (const c of queued.filter((x) => x.failed)) {
+    const what = c.type === "edit" ? "Edit not saved" : c.type === "delete" ? "Not deleted" : `Reaction ${c.emoji} not sent`;
+    li.append(el("div", { class: "msg-failed" }, `${what}: ${c.failed} `,
+      el("button", { type: "button", class: "text-button", "data-action": "retry-change", "data-key": c.key }, "Retry"),
+      el("button", { type: "button", class: "text-button", "data-action": "discard-change", "data-key": c.key }, "Discard")));
+  }
+}
+
+function messageItem(server, first, extraClass, queued = []) {
+  const m = withQueued(server, queued);
   let when;
   if (m.ts) {
     const d = new Date(m.ts);
@@ -171,7 +213,9 @@ function messageItem(m, first, extraClass) {
   } else {
     renderBody(body, m.body);
   }
-  if (m.edited && !m.deleted) body.append(el("span", { class: "msg-edited", title: fullFmt.format(new Date(m.edited)) }, "(edited)"));
+  if (m.queuedEdit) body.append(el("span", { class: "msg-edited" }, "(not sent yet)"));
+  else if (m.edited && !m.deleted) body.append(el("span", { class: "msg-edited", title: fullFmt.format(new Date(m.edited)) }, "(edited)"));
+  if (m.deleting) body.classList.add("msg-deleting");
   const li = el("li", {
     class: "msg" + (first ? " first" : "") + (extraClass ? " " + extraClass : ""),
     "data-id": m.id || null,
@@ -185,16 +229,23 @@ function messageItem(m, first, extraClass) {
   if ((m.mentions || []).includes(me)) li.classList.add("mentions-me");
   const reactions = Object.entries(m.reactions || {});
   if (reactions.length) {
-    li.append(el("div", { class: "reactions" }, reactions.map(([emoji, users]) => el("button", {
-      type: "button", class: "reaction" + (users.includes(me) ? " mine" : ""), "data-action": "react", "data-emoji": emoji, title: users.join(", "),
-    }, `${emoji} ${users.length}`))));
+    li.append(el("div", { class: "reactions" }, reactions.map(([emoji, users]) => {
+      const waiting = (m.queuedEmoji || []).includes(emoji);
+      return el("button", {
+        type: "button", class: "reaction" + (users.includes(me) ? " mine" : "") + (waiting ? " queued" : ""),
+        "data-action": "react", "data-emoji": emoji, title: users.join(", ") + (waiting ? " (not sent yet)" : ""),
+      }, `${emoji} ${users.length}`);
+    })));
   }
   const action = (name, label, text) => el("button", { type: "button", "data-action": name, "aria-label": label, title: label }, text);
   const mine = m.user === me && !m.bot;
-  li.append(el("div", { class: "msg-actions" },
-    action("pick", "Add a reaction", "☺"),
-    mine && !m.file && action("edit", "Edit", "✎"),
-    (mine || state.me.admin) && action("delete", "Delete", "✕")));
+  if (!m.deleting) {
+    li.append(el("div", { class: "msg-actions" },
+      action("pick", "Add a reaction", "☺"),
+      mine && !m.file && action("edit", "Edit", "✎"),
+      (mine || state.me.admin) && action("delete", "Delete", "✕")));
+  }
+  queuedNote(li, queued);
   return li;
 }
 
@@ -255,8 +306,10 @@ export function renderMessages(stick) {
     }
     const first = !prev || prev.user !== m.user || d - new Date(prev.ts) > GROUP_GAP_MS;
     // Whatever messageItem draws from goes into the signature.
-    const sig = [JSON.stringify(m), first, state.me.admin, id === editingID].join("\0");
-    specs.push({ key: `${r.name} ${id}`, sig, make: () => messageItem(m, first) });
+    const queued = state.changes.size ? [...state.changes.values()].filter((c) => c.room === r.name && c.id === id) : [];
+    const queuedSig = queued.length ? JSON.stringify([queued.map((c) => [c.type, c.body, c.emoji, c.on, c.failed]), state.connected]) : "";
+    const sig = [JSON.stringify(m), first, state.me.admin, id === editingID, queuedSig].join("\0");
+    specs.push({ key: `${r.name} ${id}`, sig, make: () => messageItem(m, first, null, queued) });
     prev = m;
     pushEvents(id);
   }

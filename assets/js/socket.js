@@ -1,6 +1,6 @@
 // socket.js owns the WebSocket: connecting (the URL from location, the
-// session cookie), reconnecting with backoff after a drop, saying so on
-// the status line, and dispatching every frame the server sends: hello,
+// session cookie), reconnecting soon after a drop, saying so on the status
+// line, and dispatching every frame the server sends: hello,
 // messages and their updates, reads, typing, presence, and rooms added,
 // renamed or removed. PROTOCOL.md describes the frames.
 import { $, el } from "./dom.js";
@@ -11,11 +11,32 @@ import {
   updateTitle, addEvent, setStatus,
 } from "./render.js";
 import { catchUp, selectRoom, insert } from "./history.js";
-import { transmit, savePending, refused } from "./outbox.js";
+import { transmit, savePending, refused, settle, flushChanges, moveChanges } from "./outbox.js";
 import { markRead, notify } from "./notify.js";
 import { sessionEnded } from "./auth.js";
 
 const TYPING_SHOWN = 4500;   // ms a typing indicator stays without news
+
+// A drop is an outage until shown otherwise, and a household's server
+// comes back from a restart in a second or two: the page tries again after
+// RETRY_FIRST, doubling up to RETRY_CAP, each delay ± RETRY_JITTER so that
+// the family's devices do not knock all at once. It tries at once when the
+// browser says the network is back or the page is shown again (main.js).
+// A refusal by policy (1008: too many tabs, too slow) is no outage: it
+// waits POLICY_FIRST, doubling up to POLICY_CAP.
+const RETRY_FIRST = 500;
+const RETRY_CAP = 2500;
+const RETRY_JITTER = 0.2;
+const POLICY_FIRST = 10000;
+const POLICY_CAP = 60000;
+const LONG_OUTAGE = 10000;  // ms offline after which the line says Hearth cannot be reached
+
+// retryDelay is how long to wait before attempt n (from 0) after a drop, or
+// after a refusal by policy.
+export function retryDelay(n, policy) {
+  const base = Math.min(policy ? POLICY_CAP : RETRY_CAP, (policy ? POLICY_FIRST : RETRY_FIRST) * 2 ** Math.min(n, 10));
+  return Math.round(base * (1 - RETRY_JITTER + Math.random() * 2 * RETRY_JITTER));
+}
 
 export function connect() {
   clearTimeout(state.retryTimer);
@@ -23,20 +44,37 @@ export function connect() {
   const url = (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + "/ws";
   const ws = new WebSocket(url);
   state.ws = ws;
-  setStatus(state.retry ? "Reconnecting…" : "Connecting…");
+  // While offline the line keeps saying so (and its Retry button stays
+  // put) through every attempt.
+  if (!state.offlineSince) setStatus("Connecting…");
   ws.onmessage = (ev) => {
     let f;
     try { f = JSON.parse(ev.data); } catch { return; }
     handleFrame(f);
   };
-  ws.onclose = (ev) => {
-    if (state.ws !== ws) return;
-    state.ws = null;
-    state.connected = false;
-    state.online = []; // unknown until we are back
-    renderOnline();
-    socketClosed(ev.code, ev.reason);
-  };
+  ws.onclose = (ev) => closed(ws, ev.code, ev.reason);
+}
+
+function closed(ws, code, reason) {
+  if (state.ws !== ws) return;
+  state.ws = null;
+  const wasConnected = state.connected;
+  state.connected = false;
+  state.online = []; // unknown until we are back
+  renderOnline();
+  // Changes waiting on screen now say they wait for the connection.
+  if (wasConnected && state.changes.size) renderMessages();
+  socketClosed(code, reason);
+}
+
+// wentOffline follows the browser's "offline": the socket, if we have one,
+// is dead even if it does not know yet, so it is given up at once.
+export function wentOffline() {
+  const ws = state.ws;
+  if (!ws || state.loggingOut) return;
+  ws.onclose = null;
+  ws.close();
+  closed(ws, 1006, "");
 }
 
 async function socketClosed(code, reason) {
@@ -44,10 +82,10 @@ async function socketClosed(code, reason) {
   if (code === 4001) return sessionEnded(reason === "account disabled" ? "An admin disabled your account. Ask them to enable it again." : "You were logged out on this device.");
   // Our rights changed: the next hello says what they are now.
   if (code === 4002) { state.retry = 0; return connect(); }
+  state.offlineSince ||= Date.now();
   // Refused or dropped by policy (too many tabs, too slow): say why, and
   // do not retry fast.
   state.closeReason = code === 1008 && reason ? reason : "";
-  if (state.closeReason) state.retry = Math.max(state.retry, 4);
   // A refused handshake looks like any other failure (1006): ask who we are.
   try {
     await api("GET", "/api/me");
@@ -58,31 +96,60 @@ async function socketClosed(code, reason) {
 }
 
 function scheduleReconnect() {
-  const base = Math.min(30000, 1000 * 2 ** state.retry);
-  const delay = Math.round(base / 2 + Math.random() * base / 2);
+  if (state.ws || state.loggingOut) return; // connected again meanwhile (online, shown)
+  const delay = retryDelay(state.retry, !!state.closeReason);
   state.retry++;
   state.retryAt = Date.now() + delay;
   clearTimeout(state.retryTimer);
   state.retryTimer = setTimeout(connect, delay);
-  showRetryStatus();
+  showOffline();
 }
 
-function showRetryStatus() {
-  if (state.ws || state.connected || !state.retryAt) return;
-  const secs = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000));
+// showOffline keeps the status line saying what is happening while the
+// socket is down, redrawn each second: why (the network, the server, a
+// refusal by policy with its countdown) and a Retry button. The line
+// changes only when its words do, so the button stays under the pointer
+// and keeps its focus.
+export function showOffline() {
+  clearTimeout(state.statusTimer);
+  if (state.connected || !state.offlineSince || state.loggingOut) return;
+  const secs = Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000));
+  let text;
+  if (state.closeReason) {
+    const why = state.closeReason.startsWith("too many connections")
+      ? "Hearth is open in too many tabs or devices" : `Disconnected: ${state.closeReason}`;
+    text = `${why}. Trying again in ${secs} s.`;
+  } else if (navigator.onLine === false) {
+    text = "Offline: no network. Hearth reconnects when it is back.";
+  } else if (Date.now() - state.offlineSince > LONG_OUTAGE) {
+    text = "Offline: can't reach Hearth. Still trying…";
+  } else {
+    text = "Offline. Reconnecting…";
+  }
   const line = $("conn-status");
-  line.className = "conn-status bad";
-  line.replaceChildren(state.closeReason ? `${state.closeReason}; retrying in ${secs}s` : `Offline, reconnecting in ${secs}s`,
-    el("button", { class: "text-button", onclick: () => { clearTimeout(state.retryTimer); connect(); } }, "Retry now"));
-  setTimeout(showRetryStatus, 1000);
+  if (line.firstChild?.textContent !== text || !line.querySelector("button")) {
+    line.className = "conn-status bad";
+    line.replaceChildren(el("span", null, text), " ",
+      el("button", { type: "button", class: "text-button", onclick: retryNow }, "Retry now"));
+  }
+  state.statusTimer = setTimeout(showOffline, 1000);
+}
+
+// retryNow tries at once: the Retry button, the network back, the page shown.
+export function retryNow() {
+  if (state.me && !state.ws && !state.loggingOut) connect();
 }
 
 function handleFrame(f) {
   switch (f.type) {
     case "hello":
       state.connected = true;
+      state.conn++;
       state.retry = 0;
       state.retryAt = 0;
+      state.offlineSince = 0;
+      state.closeReason = "";
+      clearTimeout(state.statusTimer);
       state.maxBody = f.max_body || state.maxBody;
       setStatus("");
       if (typeof f.admin === "boolean" && f.admin !== state.me.admin) {
@@ -99,7 +166,8 @@ function handleFrame(f) {
       state.online = f.online || [];
       renderRooms();
       renderOnline();
-      catchUp();
+      // Changes made offline go once the messages they change are caught up.
+      catchUp().then(flushChanges);
       for (const p of state.pending.values()) if (!p.failed) transmit(p);
       break;
     case "message":
@@ -181,6 +249,7 @@ function changed(m) {
   const r = state.rooms.get(m.room);
   if (!r) return;
   r.rev = Math.max(r.rev, m.rev || 0);
+  settle(m.room, m, r.msgs.get(m.id));
   if (r.msgs.has(m.id)) {
     r.msgs.set(m.id, m);
     if (m.room === state.current) renderMessages();
@@ -201,6 +270,7 @@ function renameRoom(from, to) {
   if (state.editing && state.editing.room === from) state.editing.room = to;
   moveNotifyLevel(from, to);
   moveDraft(from, to);
+  moveChanges(from, to);
   for (const p of state.pending.values()) {
     if (p.room !== from) continue;
     p.room = to;
