@@ -82,7 +82,9 @@ func TestBrowserEmojiPicker(t *testing.T) {
 	p.until("the sloth", `[...document.querySelectorAll('.emoji-section[data-group="results"] .emoji-cell')].map(c => c.textContent).join() === "🦥"`)
 	p.do("pick the sloth", chromedp.Click(chromedp.CSS(`.emoji-section[data-group="results"] .emoji-cell`)))
 	p.until("the reaction", `[...document.querySelectorAll("#message-list .reaction")].some(e => e.textContent === "🦥 1")`)
-	sk.expect(func(f wireFrame) bool { return f.Type == "update" && slices.Equal(f.Reactions["🦥"], []string{"mum"}) })
+	sk.expect(func(f wireFrame) bool {
+		return f.Type == "update" && slices.Equal(f.Reactions["🦥"], []string{"mum"})
+	})
 
 	// Both picks are in the Recent row, the newest first; it is kept on
 	// this device.
@@ -214,7 +216,9 @@ func TestBrowserEmojiKeyboard(t *testing.T) {
 	p.untilOr("🦔 highlighted", pickerState, `(document.querySelector(".emoji-cell.active") || {}).textContent === "🦔"`)
 	p.press("Enter", "Enter", 13, 0)
 	p.until("the reaction", `[...document.querySelectorAll("#message-list .reaction")].some(e => e.textContent === "🦔 1")`)
-	sk.expect(func(f wireFrame) bool { return f.Type == "update" && slices.Equal(f.Reactions["🦔"], []string{"mum"}) })
+	sk.expect(func(f wireFrame) bool {
+		return f.Type == "update" && slices.Equal(f.Reactions["🦔"], []string{"mum"})
+	})
 	p.until("the focus back on the message", `document.activeElement.matches(".msg") && document.activeElement.textContent.includes("Who fed the cat?")`)
 
 	// Escape from the quick six goes back to the message, not further.
