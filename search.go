@@ -1,6 +1,7 @@
 // search.go owns full-text search: how a message is split into words for
-// the index, and GET /api/search, which finds messages holding every word
-// of the query in the rooms the user may see, newest first.
+// the index, and GET /api/search, which finds the messages in which every
+// word of the query starts a word ("lasag" finds lasagne), in the rooms the
+// user may see, newest first.
 
 package main
 
