@@ -379,7 +379,7 @@ func (s *server) handleAdminFacts(w http.ResponseWriter, r *http.Request, sess s
 	var online []string
 	s.hub.do(func() { online = s.hub.onlineNames() })
 	writeJSON(w, http.StatusOK, map[string]any{
-		"version": version, "commit": buildCommit(), "go": runtime.Version(),
+		"version": version, "commit": buildCommit(), "go": runtime.Version(), "database_format": databaseFormat,
 		"started": s.started.UTC(), "uptime_seconds": int(time.Since(s.started).Seconds()),
 		"database": s.st.path, "database_bytes": s.st.dbSize(),
 		"connections": s.hub.connCount.Load(), "online": online,

@@ -173,6 +173,15 @@ func restoreCommand(args []string, stdout, stderr io.Writer) error {
 	if err := copyFile(backup, *dbPath); err != nil {
 		return fmt.Errorf("restore %s: %w", *dbPath, err)
 	}
+	// A backup from an older release is brought to this one's format now,
+	// so the server starts on it as on any other file.
+	st, err := openStore(*dbPath)
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", *dbPath, err)
+	}
+	if err := st.Close(); err != nil {
+		return fmt.Errorf("restore %s: %w", *dbPath, err)
+	}
 	fmt.Fprintf(stdout, "restored %s from %s\n", *dbPath, backup)
 	return nil
 }

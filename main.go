@@ -70,6 +70,7 @@ type config struct {
 	RetainInterval  time.Duration  // how often room retention limits are applied
 	TrustProxy      trustedProxies // whose X-Forwarded-For/Proto count
 	MDNS            bool           // announce hearth.local on the LAN
+	MigrationCopy   bool           // keep PATH.before-format-N before migrating an older database
 
 	// ReadTimeout bounds a whole request, body included, on every server,
 	// so a client trickling bytes cannot hold a connection. Uploads extend
@@ -99,6 +100,7 @@ func defaultConfig() config {
 		PresenceGrace:   5 * time.Second,
 		RetainInterval:  time.Hour,
 		MDNS:            true,
+		MigrationCopy:   true,
 		ReadTimeout:     time.Minute,
 		IdleTimeout:     2 * time.Minute,
 	}
@@ -131,7 +133,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "export":
 		return exportCommand(args, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "hearth", version, buildCommit())
+		fmt.Fprintf(stdout, "hearth %s %s (database format %d)\n", version, buildCommit(), databaseFormat)
 		return nil
 	case "help":
 		fmt.Fprint(stdout, usage)
@@ -171,6 +173,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	trustProxy := fs.String("trust-proxy", envOr("HEARTH_TRUST_PROXY", ""), "reverse proxies whose X-Forwarded-For/Proto count: addresses or CIDR prefixes, comma separated")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "let anyone read /metrics (by default: loopback and admins)")
 	fs.BoolVar(&cfg.MDNS, "mdns", cfg.MDNS, "announce the server on the LAN as hearth.local (mDNS/DNS-SD)")
+	fs.BoolVar(&cfg.MigrationCopy, "migration-backup", cfg.MigrationCopy, "before migrating an older database to this release's format, keep a copy as PATH.before-format-N")
 	fs.BoolVar(&cfg.TLSLocal, "tls-local", false, "serve HTTPS with certificates from Hearth's own CA (see /trust)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", envOr("HEARTH_TLS_CERT", ""), "serve HTTPS with this PEM certificate (with -tls-key; env HEARTH_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", envOr("HEARTH_TLS_KEY", ""), "the certificate's PEM private key (env HEARTH_TLS_KEY)")
@@ -257,7 +260,7 @@ type app struct {
 // startApp opens the database and serves on ln until shutdown. When the
 // database has no users it prints the one-time setup link to out.
 func startApp(cfg config, ln net.Listener, out io.Writer) (*app, error) {
-	st, err := openStore(cfg.DBPath)
+	st, err := openStoreWith(cfg.DBPath, cfg.MigrationCopy)
 	if err != nil {
 		return nil, err
 	}

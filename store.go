@@ -113,23 +113,42 @@ type store struct {
 	accounts accountCache
 }
 
-// openStore opens (creating if needed) the database at path and makes sure
-// every bucket and the default room exist. It fails with errDatabaseInUse
-// after openTimeout if another process holds the file, and with
-// errDatabaseCorrupt if the file is not a sound bbolt database; either way
-// the file is left as it was.
-func openStore(path string) (*store, error) {
+// openStore opens (creating if needed) the database at path, migrates an
+// older format to this build's (keeping a copy of the file first: see
+// store_format.go), and makes sure every bucket and the default room
+// exist. It fails with errDatabaseInUse after openTimeout if another
+// process holds the file, with errDatabaseCorrupt if the file is not a
+// sound bbolt database, and with errNewerFormat if a newer Hearth wrote
+// it; in each case the file is left as it was.
+func openStore(path string) (*store, error) { return openStoreWith(path, true) }
+
+// openStoreWith is openStore; keepCopy false skips the copy kept before a
+// migration (-migration-backup=false).
+func openStoreWith(path string, keepCopy bool) (*store, error) {
 	db, err := openDB(path, false)
 	if err != nil {
 		return nil, err
 	}
 	st := &store{db: db, path: path}
+	fresh := isEmpty(db)
+	if !fresh {
+		if err := st.migrate(keepCopy); err != nil {
+			st.db.Close()
+			return nil, err
+		}
+	}
 	if err := st.initialise(); err != nil {
-		db.Close()
+		st.db.Close()
 		return nil, fmt.Errorf("store: initialise %s: %w", path, err)
 	}
+	if fresh {
+		if err := st.setFormat(); err != nil {
+			st.db.Close()
+			return nil, fmt.Errorf("store: record the format of %s: %w", path, err)
+		}
+	}
 	if err := st.loadRooms(); err != nil {
-		db.Close()
+		st.db.Close()
 		return nil, fmt.Errorf("store: load rooms of %s: %w", path, err)
 	}
 	return st, nil
@@ -169,6 +188,11 @@ func openDB(path string, readOnly bool) (db *bbolt.DB, err error) {
 			db.Close()
 			return nil, fmt.Errorf("store: open %s: %w (%d bytes of the %d its header counts: cut short)", path, errDatabaseCorrupt, fi.Size(), size)
 		}
+	}
+	// Nothing may write to, or read as if it understood, a newer format.
+	if err := checkFormat(db, path); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return db, nil
 }
