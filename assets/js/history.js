@@ -3,6 +3,7 @@
 // paging back as the reader scrolls up, and search with jumping to a
 // message in its context (a "detached" window of the past) and back.
 import { $, el, fullFmt } from "./dom.js";
+import { markedText, snippet } from "./highlight.js";
 import { api } from "./api.js";
 import { state, room, roomLabel } from "./state.js";
 import {
@@ -181,9 +182,9 @@ export async function runSearch(ev) {
   const st = $("search-state");
   if (!q) return;
   st.textContent = "Searching…";
-  let results;
+  let results, terms;
   try {
-    ({ results } = await api("GET", "/api/search?q=" + encodeURIComponent(q)));
+    ({ results, terms } = await api("GET", "/api/search?q=" + encodeURIComponent(q)));
   } catch (e) {
     st.textContent = e.message;
     return;
@@ -194,11 +195,12 @@ export async function runSearch(ev) {
     const li = el("li", { class: "result", tabIndex: 0 },
       el("div", { class: "item-main" },
         el("div", { class: "item-title" }, `${m.user} in ${r && r.dm ? roomLabel(r) : "#" + m.room}`),
-        el("div", { class: "item-sub" }, `${fullFmt.format(new Date(m.ts))}: ${m.body.length > 160 ? m.body.slice(0, 160) + "…" : m.body}`)));
+        el("div", { class: "result-text" }, markedText(snippet(m.body, terms, 160), terms)),
+        el("div", { class: "item-sub" }, fullFmt.format(new Date(m.ts)))));
     li.onclick = li.onkeydown = (e) => {
       if (e.type === "keydown" && e.key !== "Enter") return;
       $("dialog-search").close();
-      jumpTo(m.room, m.id);
+      jumpTo(m.room, m.id, terms);
     };
     return li;
   }));
@@ -206,10 +208,11 @@ export async function runSearch(ev) {
 
 // jumpTo shows a message in its context: the room then holds a window of
 // its past ("detached") until the reader goes back to the newest.
-async function jumpTo(name, id) {
+async function jumpTo(name, id, terms) {
   const r = room(name);
   if (r.msgs.has(id)) {
     r.target = id;
+    r.targetTerms = terms; // marked in it (highlight.js)
     selectRoom(name); // draws it, highlighted; another redraw would drop that
     return;
   }
@@ -224,6 +227,7 @@ async function jumpTo(name, id) {
     r.loaded = true;
     r.detached = true;
     r.target = id;
+    r.targetTerms = terms;
   } catch (e) {
     setStatus(e.message, true);
   } finally {

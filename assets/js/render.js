@@ -7,6 +7,7 @@
 import { $, el, keyed, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, fileSize } from "./dom.js";
 import { state, roomLabel, notifyLevel } from "./state.js";
 import { config } from "./config.js";
+import { markWords } from "./highlight.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this share a header
 const MAX_EVENTS = 30;  // presence lines kept per room
@@ -335,8 +336,10 @@ export function renderMessages(stick) {
   renderHistoryState();
   if (r.target) {
     const t = list.querySelector(`[data-id="${r.target}"]`);
+    const terms = r.targetTerms; // the search's, when a result opened it
     r.target = 0;
-    if (t) { t.classList.add("target"); t.scrollIntoView({ block: "center" }); return; }
+    r.targetTerms = null;
+    if (t) { t.classList.add("target"); markWords(t.querySelector(".msg-body"), terms); t.scrollIntoView({ block: "center" }); return; }
   }
   if (wasAtBottom && !r.detached) {
     box.scrollTop = box.scrollHeight;

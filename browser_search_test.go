@@ -1,0 +1,120 @@
+// browser_search_test.go drives search by word prefixes in headless
+// Chromium: "lasag" finds lasagne and LASAGNA, newest first, with the
+// found start of each word in a <mark>; Enter on a result jumps to the
+// message, far back in the history or already loaded, which stands out
+// (a background clearly unlike the page's, light and dark) with its hits
+// marked.
+
+package main
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// targetState is the jumped-to message: its text, its marks, and how far
+// its background is from the conversation's (the sum of the RGB
+// channels' differences; 0 when it has none).
+const targetState = `(() => {
+	const t = document.querySelector("#message-list .msg.target");
+	if (!t) return "no target";
+	const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+	const bg = rgb(getComputedStyle(t).backgroundColor), page = rgb(getComputedStyle(document.querySelector(".chat-main")).backgroundColor);
+	const diff = bg.length >= 3 && (bg.length < 4 || bg[3] > 0.5) ? Math.round([0, 1, 2].reduce((s, i) => s + Math.abs(bg[i] - page[i]), 0)) : 0;
+	const r = t.getBoundingClientRect(), box = document.getElementById("messages").getBoundingClientRect();
+	return [t.querySelector(".msg-body").textContent, [...t.querySelectorAll(".msg-body mark")].map(m => m.textContent).join("+"), diff >= 40, r.top >= box.top && r.bottom <= box.bottom].join(" | ");
+})()`
+
+func TestBrowserSearchPrefixes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, func(c *config) { c.MsgBurst = 200 })
+	ts.addUser("mum", "hearth-and-home", true)
+	kid := ts.loggedIn("kid")
+	sk := kid.dial()
+	sent := 0
+	say := func(body string) {
+		t.Helper()
+		sent++
+		cid := fmt.Sprint("k-", sent)
+		sk.say("general", body, cid)
+		sk.ack(cid)
+	}
+	say("Lasagne for dinner tonight? Gran's lasagne recipe")
+	for i := range 70 {
+		say(fmt.Sprintf("chatter %d", i)) // the lasagne is far back: not loaded when mum opens the room
+	}
+	say("LASAGNA again, and a salad")
+	p := newPage(t, browser, 1280, 800)
+	p.login(ts, "mum", "hearth-and-home")
+	p.sees("LASAGNA again, and a salad")
+
+	search := func(q string) {
+		t.Helper()
+		p.press("k", "KeyK", 75, ctrlKey)
+		p.until("the search box", `document.activeElement.id === "search-input"`)
+		p.eval(`document.getElementById("search-input").value = ""`)
+		p.do("search "+q, chromedp.KeyEvent(q))
+		p.press("Enter", "Enter", 13, 0)
+	}
+	search("lasag")
+	p.untilOr("two results", `[...document.querySelectorAll("#search-results li")].map(e => e.textContent).join(" / ")`,
+		`document.querySelectorAll("#search-results li").length === 2`)
+	// Newest first; in each, the start of every word the term begins is
+	// marked, in the message's own case.
+	got := p.eval(`[...document.querySelectorAll("#search-results .result-text")].map(e => e.textContent + " [" + [...e.querySelectorAll("mark")].map(m => m.textContent).join("+") + "]").join(" / ")`)
+	if want := "LASAGNA again, and a salad [LASAG] / Lasagne for dinner tonight? Gran's lasagne recipe [Lasag+lasag]"; got != want {
+		t.Errorf("results: %v\nwant %v", got, want)
+	}
+	p.screenshot("search-prefix-results")
+	p.colorScheme("dark")
+	p.screenshot("search-prefix-results-dark")
+	p.colorScheme("light")
+
+	// Enter on the older result: the room loads the window around it, and
+	// the message stands out with its hits marked.
+	for i := 0; p.eval(`document.activeElement.matches("#search-results li") && document.activeElement.textContent.includes("Gran")`) != true; i++ {
+		if i == 6 {
+			t.Fatalf("Tab did not reach the lasagne result; focus is on %v", p.eval(`document.activeElement.outerHTML.slice(0, 80)`))
+		}
+		p.press("Tab", "Tab", 9, 0)
+	}
+	p.press("Enter", "Enter", 13, 0)
+	p.untilOr("the lasagne message, highlighted and marked", targetState,
+		targetState+` === "Lasagne for dinner tonight? Gran's lasagne recipe | Lasag+lasag | true | true"`)
+	p.screenshot("search-prefix-jump")
+	p.colorScheme("dark")
+	p.untilOr("highlighted in the dark too", targetState, targetState+`.endsWith("| Lasag+lasag | true | true")`)
+	p.screenshot("search-prefix-jump-dark")
+	p.colorScheme("light")
+
+	// Two terms, both prefixes, on a message already loaded; the marks go
+	// to both words.
+	p.do("back to the newest", chromedp.Click(chromedp.ID("jump-latest")))
+	p.sees("LASAGNA again, and a salad")
+	search("sal LASAG")
+	p.until("one result", `document.querySelectorAll("#search-results li").length === 1`)
+	p.do("open it", chromedp.Click(chromedp.CSS("#search-results li")))
+	p.untilOr("LASAGNA highlighted, both words marked", targetState, targetState+` === "LASAGNA again, and a salad | LASAG+sal | true | true"`)
+
+	// A result on a phone: the text wraps, the marks are there.
+	phone := newPage(t, browser, 390, 844)
+	phone.colorScheme("dark")
+	phone.login(ts, "mum", "hearth-and-home")
+	phone.do("open the drawer", chromedp.Click(chromedp.ID("open-sidebar")))
+	phone.until("the drawer open", `document.getElementById("sidebar").getBoundingClientRect().left === 0`)
+	phone.do("search", chromedp.Click(chromedp.ID("open-search")), chromedp.SendKeys(chromedp.ID("search-input"), "lasag gran"), chromedp.Click(chromedp.CSS("#search-form button")))
+	phone.until("one result, marked", `document.querySelectorAll("#search-results li").length === 1 && document.querySelectorAll("#search-results mark").length === 3`)
+	if w := phone.eval(`document.documentElement.scrollWidth`); w != float64(390) {
+		t.Errorf("the phone's page is %v px wide with results", w)
+	}
+	phone.screenshot("search-prefix-phone-dark")
+	phone.do("open it", chromedp.Click(chromedp.CSS("#search-results li")))
+	phone.untilOr("highlighted on the phone", targetState, targetState+` === "Lasagne for dinner tonight? Gran's lasagne recipe | Lasag+Gran+lasag | true | true"`)
+	phone.until("the drawer closed", `document.getElementById("sidebar").getBoundingClientRect().right <= 0`)
+	phone.screenshot("search-prefix-jump-phone-dark")
+}
