@@ -19,7 +19,7 @@ const GROUP_ICONS = {
 let data = null;    // a promise of {groups: [{name, emoji: [{e, name, words}]}], byEmoji: Map}
 let panel = null;   // the picker's <dialog>, made on first open and kept
 let parts = null;   // its search box, tabs, list, recent section, results section, preview
-let open = null;    // {onPick, returnFocus} while it is open
+let opened = null;  // {onPick, returnFocus} while it is open
 let active = null;  // the highlighted emoji cell: Enter picks it
 let cellSeq = 0;
 
@@ -108,7 +108,7 @@ function build(d) {
   // A click on the backdrop lands on the dialog itself (its box is all
   // .emoji-inner).
   panel.addEventListener("click", (e) => { if (e.target === panel) finish(null); });
-  panel.addEventListener("close", () => { if (open) finish(null); });
+  panel.addEventListener("close", () => { if (opened) finish(null); });
   list.addEventListener("click", (e) => {
     const c = e.target.closest(".emoji-cell");
     if (c) finish(c.dataset.emoji);
@@ -236,8 +236,8 @@ function onKey(e) {
 // finish closes the picker, and picks e unless it is null; the focus goes
 // back where the opener said.
 function finish(e) {
-  const o = open;
-  open = null;
+  const o = opened;
+  opened = null;
   if (panel.open) panel.close();
   if (!o) return;
   if (e) { remember(e); o.onPick(e); }
@@ -268,10 +268,11 @@ export async function openEmojiPicker({ anchor, onPick, returnFocus }) {
   const box = anchor instanceof Element ? anchor.getBoundingClientRect() : anchor;
   const d = await loadEmoji();
   if (!panel) build(d);
-  if (open) finish(null);
-  open = { onPick, returnFocus };
+  if (opened) finish(null);
+  opened = { onPick, returnFocus };
   const recent = recentEmoji(d.byEmoji);
   parts.recent.querySelector(".emoji-grid").replaceChildren(...recent.map((e) => cell(d.byEmoji.get(e))));
+  parts.tabs.querySelector('[data-group="recent"]').hidden = recent.length === 0;
   parts.search.value = "";
   panel.showModal();
   place(box);
