@@ -11,9 +11,9 @@ const CACHE = "hearth-shell-v2";
 // checks the list against the directory.)
 const SHELL = [
   "/", "/style.css", "/icon.svg", "/icon-192.png", "/manifest.webmanifest", "/emoji.json",
-  "/js/main.js", "/js/api.js", "/js/config.js", "/js/state.js", "/js/dom.js", "/js/render.js",
+  "/js/main.js", "/js/api.js", "/js/config.js", "/js/state.js", "/js/dom.js", "/js/format.js", "/js/render.js",
   "/js/auth.js", "/js/socket.js", "/js/history.js", "/js/outbox.js", "/js/notify.js",
-  "/js/composer.js", "/js/emoji.js", "/js/highlight.js", "/js/actions.js", "/js/rooms.js", "/js/admin.js", "/js/account.js",
+  "/js/composer.js", "/js/emoji.js", "/js/highlight.js", "/js/actions.js", "/js/replies.js", "/js/rooms.js", "/js/admin.js", "/js/account.js",
 ];
 
 self.addEventListener("install", (e) => {

@@ -1,6 +1,7 @@
 // actions.js owns what one does to a message on screen: react (the quick
 // six of the server's config, or any emoji through the picker of
-// emoji.js), edit in place, delete, retry or discard a refused
+// emoji.js), reply and go to a quote's original (replies.js), edit in
+// place, delete, unfold a long message, retry or discard a refused
 // send, and moving between messages with the keyboard. It listens by
 // delegation on the message list, whose buttons carry data-action.
 import { $, el } from "./dom.js";
@@ -9,6 +10,8 @@ import { config } from "./config.js";
 import { renderMessages, setStatus } from "./render.js";
 import { retryPending, discardPending, changeMessage, queuedEdit, retryChange, discardChange } from "./outbox.js";
 import { openEmojiPicker } from "./emoji.js";
+import { showOriginal } from "./replies.js";
+import { startReply } from "./composer.js";
 
 // onMessageAction handles a click on a message's button.
 export function onMessageAction(ev) {
@@ -18,6 +21,7 @@ export function onMessageAction(ev) {
   if (b.dataset.action === "discard") return discardPending(b.dataset.cid);
   if (b.dataset.action === "retry-change") return retryChange(b.dataset.key);
   if (b.dataset.action === "discard-change") return discardChange(b.dataset.key);
+  if (b.dataset.action === "quote") return showOriginal(state.current, Number(b.dataset.replyTo));
   const li = b.closest(".msg");
   const r = state.rooms.get(state.current);
   const id = li && Number(li.dataset.id);
@@ -64,7 +68,29 @@ export function onMessageAction(ev) {
       state.editing = { room: r.name, id, draft: queuedEdit(r.name, id) ?? m.body };
       renderMessages(); // opens it, and closes any other
       break;
+    case "reply":
+      startReply(r.name, id);
+      break;
+    case "more":
+      toggleMore(r.name, id, li);
+      break;
   }
+}
+
+// toggleMore unfolds a long message in place, or folds it again. Unfolding
+// keeps its top where it is on screen, so only what is below it moves;
+// folding one whose top has scrolled away brings its top back into view.
+function toggleMore(roomName, id, li) {
+  const key = `${roomName} ${id}`;
+  const box = $("messages");
+  const top = li.getBoundingClientRect().top;
+  const folding = state.expanded.delete(key);
+  if (!folding) state.expanded.add(key);
+  renderMessages();
+  const again = $("message-list").querySelector(`.msg[data-id="${id}"]`);
+  if (!again) return;
+  if (folding && top < box.getBoundingClientRect().top) again.scrollIntoView({ block: "start" });
+  else box.scrollTop += again.getBoundingClientRect().top - top;
 }
 
 // onPickerKey moves between the quick reactions with the arrow keys;

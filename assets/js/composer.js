@@ -1,5 +1,6 @@
 // composer.js owns the message box: its size and byte count, each room's
 // draft (kept per room, never carried to another), sending on Enter, the
+// message a reply answers (the "Replying to" bar), the
 // "is typing" frames, completing @mentions from a menu, emoji from the
 // picker (emoji.js) at the caret, and sharing files (picked, pasted or
 // dropped). It sends through outbox.js and the socket
@@ -7,7 +8,7 @@
 import { $, el, utf8Length } from "./dom.js";
 import { state, loadDraft, saveDraft } from "./state.js";
 import { config } from "./config.js";
-import { setStatus } from "./render.js";
+import { setStatus, renderReplyBar } from "./render.js";
 import { sendMessage, newClientID } from "./outbox.js";
 import { openEmojiPicker } from "./emoji.js";
 
@@ -34,7 +35,30 @@ export function submitComposer(ev) {
   ta.value = "";
   saveDraft(state.current, "");
   updateComposer();
-  sendMessage(body);
+  // The reply bar says which message this answers, if any.
+  const rp = state.replying && state.replying.room === state.current ? state.replying : null;
+  sendMessage(body, rp);
+  if (rp) cancelReply();
+}
+
+// startReply makes the composer answer message id of the room: the bar
+// above it says so until the message is sent or the reply cancelled.
+export function startReply(roomName, id) {
+  const r = state.rooms.get(roomName);
+  const m = r && r.msgs.get(id);
+  if (!m || m.deleted) return;
+  state.replying = { room: roomName, id, user: m.user, body: m.body };
+  renderReplyBar();
+  $("composer-input").focus();
+}
+
+// cancelReply drops the reply being written, if any; it reports whether
+// there was one.
+export function cancelReply() {
+  if (!state.replying) return false;
+  state.replying = null;
+  renderReplyBar();
+  return true;
 }
 
 // showDraft puts the room on screen's own draft in the composer, replacing
@@ -61,7 +85,8 @@ export function onComposerInput() {
 }
 
 // onComposerKey moves in the mention menu and picks from it; Enter sends,
-// Shift+Enter starts a new line.
+// Shift+Enter starts a new line; Escape closes the menu, or else cancels
+// the reply being written.
 export function onComposerKey(e) {
   const menuOpen = !$("mention-menu").hidden;
   if (menuOpen && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
@@ -75,7 +100,10 @@ export function onComposerKey(e) {
     const names = mentionCandidates();
     if (names.length) { e.preventDefault(); completeMention(names[mentionPick]); return; }
   }
-  if (e.key === "Escape") $("mention-menu").hidden = true;
+  if (e.key === "Escape") {
+    if (menuOpen) $("mention-menu").hidden = true;
+    else if (cancelReply()) e.preventDefault();
+  }
   if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
     e.preventDefault();
     $("composer").requestSubmit();

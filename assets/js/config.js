@@ -12,7 +12,7 @@ export const config = {
   minPassword: 8,
   usernameRE: null,  // a whole user name
   roomNameRE: null,  // a whole room name
-  inlineRE: null,    // message formatting; group 4 is a mentioned name
+  mentionPattern: "", // the server's @mention pattern's source; its one group is the name (format.js)
   mentionEndRE: null, // a mention ending where the text ends
 };
 
@@ -25,9 +25,7 @@ export async function loadConfig() {
   config.minPassword = c.min_password;
   config.usernameRE = new RegExp(c.username_pattern);
   config.roomNameRE = new RegExp(c.room_name_pattern);
-  // In order: `code`, *emphasis*, http(s) links, @mentions (the server's
-  // pattern, whose one group is the name). Case-insensitive for the links.
-  config.inlineRE = new RegExp("`([^`\\n]+)`|\\*([^*\\n]+)\\*|(\\bhttps?:\\/\\/[^\\s<>\"']+)|(?:" + c.mention_pattern + ")", "gi");
+  config.mentionPattern = c.mention_pattern;
   config.mentionEndRE = new RegExp("(?:" + c.mention_pattern + ")$");
   config.loaded = true;
 }

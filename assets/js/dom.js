@@ -104,14 +104,26 @@ export function item(title, sub, ...rest) {
 
 export const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 export const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
+const weekdayFmt = new Intl.DateTimeFormat(undefined, { weekday: "long" });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
+const yearDayFmt = new Intl.DateTimeFormat(undefined, { month: "long", day: "numeric", year: "numeric" });
 
-export function dayLabel(d) {
-  const today = new Date();
-  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
-  if (d.toDateString() === today.toDateString()) return "Today";
-  if (d.toDateString() === yesterday.toDateString()) return "Yesterday";
-  return dayFmt.format(d);
+// shortTime is a time without its AM/PM, for beside a grouped message
+// (its group's header says which half of the day); the title holds it all.
+export function shortTime(d) {
+  return timeFmt.formatToParts(d).filter((p) => p.type !== "dayPeriod").map((p) => p.value).join("").trim();
+}
+
+// dayLabel names the day of d as a divider between days: "Today",
+// "Yesterday", the weekday within the past week, the date this year, and
+// the date with its year before.
+export function dayLabel(d, now = new Date()) {
+  const midnight = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate());
+  const days = Math.round((midnight(now) - midnight(d)) / 86400000);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  if (days > 1 && days < 7) return weekdayFmt.format(d);
+  return d.getFullYear() === now.getFullYear() ? dayFmt.format(d) : yearDayFmt.format(d);
 }
 
 export function fileSize(n) {

@@ -207,8 +207,9 @@ export async function runSearch(ev) {
 }
 
 // jumpTo shows a message in its context: the room then holds a window of
-// its past ("detached") until the reader goes back to the newest.
-async function jumpTo(name, id, terms) {
+// its past ("detached") until the reader goes back to the newest. Search
+// results and reply quotes (replies.js) jump with it.
+export async function jumpTo(name, id, terms) {
   const r = room(name);
   if (r.msgs.has(id)) {
     r.target = id;

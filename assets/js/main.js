@@ -7,8 +7,8 @@
 // module's top level uses another's exports: this file's last lines start
 // everything.
 //   main → socket, rooms, actions, admin, account
-//        → history → composer, notify, auth → outbox, emoji → render, config
-//        → dom, state, api
+//        → replies → history → composer, notify, auth → outbox, emoji
+//        → render → format, config → dom, state, api
 import { $, showView, openDialog, paintAvatar } from "./dom.js";
 import { api } from "./api.js";
 import { state, room, setNotifyLevel } from "./state.js";
@@ -21,6 +21,7 @@ import { loadPending } from "./outbox.js";
 import { markRead, openNotify } from "./notify.js";
 import { submitComposer, onComposerInput, onComposerKey, uploadFiles, openComposerEmoji } from "./composer.js";
 import { onMessageAction, onDocumentClick, onEditorInput, onEditorKey, onMessagesKey } from "./actions.js";
+import { onReplyBarClick, onMessagesTouchStart, onMessagesTouchMove, onMessagesTouchEnd, endTouch } from "./replies.js";
 import { onRoomListClick, openNewRoom, createRoom, openNewDM, openMembers } from "./rooms.js";
 import { openAdmin, showAdminTab, openBots, createBot, openInvites, createInvite } from "./admin.js";
 import { openSessions, logout } from "./account.js";
@@ -138,6 +139,12 @@ function wire() {
   list.addEventListener("click", onMessageAction);
   list.addEventListener("input", onEditorInput);
   list.addEventListener("keydown", onEditorKey);
+  // Passive: a swipe or a long press never holds up scrolling.
+  list.addEventListener("touchstart", onMessagesTouchStart, { passive: true });
+  list.addEventListener("touchmove", onMessagesTouchMove, { passive: true });
+  list.addEventListener("touchend", onMessagesTouchEnd);
+  list.addEventListener("touchcancel", endTouch);
+  $("reply-bar").addEventListener("click", onReplyBarClick);
   $("messages").addEventListener("keydown", onMessagesKey);
   document.addEventListener("click", onDocumentClick);
   setInterval(renderTyping, 1000);

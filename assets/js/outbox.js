@@ -15,8 +15,11 @@ export function newClientID() {
   return "c" + Date.now().toString(36) + "-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-export function sendMessage(body) {
+// sendMessage sends body to the room on screen; reply, if given, is the
+// message it answers ({id, user, body}: the quote shown until it is sent).
+export function sendMessage(body, reply) {
   const p = { cid: newClientID(), room: state.current, body, failed: null };
+  if (reply) { p.replyTo = reply.id; p.reply = { user: reply.user, body: reply.body }; }
   state.pending.set(p.cid, p);
   savePending();
   transmit(p);
@@ -26,7 +29,7 @@ export function sendMessage(body) {
 // transmit sends p if the socket is up; the next hello sends it otherwise.
 export function transmit(p) {
   if (state.ws && state.connected) {
-    state.ws.send(JSON.stringify({ type: "send", room: p.room, body: p.body, client_id: p.cid }));
+    state.ws.send(JSON.stringify({ type: "send", room: p.room, body: p.body, client_id: p.cid, reply_to: p.replyTo || undefined }));
   }
 }
 
@@ -81,7 +84,14 @@ export function refused(f) {
     setTimeout(() => { if (state.pending.has(p.cid)) transmit(p); }, 1000 + Math.random() * 1000);
     return;
   }
-  if (p) {
+  if (p && p.replyTo && f.code === "unknown_message") {
+    // What it answered was deleted meanwhile: Retry sends it as a plain message.
+    p.replyTo = 0;
+    p.reply = null;
+    p.failed = text + "; Retry sends it without the quote";
+    savePending();
+    renderMessages();
+  } else if (p) {
     p.failed = text;
     savePending();
     renderMessages();

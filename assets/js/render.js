@@ -1,16 +1,22 @@
 // render.js owns drawing the chat from state: the room and DM lists, who
 // is online, the header, the typing line, the status line, the page title,
-// and the messages of the room on screen (with their light formatting, files,
-// reactions and the open editor). It reads state and never changes what the
+// the "Replying to" bar, and the messages of the room on screen (their text
+// formatted by format.js, reply quotes, long ones folded, day dividers,
+// files, reactions and the open editor). It reads state and never changes what the
 // server said; it sends nothing. Clicks on what it draws are handled by
 // delegation elsewhere (data-room, data-action), so it imports no feature.
-import { $, el, keyed, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, fileSize } from "./dom.js";
+import { $, el, keyed, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, shortTime, fileSize } from "./dom.js";
 import { state, roomLabel, notifyLevel } from "./state.js";
 import { config } from "./config.js";
 import { markWords } from "./highlight.js";
+import { renderBody, quoteLine } from "./format.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this share a header
 const MAX_EVENTS = 30;  // presence lines kept per room
+// A body longer than this many lines (or characters, which wrap) may be
+// folded to CLAMP_LINES with "Show more" (the CSS's max-height agrees).
+const CLAMP_LINES = 20;
+const CLAMP_CHARS = 1200;
 
 // setStatus writes the line above the composer; bad marks a problem.
 export function setStatus(text, bad) {
@@ -75,6 +81,7 @@ export function renderHeader() {
   $("send").disabled = r.archived;
   if (r.archived) $("composer-input").placeholder = "This room is archived: its history stays, nothing new is said here.";
   $("notify-level").value = notifyLevel(r);
+  renderReplyBar();
 }
 
 export function renderTyping() {
@@ -100,42 +107,6 @@ export function closeSidebar() {
 }
 
 // --- messages ---
-
-// renderBody writes text into node with light formatting: ```blocks```,
-// `code`, *emphasis*, links and @mentions, line breaks kept. Everything is
-// built as elements and text nodes: nothing from a message is ever parsed
-// as HTML.
-function renderBody(node, text) {
-  text.split("```").forEach((part, i) => {
-    if (i % 2 === 1) node.append(el("pre", null, el("code", null, part.replace(/^\n/, "").replace(/\n$/, ""))));
-    else renderInline(node, part);
-  });
-}
-
-function renderInline(node, text) {
-  let last = 0;
-  for (const m of text.matchAll(config.inlineRE)) {
-    let start = m.index, end = m.index + m[0].length, part = null;
-    if (m[1] !== undefined) {
-      part = el("code", null, m[1]);
-    } else if (m[2] !== undefined) {
-      part = el("em", null, m[2]);
-    } else if (m[3] !== undefined) {
-      const href = m[3].replace(/[.,;:!?)\]}]+$/, "");
-      let ok = false;
-      try { ok = ["http:", "https:"].includes(new URL(href).protocol); } catch { ok = false; }
-      if (!ok) continue;
-      part = el("a", { href, target: "_blank", rel: "noopener noreferrer nofollow" }, href);
-      end = start + href.length;
-    } else {
-      start = end - 1 - m[4].length; // past the character before the @
-      part = el("span", { class: "mention" }, "@" + m[4]);
-    }
-    node.append(text.slice(last, start), part);
-    last = end;
-  }
-  node.append(text.slice(last));
-}
 
 // renderFile shows an attachment: an image as a thumbnail of known size (no
 // jump when it loads) that opens full size, anything else as a download.
@@ -217,6 +188,18 @@ function messageItem(server, first, extraClass, queued = []) {
   if (m.queuedEdit) body.append(el("span", { class: "msg-edited" }, "(not sent yet)"));
   else if (m.edited && !m.deleted) body.append(el("span", { class: "msg-edited", title: fullFmt.format(new Date(m.edited)) }, "(edited)"));
   if (m.deleting) body.classList.add("msg-deleting");
+  // A long body is folded (CLAMP_LINES) until opened; renderMessages
+  // unfolds at once one that turns out to fit.
+  const key = `${m.room} ${m.id}`;
+  let more = null;
+  if (m.id && !m.deleted && isLong(m.body || "")) {
+    const open = state.expanded.has(key);
+    if (!open) body.classList.add("clamped");
+    more = el("button", { type: "button", class: "text-button show-more", "data-action": "more", "aria-expanded": String(open) }, open ? "Show less" : "Show more");
+  }
+  // A grouped message shows no header; its time appears beside it on
+  // hover, on focus and on a long press (the CSS).
+  const sideTime = !first && m.ts ? el("time", { class: "msg-side-time", dateTime: m.ts, title: fullFmt.format(new Date(m.ts)) }, shortTime(new Date(m.ts))) : null;
   const li = el("li", {
     class: "msg" + (first ? " first" : "") + (extraClass ? " " + extraClass : ""),
     "data-id": m.id || null,
@@ -224,7 +207,7 @@ function messageItem(server, first, extraClass, queued = []) {
   },
   paintAvatar(el("span", { class: "avatar", "aria-hidden": "true" }), m.user),
   el("div", { class: "msg-meta" }, el("span", { class: "msg-user" }, m.user), m.bot && el("span", { class: "bot-tag" }, "BOT"), when),
-  body);
+  sideTime, replyQuote(m), body, more);
   if (!m.id || m.deleted) return li;
   const me = state.me.username;
   if ((m.mentions || []).includes(me)) li.classList.add("mentions-me");
@@ -242,6 +225,7 @@ function messageItem(server, first, extraClass, queued = []) {
   const mine = m.user === me && !m.bot;
   if (!m.deleting) {
     li.append(el("div", { class: "msg-actions" },
+      action("reply", "Reply", "↩"),
       action("pick", "Add a reaction", "☺"),
       mine && !m.file && action("edit", "Edit", "✎"),
       (mine || state.me.admin) && action("delete", "Delete", "✕")));
@@ -250,10 +234,74 @@ function messageItem(server, first, extraClass, queued = []) {
   return li;
 }
 
+// --- replies and long messages ---
+
+// quoted is what a reply shows of its original: the original itself when
+// it is loaded (so an edit or a delete shows at once), else the server's
+// quote of it; null when it is gone from history.
+function quoted(m) {
+  const r = state.rooms.get(m.room || state.current);
+  const orig = r && r.msgs.get(m.reply_to);
+  return orig ? { user: orig.user, body: orig.body, deleted: orig.deleted } : m.reply || null;
+}
+
+// quoteSig is what of the original a reply draws, for keyed()'s signature.
+function quoteSig(m) {
+  if (!m.reply_to) return "";
+  const q = quoted(m);
+  return q ? [q.user, q.deleted, quoteLine(q.body || "")].join("\0") : "gone";
+}
+
+// replyQuote is the line above a reply: who wrote the original and its
+// first line, or that it was deleted. A button: it shows the original
+// (data-action="quote", actions.js).
+function replyQuote(m) {
+  if (!m.reply_to) return null;
+  const q = quoted(m);
+  if (!q) return el("div", { class: "reply-quote gone" }, "↩ The original message is no longer here");
+  const text = q.deleted ? "deleted message" : quoteLine(q.body || "");
+  return el("button", {
+    type: "button", class: "reply-quote" + (q.deleted ? " deleted" : ""), "data-action": "quote", "data-reply-to": m.reply_to,
+    "aria-label": `Reply to ${q.user}: ${text}. Show the original.`,
+  }, el("span", { class: "reply-user" }, q.user), el("span", { class: "reply-text" }, text));
+}
+
+function isLong(text) {
+  return text.length > CLAMP_CHARS || text.split("\n").length > CLAMP_LINES;
+}
+
+// unfoldShort opens the folded bodies among nodes (just drawn, not yet
+// painted) that fit anyway, such as a long line on a wide screen, so that
+// "Show more" is only ever offered where there is more. Bodies not laid
+// out (a hidden view) stay folded, with their button.
+function unfoldShort(nodes) {
+  for (const li of nodes) {
+    const body = li.querySelector(".msg-body.clamped");
+    if (!body || !body.clientHeight || body.scrollHeight > body.clientHeight + 2) continue;
+    body.classList.remove("clamped");
+    li.querySelector(".show-more")?.remove();
+  }
+}
+
+// renderReplyBar shows, above the composer, which message it answers:
+// "Replying to ann: …" with ✕ (data-action, handled by replies.js).
+export function renderReplyBar() {
+  const bar = $("reply-bar");
+  const rp = state.replying;
+  if (!rp || rp.room !== state.current) { bar.hidden = true; bar.replaceChildren(); return; }
+  const q = quoted({ room: rp.room, reply_to: rp.id, reply: rp });
+  bar.hidden = false;
+  bar.replaceChildren(
+    el("button", { type: "button", class: "reply-bar-quote", "data-action": "quote", "data-reply-to": rp.id, title: "Show the message" },
+      el("span", { class: "reply-bar-label" }, "Replying to ", el("strong", null, q.user)),
+      el("span", { class: "reply-text" }, q.deleted ? "deleted message" : quoteLine(q.body || ""))),
+    el("button", { type: "button", class: "icon-button reply-cancel", "data-action": "cancel-reply", "aria-label": "Cancel reply (Esc)", title: "Cancel reply (Esc)" }, "✕"));
+}
+
 // pendingItem is one of our messages not yet acknowledged; a refused one
 // says why, with Retry and Discard (data-action, with data-cid).
 function pendingItem(p, first) {
-  const li = messageItem({ user: state.me.username, body: p.body }, first, p.failed ? "failed" : "pending");
+  const li = messageItem({ user: state.me.username, room: p.room, body: p.body, reply_to: p.replyTo, reply: p.reply }, first, p.failed ? "failed" : "pending");
   if (p.failed) {
     li.append(el("div", { class: "msg-failed" }, `Not sent: ${p.failed} `,
       el("button", { class: "text-button", "data-action": "retry", "data-cid": p.cid }, "Retry"),
@@ -305,26 +353,28 @@ export function renderMessages(stick) {
       prevDay = day;
       prev = null;
     }
-    const first = !prev || prev.user !== m.user || d - new Date(prev.ts) > GROUP_GAP_MS;
+    // A reply starts a group of its own: its quote sits under a name.
+    const first = !prev || prev.user !== m.user || d - new Date(prev.ts) > GROUP_GAP_MS || !!m.reply_to;
     // Whatever messageItem draws from goes into the signature.
     const queued = state.changes.size ? [...state.changes.values()].filter((c) => c.room === r.name && c.id === id) : [];
     const queuedSig = queued.length ? JSON.stringify([queued.map((c) => [c.type, c.body, c.emoji, c.on, c.failed]), state.connected]) : "";
-    const sig = [JSON.stringify(m), first, state.me.admin, id === editingID, queuedSig].join("\0");
+    const sig = [JSON.stringify(m), first, state.me.admin, id === editingID, queuedSig, quoteSig(m), state.expanded.has(`${r.name} ${id}`)].join("\0");
     specs.push({ key: `${r.name} ${id}`, sig, make: () => messageItem(m, first, null, queued) });
     prev = m;
     pushEvents(id);
   }
   for (const p of state.pending.values()) {
     if (p.room !== r.name) continue;
-    const first = !prev || prev.user !== state.me.username || prev.ts;
-    specs.push({ key: "pending " + p.cid, sig: [p.body, p.failed, first].join("\0"), make: () => pendingItem(p, first) });
+    const first = !prev || prev.user !== state.me.username || prev.ts || !!p.replyTo;
+    specs.push({ key: "pending " + p.cid, sig: [p.body, p.failed, first, p.replyTo, quoteSig({ room: p.room, reply_to: p.replyTo, reply: p.reply })].join("\0"), make: () => pendingItem(p, first) });
     prev = { user: state.me.username };
   }
   // A message drawn anew gets back the keyboard's place and the editor.
   const focused = document.activeElement;
   const focusMsg = list.contains(focused) ? focused.closest(".msg[data-id]") : null;
   const focusAction = focusMsg && focused !== focusMsg ? focused.dataset.action : null;
-  keyed(list, specs);
+  const made = keyed(list, specs);
+  unfoldShort(made);
   const editing = editingID && list.querySelector(`.msg[data-id="${editingID}"]`);
   const inEditor = editing && (focused === document.body || (focusMsg && focusMsg.dataset.id === String(editingID)));
   if (editing) drawEditor(editing, inEditor);
@@ -339,7 +389,16 @@ export function renderMessages(stick) {
     const terms = r.targetTerms; // the search's, when a result opened it
     r.target = 0;
     r.targetTerms = null;
-    if (t) { t.classList.add("target"); markWords(t.querySelector(".msg-body"), terms); t.scrollIntoView({ block: "center" }); return; }
+    if (t) {
+      // Again from the start when it was the target before.
+      t.classList.remove("target");
+      void t.offsetWidth;
+      t.classList.add("target");
+      markWords(t.querySelector(".msg-body"), terms);
+      t.scrollIntoView({ block: "center" });
+      if (!list.contains(document.activeElement) || document.activeElement.closest(".reply-quote")) t.focus({ preventScroll: true });
+      return;
+    }
   }
   if (wasAtBottom && !r.detached) {
     box.scrollTop = box.scrollHeight;

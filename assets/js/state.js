@@ -26,6 +26,8 @@ export const state = {
   users: [],             // every account's name, for pickers and @mentions
   typingSent: 0,         // when we last told the room we are typing
   editing: null,         // {room, id, draft, caret}: the message being edited
+  replying: null,        // {room, id, user, body}: the message the composer answers (replies.js)
+  expanded: new Set(),   // "room id" of long messages unfolded on this page
   readTimer: null,
 };
 
