@@ -376,6 +376,8 @@ var trustPage = template.Must(template.ParseFS(trustFS, "templates/trust.html"))
 
 // handleTrust serves the page that helps a device trust this server.
 func (l *localCA) handleTrust(w http.ResponseWriter, r *http.Request) {
+	// The fingerprint goes in pairs; the page joins them with a colon and
+	// a line break opportunity, so a phone wraps it between pairs only.
 	fp := l.fingerprint()
 	var pairs []string
 	for i := 0; i < len(fp); i += 2 {
@@ -388,7 +390,7 @@ func (l *localCA) handleTrust(w http.ResponseWriter, r *http.Request) {
 		replaced = l.replaced.Local().Format("2 January 2006")
 	}
 	trustPage.Execute(w, map[string]any{
-		"Fingerprint": strings.Join(pairs, ":"),
+		"Fingerprint": pairs,
 		"URL":         "https://" + r.Host + "/",
 		"CAName":      l.ca.Subject.CommonName,
 		"Replaced":    replaced,
