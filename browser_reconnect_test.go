@@ -111,6 +111,13 @@ func TestBrowserReconnectPolicyRefusal(t *testing.T) {
 	p.hook()
 	p.untilOr("the refusal explained", statusSays, `/^Hearth is open in too many tabs or devices\. Trying again in \d+ s\. Retry now$/.test(document.getElementById("conn-status").textContent)`)
 	p.screenshot("reconnect-policy-390")
+	// The countdown ticks in place: the Retry button under a finger, or
+	// with the keyboard's focus, stays the same button.
+	p.eval(`window.retryButton = document.querySelector("#conn-status button"); window.retryButton.focus(); window.firstWords = document.getElementById("conn-status").textContent; true`)
+	p.until("the countdown ticking", `document.getElementById("conn-status").textContent !== window.firstWords`)
+	if v := p.eval(`document.querySelector("#conn-status button") === window.retryButton && document.activeElement === window.retryButton`); v != true {
+		t.Error("the countdown drew the Retry button anew, losing its focus")
+	}
 	if wait := p.eval(`hearth.retryAt - Date.now()`).(float64); wait < 5000 {
 		t.Errorf("after a refusal by policy the next attempt is %v ms away, want the slow schedule (8 s or more)", wait)
 	}

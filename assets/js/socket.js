@@ -107,9 +107,8 @@ function scheduleReconnect() {
 
 // showOffline keeps the status line saying what is happening while the
 // socket is down, redrawn each second: why (the network, the server, a
-// refusal by policy with its countdown) and a Retry button. The line
-// changes only when its words do, so the button stays under the pointer
-// and keeps its focus.
+// refusal by policy with its countdown) and a Retry button. Only the
+// words change, so the button stays under the pointer and keeps its focus.
 export function showOffline() {
   clearTimeout(state.statusTimer);
   if (state.connected || !state.offlineSince || state.loggingOut) return;
@@ -127,10 +126,13 @@ export function showOffline() {
     text = "Offline. Reconnecting…";
   }
   const line = $("conn-status");
-  if (line.firstChild?.textContent !== text || !line.querySelector("button")) {
+  const words = line.querySelector(".offline-words");
+  if (words && line.querySelector(".offline-retry")) {
+    if (words.textContent !== text) words.textContent = text;
+  } else {
     line.className = "conn-status bad";
-    line.replaceChildren(el("span", null, text), " ",
-      el("button", { type: "button", class: "text-button", onclick: retryNow }, "Retry now"));
+    line.replaceChildren(el("span", { class: "offline-words" }, text), " ",
+      el("button", { type: "button", class: "text-button offline-retry", onclick: retryNow }, "Retry now"));
   }
   state.statusTimer = setTimeout(showOffline, 1000);
 }
