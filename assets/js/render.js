@@ -225,8 +225,8 @@ function messageItem(server, first, extraClass, queued = []) {
   const mine = m.user === me && !m.bot;
   if (!m.deleting) {
     li.append(el("div", { class: "msg-actions" },
-      action("reply", "Reply", "↩"),
       action("pick", "Add a reaction", "☺"),
+      action("reply", "Reply", "↩"),
       mine && !m.file && action("edit", "Edit", "✎"),
       (mine || state.me.admin) && action("delete", "Delete", "✕")));
   }
