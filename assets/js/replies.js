@@ -45,8 +45,8 @@ let touch = null;
 export function onMessagesTouchStart(e) {
   endTouch();
   const li = e.touches.length === 1 && e.target.closest("#message-list .msg[data-id]");
-  // Links, buttons, fields and code (which scrolls sideways) keep their own gestures.
-  if (!li || e.target.closest("a, button, textarea, input, pre")) return;
+  // Links, buttons and fields keep their own gestures.
+  if (!li || e.target.closest("a, button, textarea, input")) return;
   const t = e.touches[0];
   touch = { li, x: t.clientX, y: t.clientY, dx: 0, swiping: false, pressed: false };
   touch.timer = setTimeout(() => {
