@@ -61,6 +61,7 @@ type server struct {
 	uploading   userGate    // uploads in flight, per user
 	posts       *userRates  // message allowance per user: sockets and uploads
 	searches    searchSlots // per user, see handleSearch
+	backups     *backups    // automatic backups into -backup-dir; nil without it
 	started     time.Time
 	roomGuesses *failureLimiter // unavailable room names tried, per user; see handleCreateRoom
 	upgrader    websocket.Upgrader
@@ -72,12 +73,13 @@ type server struct {
 	lanAddress func() string
 }
 
-func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionManager, setup *setupToken) *server {
+func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionManager, setup *setupToken, b *backups) *server {
 	s := &server{
 		cfg:      cfg,
 		st:       st,
 		hub:      h,
 		com:      com,
+		backups:  b,
 		sessions: sessions,
 		logins: &loginGuard{
 			byAddr: newFailureLimiter(cfg.LoginRate, cfg.LoginBurst),
@@ -157,11 +159,13 @@ func (s *server) routes() {
 	s.mux.HandleFunc("DELETE /api/admin/rooms/{room}", s.withAdmin(s.handleAdminDeleteRoom))
 	s.mux.HandleFunc("POST /api/admin/rooms/{room}/rename", s.withAdmin(s.handleAdminRenameRoom))
 	s.mux.HandleFunc("GET /api/admin/facts", s.withAdmin(s.handleAdminFacts))
+	s.mux.HandleFunc("GET /api/admin/backups", s.withAdmin(s.handleAdminBackups))
+	s.mux.HandleFunc("POST /api/admin/backups/run", s.withAdmin(s.handleAdminBackupNow))
 	s.mux.HandleFunc("GET /api/admin/audit", s.withAdmin(s.handleAdminAudit))
 	s.mux.HandleFunc("GET /api/admin/rooms/{room}/export", s.withAdmin(s.handleAdminExport))
 	s.mux.HandleFunc("GET /api/reset", s.handleResetStatus)
 	s.mux.HandleFunc("POST /api/reset", s.handleReset)
-	s.mux.HandleFunc("GET /metrics", s.handleMetrics(newRegistry(s.hub, s.st, s.com)))
+	s.mux.HandleFunc("GET /metrics", s.handleMetrics(newRegistry(s.hub, s.st, s.com, s.backups)))
 
 	assets, err := fs.Sub(assetsFS, "assets")
 	if err != nil {

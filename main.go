@@ -80,6 +80,12 @@ type config struct {
 	// IdleTimeout closes a keep-alive connection that sends no next request,
 	// on every server (the plain-HTTP side of the HTTPS port included).
 	IdleTimeout time.Duration
+	// BackupDir, when set, is where the server writes a backup of the
+	// database by itself every BackupEvery, keeping the newest BackupKeep
+	// (backups.go). It must exist and take new files, or start-up fails.
+	BackupDir   string
+	BackupEvery time.Duration
+	BackupKeep  int
 }
 
 func defaultConfig() config {
@@ -103,6 +109,8 @@ func defaultConfig() config {
 		MigrationCopy:   true,
 		ReadTimeout:     time.Minute,
 		IdleTimeout:     2 * time.Minute,
+		BackupEvery:     24 * time.Hour,
+		BackupKeep:      7,
 	}
 }
 
@@ -179,6 +187,9 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", envOr("HEARTH_TLS_KEY", ""), "the certificate's PEM private key (env HEARTH_TLS_KEY)")
 	fs.IntVar(&cfg.MaxConnsPerUser, "max-conns-per-user", cfg.MaxConnsPerUser, "concurrent sockets one account may hold")
 	fs.IntVar(&cfg.MaxConnsPerAddr, "max-conns-per-addr", cfg.MaxConnsPerAddr, "concurrent sockets one client address may hold")
+	fs.StringVar(&cfg.BackupDir, "backup-dir", envOr("HEARTH_BACKUP_DIR", ""), "write a backup of the database into this existing directory by itself, e.g. a USB drive or NAS mount (env HEARTH_BACKUP_DIR)")
+	fs.DurationVar(&cfg.BackupEvery, "backup-every", cfg.BackupEvery, "with -backup-dir: how often to back up")
+	fs.IntVar(&cfg.BackupKeep, "backup-keep", cfg.BackupKeep, "with -backup-dir: how many backups to keep (the oldest are deleted)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -298,12 +309,18 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	if !hasUsers {
 		setup = newSetupToken()
 	}
+	var backups *backups
+	if cfg.BackupDir != "" {
+		if backups, err = newBackups(st, cfg.BackupDir, cfg.BackupEvery, cfg.BackupKeep); err != nil {
+			return nil, err
+		}
+	}
 
 	ctx, stop := context.WithCancel(context.Background())
 	h := newHub(rooms, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod, cfg.PresenceGrace)
 	com := newCommitter(appender, h)
 	removeStaleUploads(st.path) // we hold the database: no upload is under way
-	srv := newServer(cfg, st, h, com, sessions, setup)
+	srv := newServer(cfg, st, h, com, sessions, setup, backups)
 	a := &app{
 		st:   st,
 		hub:  h,
@@ -334,6 +351,10 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 			srv.roomGuesses.prune()
 		})
 	}()
+	if backups != nil {
+		a.bg.Add(1)
+		go func() { defer a.bg.Done(); backups.run(ctx) }()
+	}
 	scheme := "http"
 	if cfg.TLSCert != "" || cfg.TLSLocal {
 		scheme = "https"

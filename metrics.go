@@ -37,19 +37,29 @@ var (
 		[]float64{1, 2, 4, 8, 16, 32, 64, 128, 256}) // batches waiting in a socket's queue when one is added
 	metricLoginsOK     = sharedMetrics.NewCounter(`hearth_logins_total{result="ok"}`)
 	metricLoginsFailed = sharedMetrics.NewCounter(`hearth_logins_total{result="failed"}`)
+	// metricBackupFailures counts automatic and "Back up now" backups
+	// that failed (backups.go); a success does not reset it.
+	metricBackupFailures = sharedMetrics.NewCounter("hearth_backup_failures_total")
 )
 
 // The "# TYPE" lines tell Prometheus which series are histograms.
 func init() { metrics.ExposeMetadata(true) }
 
 // newRegistry makes this server's gauges: open sockets, rooms (private ones
-// and DMs included) and messages waiting for the committer. Each call makes
-// a new set, so many servers in one process never register a name twice.
-func newRegistry(h *hub, st *store, cm *committer) *metrics.Set {
+// and DMs included), messages waiting for the committer and, with
+// -backup-dir (b not nil), the newest good backup's time and size. Each
+// call makes a new set, so many servers in one process never register a
+// name twice.
+func newRegistry(h *hub, st *store, cm *committer, b *backups) *metrics.Set {
 	set := metrics.NewSet()
 	set.NewGauge("hearth_connections", func() float64 { return float64(h.connCount.Load()) })
 	set.NewGauge("hearth_rooms", func() float64 { rooms := st.listRooms(); return float64(len(rooms)) })
 	set.NewGauge("hearth_commit_queue_length", func() float64 { return float64(len(cm.queue)) })
+	if b != nil {
+		// 0 until the first backup: alert on time() minus this.
+		set.NewGauge("hearth_backup_last_success_timestamp_seconds", func() float64 { t, _ := b.lastGood(); return t })
+		set.NewGauge("hearth_backup_last_size_bytes", func() float64 { _, n := b.lastGood(); return float64(n) })
+	}
 	return set
 }
 
