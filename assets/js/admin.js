@@ -56,6 +56,51 @@ export async function createBot(ev) {
   await refreshBots();
 }
 
+// --- automatic backups ---
+
+// intervalWords says an interval for after "every": "day", "6 hours".
+function intervalWords(seconds) {
+  for (const [n, unit] of [[86400, "day"], [3600, "hour"], [60, "minute"]]) {
+    if (seconds >= n && seconds % n === 0) return seconds === n ? unit : `${seconds / n} ${unit}s`;
+  }
+  return `${seconds} seconds`;
+}
+
+// backupsItem is the Server tab's automatic backups (GET
+// /api/admin/backups): the last good one (when, size, where), the latest
+// failure, and "Back up now", after which the item is drawn again from
+// the status the server answers.
+function backupsItem(b) {
+  if (!b.enabled) {
+    return item("Automatic backups", "Off. Start Hearth with -backup-dir DIR (a folder on a USB drive or a NAS) and it backs up by itself.");
+  }
+  const lines = [
+    b.failure && el("p", { class: "form-error" }, `Last backup failed ${ago(b.failure.time)}: ${b.failure.error}`),
+    el("div", null, b.last
+      ? `Last good backup ${ago(b.last.time)} (${fullFmt.format(new Date(b.last.time))}), ${fileSize(b.last.bytes)}: ${b.last.path}`
+      : "No backup yet."),
+    el("div", null, `Every ${intervalWords(b.every_seconds)} into ${b.dir}, keeping the newest ${b.keep}`
+      + (b.next && !b.running ? `; next ${fullFmt.format(new Date(b.next))}` : "") + "."),
+  ];
+  const button = el("button", { type: "button", class: "button", disabled: b.running }, b.running ? "Backing up…" : "Back up now");
+  const li = item("Automatic backups", lines, button);
+  button.onclick = async () => {
+    $("admin-error").textContent = "";
+    button.disabled = true;
+    button.textContent = "Backing up…";
+    let next = null;
+    try {
+      next = await api("POST", "/api/admin/backups/run");
+    } catch (e) {
+      $("admin-error").textContent = e.message;
+      next = await api("GET", "/api/admin/backups").catch(() => null); // shows the failure
+    }
+    if (next) li.replaceWith(backupsItem(next));
+    else { button.disabled = false; button.textContent = "Back up now"; }
+  };
+  return li;
+}
+
 // --- admin console ---
 
 let adminTab = "people";
@@ -173,7 +218,7 @@ export async function showAdminTab(tab) {
       if (!bots.length) list.append(adminItem(["No bots yet."], "A bot lets a script or a gadget post into one room.", []));
     } else if (tab === "rooms") await showRooms(list);
     else if (tab === "server") {
-      const f = await api("GET", "/api/admin/facts");
+      const [f, backups] = await Promise.all([api("GET", "/api/admin/facts"), api("GET", "/api/admin/backups")]);
       const facts = [
         ["Version", `${f.version} (${f.commit}, ${f.go})`],
         ["Up since", `${fullFmt.format(new Date(f.started))} (${ago(f.started).replace(" ago", "")})`],
@@ -183,6 +228,7 @@ export async function showAdminTab(tab) {
       ];
       list.replaceChildren(
         el("li", null, el("dl", { class: "facts" }, facts.map(([k, v]) => [el("dt", null, k), el("dd", null, v)]))),
+        backupsItem(backups),
         el("li", null, el("a", { href: "/api/admin/backup", class: "button" }, "Download a backup")));
     } else {
       const { entries } = await api("GET", "/api/admin/audit");
