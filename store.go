@@ -32,8 +32,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -244,17 +247,26 @@ func (st *store) initialise() error {
 
 // ping reads from the database, to show it answers.
 func (st *store) ping() error {
-	return st.db.View(func(tx *bbolt.Tx) error {
+	err := st.db.View(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketMeta) == nil {
 			return errors.New("meta bucket missing")
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("store: ping %s: %w", st.path, err)
+	}
+	return nil
 }
 
 // Close closes the database; pending writes were committed by their
 // transactions already.
-func (st *store) Close() error { return st.db.Close() }
+func (st *store) Close() error {
+	if err := st.db.Close(); err != nil {
+		return fmt.Errorf("store: close %s: %w", st.path, err)
+	}
+	return nil
+}
 
 // cookieKeys returns the securecookie hash and block keys, generating and
 // storing them on first use so cookies outlive restarts.
@@ -289,7 +301,7 @@ func (st *store) getMeta(key string) []byte {
 
 // putMeta stores values in the meta bucket, all in one transaction.
 func (st *store) putMeta(values map[string][]byte) error {
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	err := st.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketMeta)
 		for k, v := range values {
 			if err := b.Put([]byte(k), v); err != nil {
@@ -298,6 +310,10 @@ func (st *store) putMeta(values map[string][]byte) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("store: put meta %s: %w", strings.Join(slices.Sorted(maps.Keys(values)), ", "), err)
+	}
+	return nil
 }
 
 func putJSON(b *bbolt.Bucket, key []byte, v any) error {

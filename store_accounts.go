@@ -81,9 +81,13 @@ func (st *store) updateAccounts(fn func(*bbolt.Tx) error) error {
 	return err
 }
 
-// createUser stores a new user. It returns errUserExists if the name is taken.
+// createUser stores a new user. It returns errUserExists, wrapped, if the
+// name is taken.
 func (st *store) createUser(u user) error {
-	return st.updateAccounts(func(tx *bbolt.Tx) error { return createUserTx(tx, u) })
+	if err := st.updateAccounts(func(tx *bbolt.Tx) error { return createUserTx(tx, u) }); err != nil {
+		return fmt.Errorf("store: create user %q: %w", u.Name, err)
+	}
+	return nil
 }
 
 func createUserTx(tx *bbolt.Tx, u user) error {
@@ -95,26 +99,36 @@ func createUserTx(tx *bbolt.Tx, u user) error {
 }
 
 // createFirstAdmin stores u as an admin, but only if no user exists yet. It
-// returns errSetupDone otherwise.
+// returns errSetupDone, wrapped, otherwise.
 func (st *store) createFirstAdmin(u user) error {
 	u.Admin = true
-	return st.updateAccounts(func(tx *bbolt.Tx) error {
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
 		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
 			return errSetupDone
 		}
 		return createUserTx(tx, u)
 	})
+	if err != nil {
+		return fmt.Errorf("store: create first admin %q: %w", u.Name, err)
+	}
+	return nil
 }
 
-// getUser returns the named user, or errUserNotFound.
+// getUser returns the named user. A lookup's miss is an answer, not a
+// failure: it returns the bare errUserNotFound if there is no such user,
+// and wraps any other error.
 func (st *store) getUser(name string) (user, error) {
-	return readJSON[user](st, bucketUsers, name, errUserNotFound)
+	u, err := readJSON[user](st, bucketUsers, name, errUserNotFound)
+	if err != nil && !errors.Is(err, errUserNotFound) {
+		return user{}, fmt.Errorf("store: get user %q: %w", name, err)
+	}
+	return u, err
 }
 
 // updateUser applies fn to the stored user and saves the result, atomically.
-// It returns errUserNotFound if there is no such user.
+// It returns errUserNotFound, wrapped, if there is no such user.
 func (st *store) updateUser(name string, fn func(*user)) error {
-	return st.updateAccounts(func(tx *bbolt.Tx) error {
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
 		var u user
 		if err := getJSON(b, []byte(name), &u, errUserNotFound); err != nil {
@@ -123,11 +137,19 @@ func (st *store) updateUser(name string, fn func(*user)) error {
 		fn(&u)
 		return putJSON(b, []byte(name), u)
 	})
+	if err != nil {
+		return fmt.Errorf("store: update user %q: %w", name, err)
+	}
+	return nil
 }
 
 // listUsers returns every user in name order.
 func (st *store) listUsers() ([]user, error) {
-	return listJSON[user](st, bucketUsers, "user")
+	users, err := listJSON[user](st, bucketUsers, "user")
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return users, nil
 }
 
 // hasUsers reports whether any account exists.
@@ -138,25 +160,38 @@ func (st *store) hasUsers() (bool, error) {
 		any = k != nil
 		return nil
 	})
-	return any, err
+	if err != nil {
+		return false, fmt.Errorf("store: look for users: %w", err)
+	}
+	return any, nil
 }
 
 // putSession stores (or replaces) a session record.
 func (st *store) putSession(s session) error {
-	return st.updateAccounts(func(tx *bbolt.Tx) error {
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
 		return putJSON(tx.Bucket(bucketSessions), []byte(s.Key), s)
 	})
+	if err != nil {
+		return fmt.Errorf("store: put session of %q: %w", s.User, err)
+	}
+	return nil
 }
 
-// getSession returns the session stored under key, or errSessionNotFound. It
-// does not check expiry.
+// getSession returns the session stored under key. It returns the bare
+// errSessionNotFound if there is none (a lookup's miss is an answer), and
+// wraps any other error. It does not check expiry.
 func (st *store) getSession(key string) (session, error) {
-	return readJSON[session](st, bucketSessions, key, errSessionNotFound)
+	s, err := readJSON[session](st, bucketSessions, key, errSessionNotFound)
+	if err != nil && !errors.Is(err, errSessionNotFound) {
+		return session{}, fmt.Errorf("store: get session: %w", err)
+	}
+	return s, err
 }
 
-// getSessionAndUser returns the session stored under key and its user:
-// errSessionNotFound or errUserNotFound if either is missing. It does not
-// check expiry. Records come from the cache when they are there.
+// getSessionAndUser returns the session stored under key and its user. It
+// returns the bare errSessionNotFound or errUserNotFound if either is
+// missing (a lookup's miss is an answer), and wraps any other error. It
+// does not check expiry. Records come from the cache when they are there.
 func (st *store) getSessionAndUser(key string) (session, user, error) {
 	c := &st.accounts
 	c.mu.Lock()
@@ -173,8 +208,11 @@ func (st *store) getSessionAndUser(key string) (session, user, error) {
 		}
 		return getJSON(tx.Bucket(bucketUsers), []byte(s.User), &u, errUserNotFound)
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errSessionNotFound), errors.Is(err, errUserNotFound):
 		return session{}, user{}, err
+	case err != nil:
+		return session{}, user{}, fmt.Errorf("store: get session and user: %w", err)
 	}
 	c.mu.Lock()
 	if c.gen == gen { // no write committed since we looked
@@ -188,15 +226,19 @@ func (st *store) getSessionAndUser(key string) (session, user, error) {
 }
 
 // deleteSession removes the session stored under key. It returns
-// errSessionNotFound if there was none.
+// errSessionNotFound, wrapped, if there was none.
 func (st *store) deleteSession(key string) error {
-	return st.updateAccounts(func(tx *bbolt.Tx) error {
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		if b.Get([]byte(key)) == nil {
 			return errSessionNotFound
 		}
 		return b.Delete([]byte(key))
 	})
+	if err != nil {
+		return fmt.Errorf("store: delete session: %w", err)
+	}
+	return nil
 }
 
 // listSessions returns the sessions of one user, most recently seen first.
@@ -208,14 +250,17 @@ func (st *store) listSessions(name string) ([]session, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err // forEachSession says what failed
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].LastSeen.After(out[j].LastSeen) })
-	return out, err
+	return out, nil
 }
 
 // touchSession moves the session's last-seen time to now, its expiry to
 // now+lifetime and its address to addr, and returns the result. It returns
-// errSessionNotFound if the session was deleted meanwhile: a logout must
-// never be undone by a request that read the session before it.
+// errSessionNotFound, wrapped, if the session was deleted meanwhile: a
+// logout must never be undone by a request that read the session before it.
 func (st *store) touchSession(key string, now time.Time, lifetime time.Duration, addr string) (session, error) {
 	var s session
 	err := st.updateAccounts(func(tx *bbolt.Tx) error {
@@ -229,7 +274,10 @@ func (st *store) touchSession(key string, now time.Time, lifetime time.Duration,
 		}
 		return putJSON(b, []byte(key), s)
 	})
-	return s, err
+	if err != nil {
+		return session{}, fmt.Errorf("store: touch session: %w", err)
+	}
+	return s, nil
 }
 
 // extendSessions moves the last-seen time of the sessions under keys to now
@@ -258,7 +306,10 @@ func (st *store) extendSessions(keys []string, now time.Time, lifetime time.Dura
 		}
 		return nil
 	})
-	return missing, err
+	if err != nil {
+		return nil, fmt.Errorf("store: extend %d sessions: %w", len(keys), err)
+	}
+	return missing, nil
 }
 
 // deleteExpiredSessions removes every session whose expiry is not after now
@@ -283,46 +334,74 @@ func (st *store) deleteExpiredSessions(now time.Time) ([]string, error) {
 		}
 		return nil
 	})
-	return expired, err
+	if err != nil {
+		return nil, fmt.Errorf("store: delete expired sessions: %w", err)
+	}
+	return expired, nil
 }
 
+// forEachSession passes every stored session to fn, stopping at fn's first
+// error, which it returns wrapped.
 func (st *store) forEachSession(fn func(session) error) error {
-	return st.db.View(func(tx *bbolt.Tx) error {
+	err := st.db.View(func(tx *bbolt.Tx) error {
 		return forEachJSON(tx.Bucket(bucketSessions), "session", func(_ []byte, s session) error { return fn(s) })
 	})
+	if err != nil {
+		return fmt.Errorf("store: read sessions: %w", err)
+	}
+	return nil
 }
 
-// putInvite stores an invite.
+// putInvite stores an invite. Errors name its creator, not its code: the
+// code is a secret.
 func (st *store) putInvite(inv invite) error {
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	err := st.db.Update(func(tx *bbolt.Tx) error {
 		return putJSON(tx.Bucket(bucketInvites), []byte(inv.Code), inv)
 	})
+	if err != nil {
+		return fmt.Errorf("store: put invite by %q: %w", inv.CreatedBy, err)
+	}
+	return nil
 }
 
-// getInvite returns the invite with code, or errInviteInvalid.
+// getInvite returns the invite with code. It returns the bare
+// errInviteInvalid if there is none (a lookup's miss is an answer), and
+// wraps any other error.
 func (st *store) getInvite(code string) (invite, error) {
-	return readJSON[invite](st, bucketInvites, code, errInviteInvalid)
+	inv, err := readJSON[invite](st, bucketInvites, code, errInviteInvalid)
+	if err != nil && !errors.Is(err, errInviteInvalid) {
+		return invite{}, fmt.Errorf("store: get invite: %w", err)
+	}
+	return inv, err
 }
 
 // listInvites returns every stored invite, newest first.
 func (st *store) listInvites() ([]invite, error) {
 	out, err := listJSON[invite](st, bucketInvites, "invite")
+	if err != nil {
+		return nil, fmt.Errorf("store: list invites: %w", err)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
-	return out, err
+	return out, nil
 }
 
 // deleteInvite removes an invite; deleting a missing one is not an error.
 func (st *store) deleteInvite(code string) error {
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	err := st.db.Update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketInvites).Delete([]byte(code))
 	})
+	if err != nil {
+		return fmt.Errorf("store: delete invite: %w", err)
+	}
+	return nil
 }
 
 // redeemInvite creates u through the invite with code and counts the use, in
 // one transaction. It returns errInviteInvalid if the invite cannot be used at
-// now, and errUserExists if the name is taken (the use is not counted).
+// now, and errUserExists if the name is taken (the use is not counted), both
+// wrapped.
 func (st *store) redeemInvite(code string, u user, now time.Time) error {
-	return st.updateAccounts(func(tx *bbolt.Tx) error {
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketInvites)
 		var inv invite
 		if err := getJSON(b, []byte(code), &inv, errInviteInvalid); err != nil {
@@ -337,11 +416,16 @@ func (st *store) redeemInvite(code string, u user, now time.Time) error {
 		inv.Uses++
 		return putJSON(b, []byte(code), inv)
 	})
+	if err != nil {
+		return fmt.Errorf("store: redeem invite for %q: %w", u.Name, err)
+	}
+	return nil
 }
 
 // setUserFlags changes a user's admin and disabled flags. Disabling deletes
 // every session of theirs, in the same transaction; the keys are returned
-// so their sockets can be closed.
+// so their sockets can be closed. It returns errUserNotFound, wrapped, if
+// there is no such user.
 func (st *store) setUserFlags(name string, admin, disabled bool) (u user, ended []string, err error) {
 	err = st.updateAccounts(func(tx *bbolt.Tx) error {
 		ended = ended[:0]
@@ -363,7 +447,10 @@ func (st *store) setUserFlags(name string, admin, disabled bool) (u user, ended 
 		ended, err = deleteUserSessionsTx(tx, name)
 		return err
 	})
-	return u, ended, err
+	if err != nil {
+		return user{}, nil, fmt.Errorf("store: set flags of %q: %w", name, err)
+	}
+	return u, ended, nil
 }
 
 // setPassword changes a user's password hash and, in the same transaction,
@@ -446,9 +533,10 @@ type passwordReset struct {
 
 // putReset stores a reset under the hash of its token. It replaces any
 // earlier link of the same user, so at most one is live; a disabled account
-// gets none (errUserDisabled), and errUserNotFound if there is no such user.
+// gets none (errUserDisabled), and errUserNotFound if there is no such
+// user, both wrapped.
 func (st *store) putReset(tokenHash string, r passwordReset) error {
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	err := st.db.Update(func(tx *bbolt.Tx) error {
 		var u user
 		if err := getJSON(tx.Bucket(bucketUsers), []byte(r.User), &u, errUserNotFound); err != nil {
 			return err
@@ -461,10 +549,15 @@ func (st *store) putReset(tokenHash string, r passwordReset) error {
 		}
 		return putJSON(tx.Bucket(bucketResets), []byte(tokenHash), r)
 	})
+	if err != nil {
+		return fmt.Errorf("store: put reset for %q: %w", r.User, err)
+	}
+	return nil
 }
 
-// resetUser returns the user a live reset is for, or errResetInvalid; a
-// reset of an account disabled since is not live.
+// resetUser returns the user a live reset is for. It returns the bare
+// errResetInvalid if there is none (a lookup's miss is an answer; a reset
+// of an account disabled since is not live), and wraps any other error.
 func (st *store) resetUser(tokenHash string, now time.Time) (string, error) {
 	var r passwordReset
 	err := st.db.View(func(tx *bbolt.Tx) error {
@@ -480,12 +573,19 @@ func (st *store) resetUser(tokenHash string, now time.Time) (string, error) {
 		}
 		return nil
 	})
-	return r.User, err
+	switch {
+	case errors.Is(err, errResetInvalid):
+		return "", err
+	case err != nil:
+		return "", fmt.Errorf("store: look up reset: %w", err)
+	}
+	return r.User, nil
 }
 
 // useReset sets a new password through a reset, once: the reset and every
 // session of the user are deleted in the same transaction (their keys are
-// returned, to close their sockets).
+// returned, to close their sockets). It returns errResetInvalid, wrapped,
+// if the reset is not live.
 func (st *store) useReset(tokenHash string, hash []byte, now time.Time) (name string, ended []string, err error) {
 	err = st.updateAccounts(func(tx *bbolt.Tx) error {
 		ended = ended[:0]
@@ -517,5 +617,8 @@ func (st *store) useReset(tokenHash string, hash []byte, now time.Time) (name st
 		ended, err = deleteUserSessionsTx(tx, r.User)
 		return err
 	})
-	return name, ended, err
+	if err != nil {
+		return "", nil, fmt.Errorf("store: use reset: %w", err)
+	}
+	return name, ended, nil
 }

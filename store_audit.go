@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -21,7 +22,7 @@ type auditEntry struct {
 
 // audit appends e to the audit log.
 func (st *store) audit(e auditEntry) error {
-	return st.db.Update(func(tx *bbolt.Tx) error {
+	err := st.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAudit)
 		b.FillPercent = appendFillPercent
 		seq, err := b.NextSequence()
@@ -30,6 +31,10 @@ func (st *store) audit(e auditEntry) error {
 		}
 		return putJSON(b, idKey(seq), e)
 	})
+	if err != nil {
+		return fmt.Errorf("store: audit %q by %q: %w", e.Action, e.Admin, err)
+	}
+	return nil
 }
 
 // auditLog returns up to limit entries, newest first.
@@ -40,11 +45,14 @@ func (st *store) auditLog(limit int) ([]auditEntry, error) {
 		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
 			var e auditEntry
 			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("audit entry: %w", err)
+				return fmt.Errorf("entry %d: %w", binary.BigEndian.Uint64(k), err)
 			}
 			out = append(out, e)
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("store: read audit log: %w", err)
+	}
+	return out, nil
 }

@@ -21,7 +21,10 @@ func (st *store) writeBackup(w io.Writer) (int64, error) {
 		n, err = tx.WriteTo(w)
 		return err
 	})
-	return n, err
+	if err != nil {
+		return n, fmt.Errorf("store: write backup of %s: %w", st.path, err)
+	}
+	return n, nil
 }
 
 // backupSize is the size a backup will have.

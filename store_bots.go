@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,9 +41,9 @@ const botIDLen = 16
 // createBot stores b under the hash of its token, for the room named
 // b.Room as it is now (errRoomNotFound if there is none). Its name may not
 // be a user's or a live bot's (errNameTaken); a revoked bot's name may be
-// given to a new bot.
+// given to a new bot. Both refusals come wrapped.
 func (st *store) createBot(b bot, tokenHash string) error {
-	return st.updateAccounts(func(tx *bbolt.Tx) error {
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
 		var r room
 		if err := getJSON(tx.Bucket(bucketRooms), []byte(b.Room), &r, errRoomNotFound); err != nil {
 			return err
@@ -53,6 +54,10 @@ func (st *store) createBot(b bot, tokenHash string) error {
 		b.RoomCreated = r.Created
 		return putJSON(tx.Bucket(bucketBots), []byte(tokenHash), b)
 	})
+	if err != nil {
+		return fmt.Errorf("store: create bot %q in %q: %w", b.Name, b.Room, err)
+	}
+	return nil
 }
 
 // botNamedTx reports whether a bot is called name: a live one, or with
@@ -69,29 +74,38 @@ func botNamedTx(tx *bbolt.Tx, name string, revoked bool) bool {
 	return found
 }
 
-// botByToken returns the live bot whose token hashes to tokenHash, or
-// errBotNotFound.
+// botByToken returns the live bot whose token hashes to tokenHash. It
+// returns the bare errBotNotFound if there is none (a lookup's miss is an
+// answer), and wraps any other error.
 func (st *store) botByToken(tokenHash string) (bot, error) {
 	b, err := readJSON[bot](st, bucketBots, tokenHash, errBotNotFound)
-	if err == nil && !b.Revoked.IsZero() {
+	switch {
+	case errors.Is(err, errBotNotFound):
+		return bot{}, err
+	case err != nil:
+		return bot{}, fmt.Errorf("store: look up bot: %w", err)
+	case !b.Revoked.IsZero():
 		return bot{}, errBotNotFound
 	}
-	return b, err
+	return b, nil
 }
 
 // listBots returns every live bot, by name.
 func (st *store) listBots() ([]bot, error) {
 	all, err := listJSON[bot](st, bucketBots, "bot")
+	if err != nil {
+		return nil, fmt.Errorf("store: list bots: %w", err)
+	}
 	out := slices.DeleteFunc(all, func(b bot) bool { return !b.Revoked.IsZero() })
 	slices.SortFunc(out, func(a, b bot) int { return strings.Compare(a.Name, b.Name) })
-	return out, err
+	return out, nil
 }
 
-// deleteBot revokes the live bot with id and returns it, or returns
-// errBotNotFound.
+// deleteBot revokes the live bot with id and returns it. It returns
+// errBotNotFound, wrapped, if there is no such live bot.
 func (st *store) deleteBot(id string, now time.Time) (bot, error) {
 	if len(id) != botIDLen {
-		return bot{}, errBotNotFound
+		return bot{}, fmt.Errorf("store: revoke bot %q: %w", id, errBotNotFound)
 	}
 	var revoked bot
 	err := st.db.Update(func(tx *bbolt.Tx) error {
@@ -101,7 +115,7 @@ func (st *store) deleteBot(id string, now time.Time) (bot, error) {
 			return errBotNotFound
 		}
 		if err := json.Unmarshal(v, &revoked); err != nil {
-			return fmt.Errorf("bot %s: %w", id, err)
+			return fmt.Errorf("decode: %w", err)
 		}
 		if !revoked.Revoked.IsZero() {
 			return errBotNotFound
@@ -109,7 +123,10 @@ func (st *store) deleteBot(id string, now time.Time) (bot, error) {
 		revoked.Revoked = now.UTC()
 		return putJSON(b, bytes.Clone(k), revoked)
 	})
-	return revoked, err
+	if err != nil {
+		return bot{}, fmt.Errorf("store: revoke bot %q: %w", id, err)
+	}
+	return revoked, nil
 }
 
 // revokeBotsTx revokes every live bot for which gone is true and returns

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -32,15 +33,16 @@ func (st *store) putFile(a attachment, r io.Reader) (attachment, error) {
 	if _, err := io.ReadFull(r, data); err != nil {
 		return attachment{}, fmt.Errorf("store: put file %q: read %d bytes: %w", a.Name, a.Size, err)
 	}
+	var stored attachment
 	err := st.db.Update(func(tx *bbolt.Tx) error {
 		var err error
-		a, err = putFileTx(tx, a, data)
+		stored, err = putFileTx(tx, a, data)
 		return err
 	})
 	if err != nil {
 		return attachment{}, fmt.Errorf("store: put file %q: %w", a.Name, err)
 	}
-	return a, nil
+	return stored, nil
 }
 
 // putFileTx stores a file's description and its bytes under the files'
@@ -74,7 +76,9 @@ func deleteFileTx(tx *bbolt.Tx, id uint64) error {
 	return tx.Bucket(bucketBlobs).Delete(idKey(id))
 }
 
-// getFile returns a file's description and bytes, or errFileNotFound.
+// getFile returns a file's description and bytes. It returns the bare
+// errFileNotFound if there is no such file (a lookup's miss is an answer),
+// and wraps any other error.
 func (st *store) getFile(id uint64) (attachment, []byte, error) {
 	var a attachment
 	var data []byte
@@ -85,5 +89,11 @@ func (st *store) getFile(id uint64) (attachment, []byte, error) {
 		data = bytes.Clone(tx.Bucket(bucketBlobs).Get(idKey(id)))
 		return nil
 	})
-	return a, data, err
+	switch {
+	case errors.Is(err, errFileNotFound):
+		return attachment{}, nil, err
+	case err != nil:
+		return attachment{}, nil, fmt.Errorf("store: get file %d: %w", id, err)
+	}
+	return a, data, nil
 }

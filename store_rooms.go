@@ -192,26 +192,31 @@ func changeRoomTx(tx *bbolt.Tx, rooms *roomOverlay, req *appendRequest, now time
 // commitAlone commits one change in a batch of its own, for tools and
 // tests that hold the store with no server running. A hub, if there is
 // one, is not told: while a server runs, changes go through its committer.
-// It returns the change's refusal, if any.
-func (st *store) commitAlone(req *appendRequest) error {
+// It returns the change's refusal, if any, wrapped as "store: <what>: …";
+// a failed commit's error comes from appendMessages, which says what failed.
+func (st *store) commitAlone(req *appendRequest, what string) error {
 	if err := st.appendMessages([]*appendRequest{req}, time.Now()); err != nil {
 		return err
 	}
-	return req.Err
+	if req.Err != nil {
+		return fmt.Errorf("store: %s: %w", what, req.Err)
+	}
+	return nil
 }
 
 // createRoom stores a new room with empty history, by itself (see
-// commitAlone). It returns errRoomExists if the name is taken.
+// commitAlone). It returns errRoomExists, wrapped, if the name is taken.
 func (st *store) createRoom(r room) error {
-	return st.commitAlone(&appendRequest{Op: opCreateRoom, Msg: message{Room: r.Name}, Change: roomChange{New: r}})
+	req := &appendRequest{Op: opCreateRoom, Msg: message{Room: r.Name}, Change: roomChange{New: r}}
+	return st.commitAlone(req, fmt.Sprintf("create room %q", r.Name))
 }
 
 // renameRoom gives a room a new name, by itself (see commitAlone and
-// renameRoomTx). It returns the room as renamed, errRoomNotFound, or
-// errRoomExists if to is taken.
+// renameRoomTx). It returns the room as renamed; errRoomNotFound,
+// errDefaultRoom or, if to is taken, errRoomExists, each wrapped.
 func (st *store) renameRoom(from, to string) (room, error) {
 	req := &appendRequest{Op: opRenameRoom, Msg: message{Room: from}, Change: roomChange{To: to}}
-	if err := st.commitAlone(req); err != nil {
+	if err := st.commitAlone(req, fmt.Sprintf("rename room %q to %q", from, to)); err != nil {
 		return room{}, err
 	}
 	return req.Room, nil
