@@ -281,7 +281,7 @@ func TestReleaseBuildIsReproducibleAndVersioned(t *testing.T) {
 	}
 	t.Logf("release binary: %.1f MB", float64(len(a))/(1<<20))
 	out, err := exec.Command(filepath.Join(dir, "a"), "version").CombinedOutput()
-	if err != nil || strings.TrimSpace(string(out)) != "hearth v9.9.9 abc123" {
+	if want := fmt.Sprintf("hearth v9.9.9 abc123 (database format %d)", databaseFormat); err != nil || strings.TrimSpace(string(out)) != want {
 		t.Errorf("version: %q %v", out, err)
 	}
 }
