@@ -1,10 +1,13 @@
 // export.go owns getting history out of Hearth in forms that need no
-// Hearth to read: JSON lines (one message a line), and a self-contained
-// HTML archive with the shared images beside it, readable in any browser.
+// Hearth to read: JSON lines (one message a line), a self-contained HTML
+// archive with the shared images beside it, readable in any browser, and
+// one room as a single HTML file with its photos inside, for an admin to
+// download.
 
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -39,29 +42,38 @@ func exportJSONLines(st *store, rooms []string, w io.Writer) (int, error) {
 	return n, nil
 }
 
-// archivePage is one room's page of the HTML archive.
-var archivePage = template.Must(template.New("room").Funcs(template.FuncMap{
-	"time":  func(t time.Time) string { return t.Local().Format("Mon 2 Jan 2006 15:04") },
-	"image": func(a *attachment) bool { return a != nil && slices.Contains(inlineTypes, a.Type) },
-	"file":  func(a *attachment) string { return archiveFileName(a) },
-}).Parse(`<!doctype html>
+// archivePage returns the template of one room's page of an HTML archive.
+// src says where a shared file is: a string is a URL escaped as usual (a
+// file beside the page, or on the server); a template.URL is a data: URI
+// the export made itself from an image's bytes, shown as it is and not
+// linked again (which would double it).
+func archivePage(src func(*attachment) any) *template.Template {
+	return template.Must(template.New("room").Funcs(template.FuncMap{
+		"time":   func(t time.Time) string { return t.Local().Format("Mon 2 Jan 2006 15:04") },
+		"image":  func(a *attachment) bool { return a != nil && slices.Contains(inlineTypes, a.Type) },
+		"src":    src,
+		"inline": func(v any) bool { _, ok := v.(template.URL); return ok },
+	}).Parse(archiveHTML))
+}
+
+const archiveHTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}: Hearth archive</title>
 <style>
 body{font:16px/1.45 system-ui,sans-serif;margin:0 auto;max-width:48rem;padding:1rem;color:#2a2119;background:#fbf7f2}
-@media (prefers-color-scheme:dark){body{color:#efe6da;background:#17140f}a{color:#ff7a3d}}
+@media (prefers-color-scheme:dark){body{color:#efe6da;background:#17140f}a{color:#ff7a3d}.t,.d{color:#a89a8a}}
 h1{font-size:1.3rem} nav a{margin-right:.75rem}
-.m{padding:.4rem 0;border-bottom:1px solid rgba(128,128,128,.2)} .u{font-weight:700} .t{color:#7a6d60;font-size:.8rem;margin-left:.4rem}
-.b{white-space:pre-wrap;overflow-wrap:anywhere} .d{color:#7a6d60;font-style:italic} img{max-width:100%;max-height:20rem;border-radius:8px;display:block;margin-top:.3rem}
+.m{padding:.4rem 0;border-bottom:1px solid rgba(128,128,128,.2)} .u{font-weight:700} .t{color:#6b5e52;font-size:.8rem;margin-left:.4rem}
+.b{white-space:pre-wrap;overflow-wrap:anywhere} .d{color:#6b5e52;font-style:italic} img{max-width:100%;max-height:20rem;border-radius:8px;display:block;margin-top:.3rem}
 </style></head><body>
-<nav>{{range .Rooms}}<a href="{{.File}}">{{.Title}}</a>{{end}}</nav>
-<h1>{{.Title}}</h1>
+{{with .Rooms}}<nav>{{range .}}<a href="{{.File}}">{{.Title}}</a>{{end}}</nav>{{end}}
+<h1>{{.Title}}</h1>{{with .Note}}<p class="t">{{.}}</p>{{end}}
 {{range .Messages}}<div class="m" id="m{{.ID}}"><span class="u">{{.User}}</span><span class="t">{{time .TS}}{{if not .Edited.IsZero}} (edited){{end}}</span>{{if .ReplyTo}} <a class="t" href="#m{{.ReplyTo}}">↩ reply to an earlier message</a>{{end}}
 {{if .Deleted}}<div class="b d">This message was deleted.</div>{{else}}<div class="b">{{.Body}}</div>{{end}}
-{{with .File}}{{if image .}}<a href="files/{{file .}}"><img src="files/{{file .}}" alt="{{.Name}}"></a>{{else}}<a href="files/{{file .}}" download>{{.Name}}</a>{{end}}{{end}}</div>
+{{with .File}}{{$s := src .}}{{if and (image .) (inline $s)}}<img src="{{$s}}" alt="{{.Name}}">{{else if image .}}<a href="{{$s}}"><img src="{{$s}}" alt="{{.Name}}"></a>{{else}}<a href="{{$s}}" download>{{.Name}}</a>{{end}}{{end}}</div>
 {{else}}<p>Nothing was said here.</p>{{end}}
 </body></html>
-`))
+`
 
 type archiveRoom struct{ Title, File string }
 
@@ -148,12 +160,9 @@ func exportHTML(st *store, dir string) (int, error) {
 	rooms := st.listRooms()
 	var nav []archiveRoom
 	for i, r := range rooms {
-		title := "#" + r.Name
-		if r.DM {
-			title = "DM " + r.Members[0] + " and " + r.Members[len(r.Members)-1]
-		}
-		nav = append(nav, archiveRoom{title, "room-" + strconv.Itoa(i) + ".html"})
+		nav = append(nav, archiveRoom{archiveTitle(r), "room-" + strconv.Itoa(i) + ".html"})
 	}
+	page := archivePage(func(a *attachment) any { return "files/" + archiveFileName(a) })
 	total := 0
 	for i, r := range rooms {
 		var msgs []message
@@ -177,7 +186,7 @@ func exportHTML(st *store, dir string) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		err = archivePage.Execute(f, map[string]any{"Title": nav[i].Title, "Rooms": nav, "Messages": msgs})
+		err = page.Execute(f, map[string]any{"Title": nav[i].Title, "Rooms": nav, "Messages": msgs})
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -232,11 +241,70 @@ func exportCommand(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// handleAdminExport downloads one room's history as JSON lines.
+// archiveTitle is how an archive names a room.
+func archiveTitle(r room) string {
+	if r.DM {
+		return "DM " + r.Members[0] + " and " + r.Members[len(r.Members)-1]
+	}
+	return "#" + r.Name
+}
+
+// Limits of the photos one room's HTML file carries inside it; beyond
+// them a photo is a link to the server's copy, as other files are.
+const (
+	maxInlineImage  = 8 << 20  // bytes of one photo
+	maxInlineImages = 64 << 20 // bytes of all of them
+)
+
+// writeRoomHTML writes one room's history as a single HTML page: html/template
+// escapes everything said, photos come inside as data: URIs (up to the
+// limits above) and other files link to base (the server) + /api/files/ID,
+// which opens for whoever is logged in there. It returns how many messages
+// it wrote.
+func writeRoomHTML(st *store, rm room, base string, w io.Writer) (int, error) {
+	var msgs []message
+	if err := st.eachMessage(rm.Name, func(m message) error { msgs = append(msgs, m); return nil }); err != nil {
+		return 0, fmt.Errorf("export %s: %w", rm.Name, err)
+	}
+	return len(msgs), writeRoomPage(st, archiveTitle(rm), msgs, base, w)
+}
+
+// writeRoomPage is writeRoomHTML's page: msgs under title, their files
+// read from st.
+func writeRoomPage(st *store, title string, msgs []message, base string, w io.Writer) error {
+	var inlined int64
+	page := archivePage(func(a *attachment) any {
+		if slices.Contains(inlineTypes, a.Type) && a.Size <= maxInlineImage && inlined+a.Size <= maxInlineImages {
+			if _, data, err := st.getFile(a.ID); err == nil {
+				inlined += int64(len(data))
+				return template.URL("data:" + a.Type + ";base64," + base64.StdEncoding.EncodeToString(data))
+			}
+		}
+		return base + "/api/files/" + strconv.FormatUint(a.ID, 10)
+	})
+	note := fmt.Sprintf("Saved from Hearth on %s: %d messages.", time.Now().Local().Format("Mon 2 Jan 2006 15:04"), len(msgs))
+	return page.Execute(w, map[string]any{"Title": title, "Note": note, "Messages": msgs})
+}
+
+// handleAdminExport downloads one room's history: as one HTML page to read
+// with ?format=html, else as JSON lines.
 func (s *server) handleAdminExport(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	name := r.PathValue("room")
-	if _, ok := s.st.room(name); !ok {
+	rm, ok := s.st.room(name)
+	if !ok {
 		writeError(w, http.StatusNotFound, "no such room")
+		return
+	}
+	if r.URL.Query().Get("format") == "html" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="hearth-`+cleanFileName(name)+`.html"`)
+		w.Header().Set("Cache-Control", "no-store")
+		n, err := writeRoomHTML(s.st, rm, s.shareURL(r), w)
+		if err != nil {
+			slog.Error("export room", "room", name, "err", err)
+			return
+		}
+		s.record(u.Name, "export room", name, fmt.Sprintf("%d messages, HTML", n))
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson; charset=utf-8")

@@ -5,7 +5,9 @@ package main
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -169,5 +171,95 @@ func TestHTMLExportIsPrivate(t *testing.T) {
 	}
 	if files, _ := filepath.Glob(filepath.Join(dir, "files", "*")); len(files) != 7 {
 		t.Errorf("archived files %v, want the 7 uploads", files)
+	}
+}
+
+// TestAdminExportHTML downloads one room as a single HTML page: what was
+// said escaped, photos inside as data: URIs, other files linked to the
+// server, DMs named by their people, written to the audit log; only admins
+// may, and only rooms that exist.
+func TestAdminExportHTML(t *testing.T) {
+	ts := newTestServer(t, nil)
+	admin := adminClient(t, ts)
+	kid := ts.loggedIn("kid")
+	s := kid.dial()
+	s.say("general", "<script>alert('hi')</script> & <b>bold</b>", "h-1")
+	s.ack("h-1")
+	if status, _ := upload(t, kid, "general", "cake.png", tinyPNG); status != http.StatusCreated {
+		t.Fatalf("upload: %d", status)
+	}
+	_, list := upload(t, kid, "general", "list.txt", []byte("milk\n"))
+	get := func(c *client, path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := c.http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	resp, page := get(admin, "/api/admin/rooms/general/export?format=html")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" ||
+		resp.Header.Get("Content-Disposition") != `attachment; filename="hearth-general.html"` {
+		t.Fatalf("export: %d %v", resp.StatusCode, resp.Header)
+	}
+	for _, want := range []string{
+		"<h1>#general</h1>",
+		"&lt;script&gt;alert(&#39;hi&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;",
+		`<img src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(tinyPNG) + `" alt="cake.png">`,
+		`<a href="` + ts.URL + "/api/files/" + fmt.Sprint(list.File.ID) + `" download>list.txt</a>`,
+		"3 messages.",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "<script>alert") || strings.Contains(page, "<b>bold") {
+		t.Errorf("the page carries what was said as HTML:\n%s", page)
+	}
+
+	kid.do("POST", "/api/dms", map[string]string{"user": "mum"}, nil)
+	if _, dm := get(admin, "/api/admin/rooms/@kid+mum/export?format=html"); !strings.Contains(dm, "<h1>DM kid and mum</h1>") {
+		t.Errorf("the DM's page:\n%s", dm)
+	}
+	if resp, _ := get(admin, "/api/admin/rooms/nowhere/export?format=html"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown room: %d", resp.StatusCode)
+	}
+	if resp, _ := get(kid, "/api/admin/rooms/general/export?format=html"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a non-admin: %d", resp.StatusCode)
+	}
+	var audit struct{ Entries []auditEntry }
+	mustDo(t, admin, http.StatusOK, "GET", "/api/admin/audit", nil, &audit)
+	if !slices.ContainsFunc(audit.Entries, func(e auditEntry) bool {
+		return e.Action == "export room" && e.Target == "general" && e.Detail == "3 messages, HTML"
+	}) {
+		t.Errorf("the audit log: %+v", audit.Entries)
+	}
+}
+
+// TestRoomHTMLKeepsPhotosInBounds: past the limits a photo is a link to
+// the server's copy, not a data: URI.
+func TestRoomHTMLKeepsPhotosInBounds(t *testing.T) {
+	ts := newTestServer(t, nil)
+	kid := ts.loggedIn("kid")
+	_, small := upload(t, kid, "general", "small.png", tinyPNG)
+	rm, _ := ts.store().room("general")
+	var b strings.Builder
+	if _, err := writeRoomHTML(ts.store(), rm, "https://hearth.example", &b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `src="data:image/png;base64,`) {
+		t.Errorf("a small photo is not inside:\n%s", b.String())
+	}
+	// The same photo, recorded as bigger than one may be.
+	m := small
+	m.File.Size = maxInlineImage + 1
+	var big strings.Builder
+	if err := writeRoomPage(ts.store(), "#general", []message{m}, "https://hearth.example", &big); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(big.String(), "data:") || !strings.Contains(big.String(), `<a href="https://hearth.example/api/files/`+fmt.Sprint(m.File.ID)+`"><img src="https://hearth.example/api/files/`) {
+		t.Errorf("a photo past the limit:\n%s", big.String())
 	}
 }
