@@ -148,10 +148,13 @@ func (s *server) handleMe(w http.ResponseWriter, r *http.Request, sess session, 
 	writeJSON(w, http.StatusOK, meResponse{Username: u.Name, Admin: u.Admin})
 }
 
-// handleSetupStatus tells the setup page whether its link still works.
+// handleSetupStatus tells the setup page whether its link still works and,
+// when not, whether setup is done (the page then sends people to log in)
+// or the link is merely stale (a restart printed a newer one).
 func (s *server) handleSetupStatus(w http.ResponseWriter, r *http.Request) {
 	valid := s.setup != nil && s.setup.matches(r.URL.Query().Get("token"))
-	writeJSON(w, http.StatusOK, map[string]bool{"valid": valid})
+	done := s.setup == nil || s.setup.value() == ""
+	writeJSON(w, http.StatusOK, map[string]bool{"valid": valid, "done": done})
 }
 
 // handleSetup creates the first account, the admin, with the one-time token.

@@ -146,14 +146,14 @@ func TestSetupLink(t *testing.T) {
 	}
 	token := m[2]
 	c := ts.newClient()
-	var status struct{ Valid bool }
+	var status struct{ Valid, Done bool }
 	c.do("GET", "/api/setup?token="+url.QueryEscape(token), nil, &status)
-	if !status.Valid {
-		t.Fatal("setup status says the printed token is invalid")
+	if !status.Valid || status.Done {
+		t.Fatalf("setup status of the printed token = %+v, want valid", status)
 	}
 	c.do("GET", "/api/setup?token=wrong", nil, &status)
-	if status.Valid {
-		t.Fatal("a wrong token is valid")
+	if status.Valid || status.Done {
+		t.Fatalf("setup status of a wrong token before setup = %+v, want neither", status)
 	}
 
 	tests := []struct {
@@ -183,6 +183,12 @@ func TestSetupLink(t *testing.T) {
 	if status, _ := c.do("GET", "/api/me", nil, nil); status != 200 {
 		t.Errorf("/api/me after setup = %d", status)
 	}
+	// The used link's page says setup is done, not that the link is stale.
+	var used struct{ Valid, Done bool }
+	c.do("GET", "/api/setup?token="+url.QueryEscape(token), nil, &used)
+	if used.Valid || !used.Done {
+		t.Errorf("the used link's status = %+v, want done", used)
+	}
 	// After a restart there is no setup link: the admin exists.
 	ts.output.Reset()
 	ts.restart()
@@ -192,6 +198,10 @@ func TestSetupLink(t *testing.T) {
 	users, _ := ts.store().listUsers()
 	if len(users) != 1 || !users[0].Admin {
 		t.Errorf("users = %+v, want the one admin", users)
+	}
+	c.do("GET", "/api/setup?token="+url.QueryEscape(token), nil, &used)
+	if used.Valid || !used.Done {
+		t.Errorf("after a restart the link's status = %+v, want done", used)
 	}
 }
 
