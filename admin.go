@@ -12,10 +12,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // resetLifetime is how long a password reset link works.
@@ -384,7 +386,35 @@ func (s *server) handleAdminFacts(w http.ResponseWriter, r *http.Request, sess s
 		"database": s.st.path, "database_bytes": s.st.dbSize(),
 		"connections": s.hub.connCount.Load(), "online": online,
 		"users": len(users), "rooms": len(rooms),
+		"disk": diskFacts(s.disk), "reclaimable_bytes": s.st.reclaimable(), "compact_command": compactCommandFor(s.st.path),
 	})
+}
+
+// diskFacts is the disk's part of the server facts, from a fresh reading:
+// free_bytes is null where free space is unknown.
+func diskFacts(d *diskWatch) map[string]any {
+	rd := d.check()
+	var free *int64
+	if rd.State != diskUnknown {
+		free = &rd.Free
+	}
+	return map[string]any{"state": rd.State.String(), "free_bytes": free, "low_bytes": d.low, "floor_bytes": d.floor}
+}
+
+// compactCommandFor is the command that compacts the database at path, to
+// run with the server stopped: the path made absolute (the admin's shell
+// may be elsewhere) and quoted for a POSIX shell when it needs to be.
+func compactCommandFor(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	plain := func(c rune) bool {
+		return strings.ContainsRune("/._-+:,@%", c) || unicode.IsLetter(c) || unicode.IsDigit(c)
+	}
+	if strings.ContainsFunc(path, func(c rune) bool { return !plain(c) }) {
+		path = "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
+	}
+	return "hearth compact -db " + path
 }
 
 func (s *server) handleAdminAudit(w http.ResponseWriter, r *http.Request, sess session, u user) {

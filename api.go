@@ -61,6 +61,7 @@ type server struct {
 	uploading   userGate    // uploads in flight, per user
 	posts       *userRates  // message allowance per user: sockets and uploads
 	searches    searchSlots // per user, see handleSearch
+	disk        *diskWatch  // free space on the database's disk; set by newApp, read-only after
 	backups     *backups    // automatic backups into -backup-dir; nil without it
 	started     time.Time
 	roomGuesses *failureLimiter // unavailable room names tried, per user; see handleCreateRoom

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"syscall"
 	"time"
 )
 
@@ -39,7 +40,7 @@ type messageAppender interface {
 type pendingSend struct {
 	from  *conn // acknowledged or told of failure; nil for server-made changes
 	req   appendRequest
-	err   error  // errCommitFailed when the batch's transaction failed
+	err   error  // errCommitFailed when the batch's transaction failed (wrapping errDiskFull when the disk was full)
 	reply frames // encoded by the committer after the commit: the message, or the error (none for room ops)
 	// done, if not nil, is closed once the change is committed (or refused)
 	// and the hub has delivered it, so sockets that register after hear of
@@ -60,6 +61,11 @@ type committer struct {
 	hub   *hub
 	queue chan *pendingSend
 	done  chan struct{} // closed when run returns
+	// disk, when set (before run starts; read-only after), is read before
+	// every batch: below its floor only deletes are committed, and
+	// everything else is refused with errDiskFull, rather than let bbolt
+	// run out of space in the middle of the transaction.
+	disk *diskWatch
 }
 
 func newCommitter(st messageAppender, h *hub) *committer {
@@ -116,15 +122,32 @@ func (cm *committer) run(ctx context.Context) {
 				break drain
 			}
 		}
+		// One statfs per batch is cheap next to the batch's fsync.
+		full := cm.disk != nil && cm.disk.check().State == diskFull
 		reqs = reqs[:0]
 		for _, p := range batch {
+			if full && !p.req.Op.frees() {
+				p.req.Err = errDiskFull // never handed to the store: nothing of it is written
+				continue
+			}
 			reqs = append(reqs, &p.req)
 		}
 		start := time.Now()
-		if err := cm.st.appendMessages(reqs, start); err != nil {
-			slog.Error("commit messages", "count", len(batch), "err", err)
-			for _, p := range batch {
-				p.err = errCommitFailed
+		if len(reqs) > 0 {
+			if err := cm.st.appendMessages(reqs, start); err != nil {
+				slog.Error("commit messages", "count", len(reqs), "err", err)
+				failed := errCommitFailed
+				if errors.Is(err, syscall.ENOSPC) {
+					// The disk filled up between two readings: say so,
+					// and read again, so what follows is refused early.
+					failed = fmt.Errorf("%w: %w", errCommitFailed, errDiskFull)
+					if cm.disk != nil {
+						cm.disk.check()
+					}
+				}
+				for _, p := range batch {
+					p.err = failed
+				}
 			}
 		}
 		metricCommitSeconds.Update(time.Since(start).Seconds())
@@ -176,6 +199,8 @@ func errorFrameFor(p *pendingSend) errorFrame {
 		return newErrorFrame("archived", "this room is archived: it keeps its history but takes no new messages", p.req.Msg.ClientID)
 	case errors.Is(p.req.Err, errNotYours):
 		return newErrorFrame("forbidden", "you can only change your own messages", p.req.Msg.ClientID)
+	case errors.Is(p.req.Err, errDiskFull), errors.Is(p.err, errDiskFull):
+		return newErrorFrame("store_failed", diskFullMessage, p.req.Msg.ClientID)
 	case errors.Is(p.req.Err, errTooManyReactions):
 		return newErrorFrame("too_many_reactions", fmt.Sprintf("a message holds at most %d different reactions; add to one of them", maxReactionKinds), p.req.Msg.ClientID)
 	default:

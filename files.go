@@ -71,6 +71,12 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 		writeError(w, http.StatusBadRequest, "the file is empty")
 		return
 	}
+	// A fresh reading, not the watcher's last: a few uploads can fill a
+	// disk between two of its readings.
+	if s.disk.check().State.pausesUploads() {
+		writeError(w, http.StatusInsufficientStorage, diskLowMessage)
+		return
+	}
 	release, ok := s.uploading.acquire(u.Name, maxUploadsAtOnce)
 	if !ok {
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("you are already sending %d files: wait for one to finish", maxUploadsAtOnce))

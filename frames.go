@@ -34,6 +34,21 @@ type helloFrame struct {
 	Rooms   []string `json:"rooms"`
 	Online  []string `json:"online"`
 	MaxBody int      `json:"max_body"`
+	// Notice is the server's current notice, for admins only (absent
+	// when there is none).
+	Notice *noticeFrame `json:"notice,omitempty"`
+}
+
+// noticeFrame tells admins of a condition of the server itself that they
+// should act on; the client shows it as a banner until a notice of the
+// same kind with level "ok" takes it down. The one kind so far is "disk"
+// (disk.go): level "warning" when uploads are paused, "error" when new
+// messages are refused.
+type noticeFrame struct {
+	Type    string `json:"type"`  // "notice"
+	Kind    string `json:"kind"`  // "disk"
+	Level   string `json:"level"` // "ok", "warning" or "error"
+	Message string `json:"message,omitempty"`
 }
 
 type presenceFrame struct {

@@ -88,6 +88,9 @@ func testConfig(t testing.TB) config {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.PresenceGrace = 0 // "left" at once, unless a test is about the grace
 	cfg.MDNS = false      // tests do not announce themselves on the LAN
+	// A test machine's small or busy temp disk must not pause uploads or
+	// refuse messages, unless a test is about the disk (disk_test.go).
+	cfg.DiskLow, cfg.DiskFloor = 1, 0
 	return cfg
 }
 
@@ -372,8 +375,11 @@ type wireFrame struct {
 	Deleted   bool                `json:"deleted"`
 	Reactions map[string][]string `json:"reactions"`
 	Mentions  []string            `json:"mentions"`
-	From      string              `json:"from"`  // room_renamed: the old name
-	Admin     bool                `json:"admin"` // hello
+	From      string              `json:"from"`   // room_renamed: the old name
+	Admin     bool                `json:"admin"`  // hello
+	Notice    *wireFrame          `json:"notice"` // hello, for admins: the current notice
+	Kind      string              `json:"kind"`   // notice
+	Level     string              `json:"level"`  // notice
 	ReplyTo   uint64              `json:"reply_to"`
 	Reply     *replyPreview       `json:"reply"`
 }

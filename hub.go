@@ -64,6 +64,7 @@ type hub struct {
 	byAddr  map[string]int       // client address → open connections
 	rooms   map[string]room      // name → room, as committed (changed only by fanOut); a connection hears the rooms its user may see
 	typed   map[string]time.Time // user "\x00" room → when their typing was last relayed
+	notice  *noticeFrame         // the admins' current notice (the disk's), nil when none: see setNotice
 }
 
 // userFrames are for every socket of one user (their read markers, say).
@@ -323,6 +324,25 @@ func (h *hub) sendUser(user string, f frames) {
 	}
 }
 
+// setNotice makes n the admins' current notice and sends it to every
+// admin socket now; later admin sockets find it in their hello. A notice
+// with level "ok" takes the current one down. Any goroutine may call it;
+// it returns once the hub has queued n (or has stopped).
+func (h *hub) setNotice(n noticeFrame) {
+	h.do(func() {
+		h.notice = &n
+		if n.Level == "ok" {
+			h.notice = nil
+		}
+		f := prepare(n)
+		for c := range h.conns {
+			if c.admin {
+				h.push(c, f)
+			}
+		}
+	})
+}
+
 // --- run's helpers: only run calls these ---
 
 // add admits c, or returns why not.
@@ -342,7 +362,11 @@ func (h *hub) add(c *conn) (refusal string) {
 	}
 	// hello is the client's signal that it is registered: anything committed
 	// from now on reaches it live, so history it fetches after this has no gap.
-	h.push(c, prepare(helloFrame{Type: "hello", User: c.user, Admin: c.admin, Rooms: h.roomsOf(c.user), Online: h.onlineNames(), MaxBody: c.maxBody}))
+	hello := helloFrame{Type: "hello", User: c.user, Admin: c.admin, Rooms: h.roomsOf(c.user), Online: h.onlineNames(), MaxBody: c.maxBody}
+	if c.admin {
+		hello.Notice = h.notice
+	}
+	h.push(c, prepare(hello))
 	if first {
 		event := "back"
 		if c.firstTime {

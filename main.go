@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -70,7 +71,14 @@ type config struct {
 	RetainInterval  time.Duration  // how often room retention limits are applied
 	TrustProxy      trustedProxies // whose X-Forwarded-For/Proto count
 	MDNS            bool           // announce hearth.local on the LAN
+	DiskLow         int64          // free bytes below which uploads are paused; 0: defaultDiskLow(MaxUpload)
+	DiskFloor       int64          // free bytes below which new messages are refused
+	DiskCheck       time.Duration  // how often free disk space is read
 	MigrationCopy   bool           // keep PATH.before-format-N before migrating an older database
+
+	// FreeSpace reads the free bytes on dir's file system; nil is the
+	// platform's call (freeDiskSpace). Tests replace it.
+	FreeSpace func(dir string) (int64, error)
 
 	// ReadTimeout bounds a whole request, body included, on every server,
 	// so a client trickling bytes cannot hold a connection. Uploads extend
@@ -106,6 +114,8 @@ func defaultConfig() config {
 		PresenceGrace:   5 * time.Second,
 		RetainInterval:  time.Hour,
 		MDNS:            true,
+		DiskFloor:       defaultDiskFloor,
+		DiskCheck:       diskCheckEvery,
 		MigrationCopy:   true,
 		ReadTimeout:     time.Minute,
 		IdleTimeout:     2 * time.Minute,
@@ -181,6 +191,8 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	trustProxy := fs.String("trust-proxy", envOr("HEARTH_TRUST_PROXY", ""), "reverse proxies whose X-Forwarded-For/Proto count: addresses or CIDR prefixes, comma separated")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "let anyone read /metrics (by default: loopback and admins)")
 	fs.BoolVar(&cfg.MDNS, "mdns", cfg.MDNS, "announce the server on the LAN as hearth.local (mDNS/DNS-SD)")
+	fs.Var(byteSizeFlag{&cfg.DiskLow}, "disk-low", "pause uploads while the database's disk has less free space than this, e.g. 1GiB (default: twice -max-upload, at least 256MiB)")
+	fs.Var(byteSizeFlag{&cfg.DiskFloor}, "disk-floor", "refuse new messages while the database's disk has less free space than this")
 	fs.BoolVar(&cfg.MigrationCopy, "migration-backup", cfg.MigrationCopy, "before migrating an older database to this release's format, keep a copy as PATH.before-format-N")
 	fs.BoolVar(&cfg.TLSLocal, "tls-local", false, "serve HTTPS with certificates from Hearth's own CA (see /trust)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", envOr("HEARTH_TLS_CERT", ""), "serve HTTPS with this PEM certificate (with -tls-key; env HEARTH_TLS_CERT)")
@@ -199,6 +211,9 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	var err error
 	if cfg.TrustProxy, err = parseTrustedProxies(*trustProxy); err != nil {
 		return err
+	}
+	if low := cfg.diskLowMark(); low <= cfg.DiskFloor {
+		return fmt.Errorf("serve: -disk-low (%s) must be above -disk-floor (%s)", byteSize64(low), byteSize64(cfg.DiskFloor))
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return errors.New("serve: -tls-cert and -tls-key go together")
@@ -264,7 +279,7 @@ type app struct {
 	plain      *http.Server       // plain HTTP on the HTTPS port, when TLS is on
 	local      *localCA           // with -tls-local
 	unannounce func()             // stops the mDNS announcement, when there is one
-	bg         sync.WaitGroup     // the hub, committer and reaper goroutines
+	bg         sync.WaitGroup     // the hub, committer, reaper, retention and disk watcher goroutines
 	serveErr   chan error
 }
 
@@ -321,6 +336,8 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	com := newCommitter(appender, h)
 	removeStaleUploads(st.path) // we hold the database: no upload is under way
 	srv := newServer(cfg, st, h, com, sessions, setup, backups)
+	disk := newDiskWatch(filepath.Dir(st.path), cfg.diskLowMark(), cfg.DiskFloor, cfg.FreeSpace, h.setNotice)
+	com.disk, srv.disk = disk, disk
 	a := &app{
 		st:   st,
 		hub:  h,
@@ -336,8 +353,9 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		},
 		serveErr: make(chan error, 1),
 	}
-	a.bg.Add(4)
+	a.bg.Add(5)
 	go func() { defer a.bg.Done(); retain(ctx, st, cfg.RetainInterval) }()
+	go func() { defer a.bg.Done(); disk.watch(ctx, cfg.DiskCheck) }()
 	go func() { defer a.bg.Done(); h.run(ctx) }()
 	go func() { defer a.bg.Done(); com.run(ctx) }()
 	go func() {

@@ -193,7 +193,8 @@ func (s *server) handleCreateRoom(w http.ResponseWriter, r *http.Request, sess s
 // hears room changes in commit order with every message, and a socket that
 // registers after the answer has the change in its hello. It returns the
 // request as committed, whose Err the caller answers. When the change could
-// not be committed (503 shutting down, 500 the commit failed) it answers
+// not be committed (503 shutting down, 507 the disk is full, 500 the
+// commit failed) it answers
 // itself and returns ok false; also, answering nothing, when the client has
 // gone.
 func (s *server) commitRoomChange(w http.ResponseWriter, r *http.Request, req appendRequest) (done appendRequest, ok bool) {
@@ -208,6 +209,10 @@ func (s *server) commitRoomChange(w http.ResponseWriter, r *http.Request, req ap
 		writeError(w, http.StatusServiceUnavailable, "server shutting down")
 		return req, false
 	case <-r.Context().Done():
+		return req, false
+	}
+	if errors.Is(p.req.Err, errDiskFull) || errors.Is(p.err, errDiskFull) {
+		writeError(w, http.StatusInsufficientStorage, diskFullMessage)
 		return req, false
 	}
 	if p.err != nil {

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -233,6 +234,9 @@ func TestDiskFullThenSpaceReturns(t *testing.T) {
 	ts := newTestServer(t, func(c *config) {
 		c.DBPath = filepath.Join(mnt, "hearth.db")
 		c.MsgBurst, c.MsgRate = 100000, 100000
+		// No floor: this is bbolt failing to write, the last line of
+		// defence; the floor that comes first is TestDiskLowAndFloorOnTmpfs.
+		c.DiskFloor = 0
 	})
 	ann := ts.loggedIn("ann")
 	s := ann.dial()
@@ -280,6 +284,114 @@ func TestDiskFullThenSpaceReturns(t *testing.T) {
 	for i, m := range all {
 		if m.ID != uint64(i+1) {
 			t.Fatalf("ids %d at %d: want 1..n without gaps or repeats", m.ID, i)
+		}
+	}
+}
+
+// TestDiskLowAndFloorOnTmpfs is the disk watch (disk.go) on a real file
+// system that fills up: uploads pause while free space is under the low
+// mark and messages still go through; under the floor, sends are refused
+// with the reason before bbolt runs out of space, and nothing is half
+// written; when the file system grows, both come back by themselves within
+// the watcher's interval.
+func TestDiskLowAndFloorOnTmpfs(t *testing.T) {
+	mnt := tmpfs(t, "16m")
+	if mnt == "" {
+		t.Skip("needs a small tmpfs to fill; the same logic with a simulated disk is TestDiskMarksOnAServer")
+	}
+	free0, err := freeDiskSpace(mnt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Just above the floor, under the low mark from the start.
+	floor, low := free0-2<<20, free0+1<<20
+	const interval = 100 * time.Millisecond
+	ts := newTestServer(t, func(c *config) {
+		c.DBPath = filepath.Join(mnt, "hearth.db")
+		c.MsgBurst, c.MsgRate = 100000, 100000
+		c.DiskLow, c.DiskFloor, c.DiskCheck = low, floor, interval
+	})
+	admin := adminClient(t, ts)
+	ann := ts.loggedIn("ann")
+	s, sm := ann.dial(), admin.dial()
+	if sm.hello.Notice == nil || sm.hello.Notice.Level != "warning" {
+		t.Errorf("an admin's hello on a low disk has notice %+v, want a warning", sm.hello.Notice)
+	}
+	if status, body := uploadFile(t, ann, "general", "photo.png", tinyPNG); status != http.StatusInsufficientStorage || !strings.Contains(body, diskLowMessage) {
+		t.Errorf("upload on a low disk: %d %s, want 507 with %q", status, body, diskLowMessage)
+	}
+
+	// Messages go through until the floor, then are refused with the
+	// reason: never bbolt's own failure.
+	body := strings.Repeat("lorem ipsum ", 340) // about 4 KB
+	acked := 0
+	var refused string
+	for i := 0; refused == "" && i < 2000; i++ {
+		cid := fmt.Sprint("c-", i)
+		s.say("general", body, cid)
+		f := s.expect(func(f wireFrame) bool { return f.ClientID == cid })
+		switch {
+		case f.Type == "message":
+			acked++
+		case f.Type == "error" && f.Code == "store_failed" && strings.Contains(f.Message, "the server's disk is full"):
+			refused = cid
+		default:
+			t.Fatalf("answer to %s: %+v, want the message or store_failed saying the disk is full", cid, f)
+		}
+	}
+	if refused == "" {
+		t.Fatal("the floor was never reached")
+	}
+	if acked == 0 {
+		t.Fatal("no message went through above the floor")
+	}
+	t.Logf("floor reached after %d messages", acked)
+	if n := sm.expect(func(f wireFrame) bool { return f.Type == "notice" }); n.Level != "error" {
+		t.Errorf("admin told %+v at the floor, want a disk error", n)
+	}
+	s.say("general", body, refused)
+	if f := s.expect(func(f wireFrame) bool { return f.ClientID == refused }); f.Code != "store_failed" {
+		t.Errorf("a resend under the floor answered %+v, want store_failed", f)
+	}
+
+	// The file system grows: the watcher sees it without being asked.
+	remount(t, mnt, "size=64m")
+	start := time.Now()
+	eventually(t, 10*interval, "the watcher to see the space", func() bool { return ts.app.srv.disk.current().State == diskOK })
+	t.Logf("recovered %v after the remount", time.Since(start).Round(time.Millisecond))
+	if n := sm.expect(func(f wireFrame) bool { return f.Type == "notice" }); n.Level != "ok" {
+		t.Errorf("admin told %+v when space came back, want ok", n)
+	}
+	s.say("general", body, refused)
+	if got := s.ack(refused); got.ID != uint64(acked+1) {
+		t.Errorf("after space came back, %s stored as id %d, want %d", refused, got.ID, acked+1)
+	}
+	if status, body := uploadFile(t, ann, "general", "photo.png", tinyPNG); status != http.StatusCreated {
+		t.Errorf("upload after space came back: %d %s", status, body)
+	}
+
+	// Nothing half-written: the file checks out and holds exactly what was
+	// acknowledged, ids without gaps.
+	ts.stop()
+	if err := checkBackup(ts.cfg.DBPath); err != nil {
+		t.Fatal(err)
+	}
+	ts.start()
+	msgs, err := ts.store().history("general", historyQuery{Forward: true, Limit: maxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []message
+	for len(msgs) > 0 {
+		all = append(all, msgs...)
+		msgs, _ = ts.store().history("general", historyQuery{Forward: true, After: msgs[len(msgs)-1].ID, Limit: maxPageSize})
+	}
+	if len(all) != acked+2 { // and the upload's message
+		t.Errorf("stored %d messages, want %d", len(all), acked+2)
+	}
+	for i, m := range all {
+		if m.ID != uint64(i+1) {
+			t.Fatalf("id %d at %d: want 1..n without gaps or repeats", m.ID, i)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 
 	"go.etcd.io/bbolt"
@@ -86,4 +87,20 @@ func (st *store) dbSize() int64 {
 	var n int64
 	st.db.View(func(tx *bbolt.Tx) error { n = tx.Size(); return nil })
 	return n
+}
+
+// reclaimable estimates the bytes compactDB (hearth compact) would give
+// back: the pages bbolt keeps free inside the file after deletes (free and
+// pending, bbolt's own counts as of the last write transaction, or of
+// opening), and the tail of the file past its last page, which bbolt
+// allocates ahead of need. Compaction may give back a little more, as it
+// packs pages full, or a little less, as the new file is allocated ahead
+// in its turn. It reads no page.
+func (st *store) reclaimable() int64 {
+	stats := st.db.Stats()
+	free := int64(stats.FreePageN+stats.PendingPageN) * int64(st.db.Info().PageSize)
+	if fi, err := os.Stat(st.path); err == nil {
+		free += max(0, fi.Size()-st.dbSize())
+	}
+	return free
 }
