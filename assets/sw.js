@@ -14,6 +14,7 @@ const SHELL = [
   "/js/main.js", "/js/api.js", "/js/config.js", "/js/state.js", "/js/dom.js", "/js/format.js", "/js/render.js",
   "/js/auth.js", "/js/socket.js", "/js/history.js", "/js/outbox.js", "/js/notify.js",
   "/js/composer.js", "/js/emoji.js", "/js/highlight.js", "/js/actions.js", "/js/replies.js", "/js/rooms.js", "/js/admin.js", "/js/account.js",
+  "/js/disk.js",
 ];
 
 self.addEventListener("install", (e) => {

@@ -5,6 +5,7 @@
 import { $, el, item, linkInput, openDialog, fullFmt, fileSize, ago, describeAgent } from "./dom.js";
 import { api } from "./api.js";
 import { state } from "./state.js";
+import { diskFacts, compactItem } from "./disk.js";
 
 // --- bots ---
 
@@ -223,11 +224,13 @@ export async function showAdminTab(tab) {
         ["Version", `${f.version} (${f.commit}, ${f.go})`],
         ["Up since", `${fullFmt.format(new Date(f.started))} (${ago(f.started).replace(" ago", "")})`],
         ["Database", `${f.database}, ${fileSize(f.database_bytes)}`],
+        ...diskFacts(f),
         ["Connected", `${f.connections} socket${f.connections === 1 ? "" : "s"}: ${f.online.join(", ") || "nobody"}`],
         ["People, rooms", `${f.users}, ${f.rooms}`],
       ];
       list.replaceChildren(
         el("li", null, el("dl", { class: "facts" }, facts.map(([k, v]) => [el("dt", null, k), el("dd", null, v)]))),
+        compactItem(f),
         backupsItem(backups),
         el("li", null, el("a", { href: "/api/admin/backup", class: "button" }, "Download a backup")));
     } else {

@@ -1,8 +1,9 @@
 // socket.js owns the WebSocket: connecting (the URL from location, the
 // session cookie), reconnecting soon after a drop, saying so on the status
 // line, and dispatching every frame the server sends: hello,
-// messages and their updates, reads, typing, presence, and rooms added,
-// renamed or removed. PROTOCOL.md describes the frames.
+// messages and their updates, reads, typing, presence, rooms added,
+// renamed or removed, and the server's notices to admins. PROTOCOL.md
+// describes the frames.
 import { $, el } from "./dom.js";
 import { api } from "./api.js";
 import { state, room, moveNotifyLevel, moveDraft, saveDraft } from "./state.js";
@@ -14,6 +15,7 @@ import { catchUp, selectRoom, insert } from "./history.js";
 import { transmit, savePending, refused, settle, flushChanges, moveChanges } from "./outbox.js";
 import { markRead, notify } from "./notify.js";
 import { sessionEnded } from "./auth.js";
+import { showNotice } from "./disk.js";
 
 const TYPING_SHOWN = 4500;   // ms a typing indicator stays without news
 
@@ -168,6 +170,7 @@ function handleFrame(f) {
       state.online = f.online || [];
       renderRooms();
       renderOnline();
+      showNotice(f.notice); // an admin's: absent, it is over
       // Changes made offline go once the messages they change are caught up.
       catchUp().then(flushChanges);
       for (const p of state.pending.values()) if (!p.failed) transmit(p);
@@ -217,6 +220,9 @@ function handleFrame(f) {
       break;
     case "error":
       refused(f);
+      break;
+    case "notice":
+      showNotice(f);
       break;
   }
 }
