@@ -34,8 +34,9 @@ const drawn = new WeakMap();
 // keyed makes parent's children match specs, {key, sig, make}, in order,
 // changing only what changed: a child made for the same key and signature
 // stays as it is (with its focus, scroll and open editor), make() draws
-// the rest, and children no spec names go. It returns the nodes it made.
-export function keyed(parent, specs) {
+// the rest, and children no spec names go (each passed to gone, if given).
+// It returns the nodes it made.
+export function keyed(parent, specs, gone) {
   const old = new Map();
   for (const n of parent.children) {
     const d = drawn.get(n);
@@ -54,7 +55,11 @@ export function keyed(parent, specs) {
     return fresh;
   });
   const keep = new Set(nodes);
-  for (const n of [...parent.children]) if (!keep.has(n)) n.remove();
+  for (const n of [...parent.children]) {
+    if (keep.has(n)) continue;
+    n.remove();
+    if (gone) gone(n);
+  }
   // What stays is usually in order already, so mostly new nodes move.
   let at = parent.firstChild;
   for (const n of nodes) {

@@ -1,14 +1,15 @@
 // history.js owns which room is on screen and what each room holds from
-// the history API: selecting a room, the catch-up after every (re)connect,
-// paging back as the reader scrolls up, and search with jumping to a
-// message in its context (a "detached" window of the past) and back.
+// the history API: selecting a room (opening it where the reader left off,
+// at the first unread), the catch-up after every (re)connect, paging back
+// as the reader scrolls up, and search with jumping to a message in its
+// context (a "detached" window of the past) and back.
 import { $, el, fullFmt } from "./dom.js";
 import { markedText, snippet } from "./highlight.js";
 import { api } from "./api.js";
-import { state, room, roomLabel } from "./state.js";
+import { state, room, roomLabel, lowerIndex, unreadBy } from "./state.js";
 import {
   renderHeader, renderRooms, renderMessages, renderTyping, renderHistoryState,
-  updateTitle, closeSidebar, setStatus, isAtBottom,
+  updateTitle, closeSidebar, setStatus, showOlder, showNewer, updateJump,
 } from "./render.js";
 import { markRead } from "./notify.js";
 import { sessionEnded } from "./auth.js";
@@ -16,6 +17,10 @@ import { showDraft } from "./composer.js";
 
 const PAGE = 50;        // history page when scrolling up
 const CATCHUP_PAGE = 200;
+const CONTEXT = 10;     // read messages loaded above the first unread
+// A room keeps at most KEPT messages (and a page) loaded: past that, the
+// oldest not on screen go, and come back from the server when scrolled to.
+const KEPT = 2000;
 
 // hashRoom is the room named in the URL's #fragment, or "".
 export function hashRoom() {
@@ -30,15 +35,48 @@ export function selectRoom(name) {
   localStorage.setItem("hearth.room", name);
   if (location.hash.slice(1) !== name) history.replaceState(null, "", "#" + encodeURIComponent(name));
   const r = room(name);
+  if (switched) enterRoom(r);
   renderHeader();
   renderRooms();
   updateTitle();
-  renderMessages(true);
+  renderMessages(!r.landing);
   renderTyping();
-  if (!r.loaded && state.connected) loadLatest(r);
+  if (!r.loaded && state.connected) loadRoom(r);
   else markRead();
   closeSidebar();
   if (matchMedia("(pointer: fine)").matches) $("composer-input").focus();
+}
+
+// enterRoom starts a visit to r: what was read counts as seen, the window
+// of messages drawn starts at the newest, and a room with unread messages
+// opens at the first of them under a "New" divider (placed when the
+// messages around it are loaded; it stays until the reader leaves).
+function enterRoom(r) {
+  r.seen = r.read;
+  r.divider = 0;
+  r.winFrom = r.winTo = 0;
+  // Never read (a newcomer) has no place left off: such a room opens at
+  // its newest. Nor does a room being loaded for a search result.
+  r.landing = r.unread > 0 && r.read > 0 && !r.detached && !r.target && !r.loading;
+  if (!r.landing || !r.loaded) return;
+  if (r.ids.length && (r.ids[0] <= r.read || !r.hasMore)) placeDivider(r);
+  else resetRoom(r); // what is loaded starts after the read marker: load from there
+}
+
+// placeDivider finds the first unread message among those loaded.
+function placeDivider(r) {
+  for (let i = lowerIndex(r.ids, r.read + 1); i < r.ids.length; i++) {
+    const m = r.msgs.get(r.ids[i]);
+    if (unreadBy(m)) { r.divider = m.id; return; }
+  }
+  r.landing = false; // all deleted, or ours
+}
+
+// loadRoom loads a room not loaded yet: around its read marker when it
+// opens at the first unread, its newest page otherwise.
+function loadRoom(r) {
+  if (r.landing && r.name === state.current) loadFromRead(r);
+  else loadLatest(r);
 }
 
 // catchUp fetches, for every room already on screen, what was said while
@@ -66,12 +104,12 @@ export async function catchUp() {
       // A gap we could not fill: forget the room's messages, so it is
       // loaded afresh (the newest page) rather than shown with a hole.
       resetRoom(r);
-      if (r.name === state.current && state.connected) loadLatest(r);
+      if (r.name === state.current && state.connected) loadRoom(r);
     }
     if (r.name === state.current) renderMessages();
   }
   const cur = state.rooms.get(state.current);
-  if (cur && !cur.loaded) loadLatest(cur);
+  if (cur && !cur.loaded) loadRoom(cur);
 }
 
 function resetRoom(r) {
@@ -82,6 +120,7 @@ function resetRoom(r) {
   r.hasMore = true;
   r.detached = false;
   r.target = 0;
+  r.winFrom = r.winTo = 0;
 }
 
 async function loadLatest(r) {
@@ -103,21 +142,58 @@ async function loadLatest(r) {
   if (r.name === state.current) { renderMessages(true); markRead(); }
 }
 
+// loadFromRead loads a room around its read marker: a few read messages for
+// context and up to CATCHUP_PAGE after them. Where more are unread, the room
+// holds a window of the past ("detached") that grows as the reader scrolls
+// down; otherwise it reaches the newest message.
+async function loadFromRead(r) {
+  if (r.loading) return;
+  r.loading = true;
+  renderHistoryState();
+  const path = `/api/rooms/${encodeURIComponent(r.name)}/messages`;
+  try {
+    const [older, newer] = await Promise.all([
+      api("GET", `${path}?before=${r.read + 1}&limit=${CONTEXT}`),
+      api("GET", `${path}?after=${r.read}&limit=${CATCHUP_PAGE}`),
+    ]);
+    insertAll(r, older.messages);
+    insertAll(r, newer.messages);
+    r.hasMore = older.messages.length === CONTEXT;
+    r.rev = Math.max(r.rev, Math.min(older.rev, newer.rev));
+    r.loaded = true;
+    r.detached = newer.messages.length === CATCHUP_PAGE;
+    if (r.detached) {
+      // Messages that arrived meanwhile lie past a gap: they come back as
+      // the reader scrolls down to them.
+      const end = lowerIndex(r.ids, newer.messages[newer.messages.length - 1].id + 1);
+      for (const id of r.ids.slice(end)) r.msgs.delete(id);
+      r.ids = r.ids.slice(0, end);
+    }
+  } catch (e) {
+    r.landing = false;
+    if (e.status === 401) return sessionEnded();
+  } finally {
+    r.loading = false;
+  }
+  if (r.name !== state.current) return;
+  if (r.landing) placeDivider(r);
+  renderMessages(!r.landing);
+  markRead();
+}
+
 async function loadOlder(r) {
   if (!r.loaded || r.loadingOlder || !r.hasMore || !r.ids.length) return;
   r.loadingOlder = true;
   renderHistoryState();
-  const box = $("messages");
   try {
     const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?before=${r.ids[0]}&limit=${PAGE}`);
-    for (const m of messages) insert(r, m);
+    insertAll(r, messages);
+    if (messages.length) r.winFrom = messages[0].id; // drawn: it is what the reader scrolled to
     r.hasMore = messages.length === PAGE;
   } catch { /* try again on the next scroll */ }
   r.loadingOlder = false;
   if (r.name !== state.current) return;
-  const fromBottom = box.scrollHeight - box.scrollTop;
-  renderMessages();
-  box.scrollTop = box.scrollHeight - fromBottom; // keep what the reader sees in place
+  renderMessages(); // what the reader sees stays in place
 }
 
 // loadNewer continues a detached window towards the newest messages.
@@ -147,6 +223,7 @@ export function insert(r, m) {
   r.msgs.set(m.id, m);
   if (!r.ids.length || m.id > r.ids[r.ids.length - 1]) {
     r.ids.push(m.id);
+    if (r.ids.length > KEPT + PAGE) forgetOldest(r);
   } else {
     r.ids.push(m.id);
     r.ids.sort((a, b) => a - b);
@@ -154,14 +231,43 @@ export function insert(r, m) {
   return true;
 }
 
-// onMessagesScroll pages back near the top, forward near the bottom of a
-// detached window, and marks the room read at the bottom.
+// insertAll adds a page of messages (ascending) to r. A page older than
+// all r holds goes in front at once: no sorting, whatever r holds.
+function insertAll(r, messages) {
+  const fresh = messages.filter((m) => !r.msgs.has(m.id));
+  if (!fresh.length) return;
+  if (r.ids.length && fresh[fresh.length - 1].id < r.ids[0]) {
+    for (const m of fresh) r.msgs.set(m.id, m);
+    r.ids = fresh.map((m) => m.id).concat(r.ids);
+  } else {
+    for (const m of fresh) insert(r, m);
+  }
+}
+
+// forgetOldest lets r's oldest messages go, down to KEPT, but none drawn on
+// screen; the room then has older pages to fetch again.
+function forgetOldest(r) {
+  let cut = r.ids.length - KEPT;
+  if (r.name === state.current) cut = Math.min(cut, lowerIndex(r.ids, r.winFrom));
+  if (cut <= 0) return;
+  for (const id of r.ids.slice(0, cut)) r.msgs.delete(id);
+  r.ids = r.ids.slice(cut);
+  r.hasMore = true;
+}
+
+// onMessagesScroll draws more of what is loaded near either end of the
+// window on screen, and past it pages back near the top, or forward near
+// the bottom of a detached window. What comes into view is marked read as
+// it is seen (render.js's observer says what is in view once the scroll
+// settles).
 export function onMessagesScroll() {
   const box = $("messages");
   const r = state.rooms.get(state.current);
-  if (r && box.scrollTop < 200) loadOlder(r);
-  if (r && r.detached && box.scrollHeight - box.scrollTop - box.clientHeight < 200) loadNewer(r);
-  if (isAtBottom(box) && !(r && r.detached)) { $("jump-latest").hidden = true; markRead(); }
+  if (!r) return;
+  if (box.scrollTop < 200 && !showOlder()) loadOlder(r);
+  if (box.scrollHeight - box.scrollTop - box.clientHeight < 200 && !showNewer() && r.detached) loadNewer(r);
+  updateJump();
+  markRead();
 }
 
 // jumpToLatest goes back to the newest messages (reloading them if the
@@ -170,6 +276,7 @@ export function jumpToLatest() {
   const box = $("messages");
   const r = state.rooms.get(state.current);
   if (r && r.detached) { resetRoom(r); loadLatest(r); }
+  else if (r && r.winTo) renderMessages(true); // the newest are loaded, not drawn
   box.scrollTop = box.scrollHeight;
   $("jump-latest").hidden = true;
 }

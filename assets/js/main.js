@@ -149,6 +149,7 @@ function wire() {
   document.addEventListener("click", onDocumentClick);
   setInterval(renderTyping, 1000);
   $("messages").addEventListener("scroll", onMessagesScroll);
+  list.addEventListener("seen", markRead); // messages came into view (render.js)
   $("jump-latest").onclick = jumpToLatest;
   $("room-list").addEventListener("click", onRoomListClick);
   $("dm-list").addEventListener("click", onRoomListClick);

@@ -1,29 +1,32 @@
 // notify.js owns read markers and notifications: telling the server what
-// has been read (so every device of ours clears the badge), the desktop
+// has been read, as it comes into view (so every device of ours updates
+// the badge), the desktop
 // notification for a message that arrives while the tab is hidden, and the
 // dialog that explains and turns notifications on.
 import { $, el, openDialog } from "./dom.js";
 import { api } from "./api.js";
-import { state, notifyLevel } from "./state.js";
-import { renderRooms, updateTitle, isAtBottom } from "./render.js";
+import { state, notifyLevel, readUpTo } from "./state.js";
+import { renderRooms, updateTitle, noteSeen } from "./render.js";
 
-// markRead tells the server, soon, that the newest message on screen has
-// been read; every device of ours then clears the room's badge.
+// markRead tells the server, soon, how far the reader has read the room on
+// screen: up to the newest message that has been in view (render.js's
+// observer says), never further, so that coming back opens the room where
+// they stopped. Every device of ours then updates the room's badge.
 export function markRead() {
   clearTimeout(state.readTimer);
   state.readTimer = setTimeout(() => {
+    noteSeen();
     const r = state.rooms.get(state.current);
-    if (!r || !r.loaded || r.detached || document.hidden || !r.ids.length) return;
+    if (!r || !r.loaded || document.hidden || !r.ids.length) return;
     const last = r.ids[r.ids.length - 1];
-    if (!isAtBottom($("messages"))) return;
-    r.unread = 0;
-    r.mentions = 0;
+    const seen = Math.min(r.seen, last);
+    if (seen > r.read) {
+      readUpTo(r, seen);
+      api("POST", `/api/rooms/${encodeURIComponent(r.name)}/read`, { id: seen }).catch(() => {});
+    }
+    if (!r.detached && seen === last) { r.unread = 0; r.mentions = 0; }
     renderRooms();
     updateTitle();
-    if (last > r.read) {
-      r.read = last;
-      api("POST", `/api/rooms/${encodeURIComponent(r.name)}/read`, { id: last }).catch(() => {});
-    }
   }, 400);
 }
 

@@ -5,8 +5,10 @@
 // files, reactions and the open editor). It reads state and never changes what the
 // server said; it sends nothing. Clicks on what it draws are handled by
 // delegation elsewhere (data-room, data-action), so it imports no feature.
+// Of a room's messages it draws a bounded window around what the reader
+// sees, and it follows which rows are in view: what the reader has seen.
 import { $, el, keyed, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, shortTime, fileSize } from "./dom.js";
-import { state, roomLabel, notifyLevel } from "./state.js";
+import { state, roomLabel, notifyLevel, lowerIndex } from "./state.js";
 import { config } from "./config.js";
 import { markWords } from "./highlight.js";
 import { renderBody, quoteLine } from "./format.js";
@@ -314,17 +316,187 @@ export function isAtBottom(box) {
   return box.scrollHeight - box.scrollTop - box.clientHeight < 40;
 }
 
+// --- the window of messages drawn ---
+//
+// However long one reads, the list holds at most WINDOW_MAX messages: the
+// stretch of the room's loaded history around what the reader sees, from
+// r.winFrom to r.winTo. Scrolling near either end draws a page more there
+// and drops as much at the far end; new messages join while the window
+// reaches the newest. So a new message, or an older page, costs the same
+// with 2,000 messages loaded as with 100.
+const WINDOW_MAX = 200;
+const WINDOW_OPEN = 100;   // drawn when a room opens at its newest
+const DRAW_PAGE = 50;      // drawn at a time when scrolling through what is loaded
+const LAND_CONTEXT = 10;   // drawn above the "New" divider when a room opens there
+
+// inView holds the message rows at least half in view (or filling half the
+// view), as an IntersectionObserver on the rows reports them.
+const inView = new Set();
+let rowObserver = null;
+
+function watchRows(nodes) {
+  rowObserver ||= new IntersectionObserver(rowsMoved, { root: $("messages"), threshold: [0, 0.25, 0.5, 0.75, 1] });
+  for (const n of nodes) if (n.dataset.id) rowObserver.observe(n);
+}
+
+function unwatchRow(n) {
+  inView.delete(n);
+  if (rowObserver) rowObserver.unobserve(n);
+}
+
+// rowsMoved follows rows into and out of view, then tells the list's
+// "seen" listeners (notify.js's markRead, wired in main.js).
+function rowsMoved(entries) {
+  for (const e of entries) {
+    const half = e.intersectionRatio >= 0.5 || (e.rootBounds && e.intersectionRect.height >= e.rootBounds.height / 2);
+    if (e.isIntersecting && half && e.target.isConnected) inView.add(e.target);
+    else inView.delete(e.target);
+    if (!e.target.isConnected) rowObserver.unobserve(e.target);
+  }
+  noteSeen();
+  $("message-list").dispatchEvent(new Event("seen"));
+}
+
+// noteSeen records, while the page is shown, the newest message in view as
+// seen on this visit to the room: the read marker (notify.js) and the "New
+// messages" pill follow it.
+export function noteSeen() {
+  const r = state.rooms.get(state.current);
+  if (!r || document.hidden) return;
+  for (const row of inView) r.seen = Math.max(r.seen, Number(row.dataset.id));
+  updateJump();
+}
+
+// followsNewest says whether the reader is at the newest messages of the
+// room on screen, where a message arriving now is seen at once.
+export function followsNewest() {
+  const r = state.rooms.get(state.current);
+  return !!r && !r.winTo && !r.detached && isAtBottom($("messages"));
+}
+
+// drawWindow settles which of r's loaded messages are drawn, as indices
+// into r.ids: the window kept in r.winFrom and r.winTo, moved to show the
+// divider being landed on or r.target, reaching the newest when stick is
+// set, and cut back to WINDOW_MAX at the end farther from the reader (at
+// the bottom, or at the row anchor).
+function drawWindow(r, stick, atBottom, anchor) {
+  const ids = r.ids, n = ids.length;
+  if (!n) { r.winFrom = r.winTo = 0; return [0, -1]; }
+  let hi = stick || !r.winTo ? n - 1 : Math.max(0, lowerIndex(ids, r.winTo + 1) - 1);
+  let lo = r.winFrom ? Math.min(lowerIndex(ids, r.winFrom), hi) : Math.max(0, hi + 1 - WINDOW_OPEN);
+  let reader = stick || atBottom ? hi : -1; // the index the reader looks at, where known
+  if (r.landing && r.msgs.has(r.divider)) {
+    reader = lowerIndex(ids, r.divider);
+    lo = Math.max(0, reader - LAND_CONTEXT);
+    hi = n - 1;
+  } else if (r.target && r.msgs.has(r.target)) {
+    reader = lowerIndex(ids, r.target);
+    if (reader < lo || reader > hi) {
+      lo = Math.max(0, reader - DRAW_PAGE);
+      hi = Math.min(n - 1, reader + DRAW_PAGE);
+    }
+  }
+  if (hi - lo + 1 > WINDOW_MAX) {
+    if (reader < 0) reader = anchor ? lowerIndex(ids, Number(anchor.id)) : hi;
+    if (reader - lo > hi - reader) lo = hi + 1 - WINDOW_MAX;
+    else hi = lo + WINDOW_MAX - 1;
+  }
+  r.winFrom = ids[lo];
+  r.winTo = hi === n - 1 ? 0 : ids[hi];
+  return [lo, hi];
+}
+
+// showOlder draws a page more of the loaded messages above the window,
+// dropping as many at its bottom. It returns false when the window starts
+// at the oldest loaded already.
+export function showOlder() {
+  const r = state.rooms.get(state.current);
+  if (!r || !r.ids.length) return false;
+  const n = r.ids.length;
+  const lo = Math.max(0, lowerIndex(r.ids, r.winFrom) - DRAW_PAGE);
+  const hi = r.winTo ? Math.min(lowerIndex(r.ids, r.winTo), lo + WINDOW_MAX - 1) : Math.min(n - 1, lo + WINDOW_MAX - 1);
+  if (lowerIndex(r.ids, r.winFrom) === 0) return false;
+  r.winFrom = r.ids[lo];
+  r.winTo = hi >= n - 1 ? 0 : r.ids[hi];
+  renderMessages();
+  return true;
+}
+
+// showNewer draws a page more of the loaded messages below the window,
+// dropping as many at its top. It returns false when the window reaches
+// the newest loaded already.
+export function showNewer() {
+  const r = state.rooms.get(state.current);
+  if (!r || !r.winTo) return false;
+  const n = r.ids.length;
+  const hi = Math.min(n - 1, lowerIndex(r.ids, r.winTo) + DRAW_PAGE);
+  const lo = Math.max(lowerIndex(r.ids, r.winFrom), hi - WINDOW_MAX + 1);
+  r.winFrom = r.ids[lo];
+  r.winTo = hi >= n - 1 ? 0 : r.ids[hi];
+  renderMessages();
+  return true;
+}
+
+// anchorRow is the first message at the top of the view and where it is on
+// screen, so that a draw adding or dropping rows above it can leave it
+// there. It is found by where rows are now (the observer may not have
+// caught up with a scroll made in this frame): a binary search.
+function anchorRow(box, list) {
+  const rows = list.children;
+  const top = box.getBoundingClientRect().top;
+  let lo = 0, hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid].getBoundingClientRect().bottom <= top) lo = mid + 1; else hi = mid;
+  }
+  for (let i = lo; i < rows.length; i++) {
+    if (rows[i].dataset.id) return { id: rows[i].dataset.id, top: rows[i].getBoundingClientRect().top };
+  }
+  return null;
+}
+
+// landAtDivider scrolls the "New" divider near the top of the view, below a
+// little of what came before; where all that follows it fits, that is the
+// bottom, the divider still in view.
+function landAtDivider(box, list) {
+  const divider = list.querySelector(".new-divider");
+  if (!divider) { box.scrollTop = box.scrollHeight; return; }
+  const at = divider.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+  box.scrollTop = Math.min(at - box.clientHeight / 5, box.scrollHeight - box.clientHeight);
+}
+
+// updateJump shows the pill over the messages: "New messages ↓" while
+// messages newer than any the reader has seen wait below the view (never
+// for an edit, a reaction or older history), "Back to the newest messages
+// ↓" while the room shows a window of the past.
+export function updateJump() {
+  const r = state.rooms.get(state.current);
+  const pill = $("jump-latest");
+  if (!r) { pill.hidden = true; return; }
+  const last = r.ids.length ? r.ids[r.ids.length - 1] : 0;
+  const waiting = last > r.seen && !(!r.winTo && isAtBottom($("messages")));
+  const text = r.detached ? "Back to the newest messages ↓" : "New messages ↓";
+  if (pill.textContent !== text) pill.textContent = text;
+  pill.hidden = !(r.detached || waiting);
+}
+
 // renderMessages updates the current room on screen, changing only what
 // changed: a new message adds its node, an edit or a reaction replaces one
 // node, and a node left as it was keeps its focus and an open editor. It
-// keeps the view pinned to the newest message when it was there (or when
-// stick is set).
+// draws the window of the room's messages (drawWindow), with "New" above
+// the first unread on entering. It keeps the view pinned to the newest
+// message when it was there (or when stick is set), and otherwise what the
+// reader sees where it was.
 export function renderMessages(stick) {
   const r = state.rooms.get(state.current);
   const box = $("messages");
   const list = $("message-list");
-  if (!r) { list.replaceChildren(); return; }
+  if (!r) { for (const n of list.children) unwatchRow(n); list.replaceChildren(); return; }
   const wasAtBottom = stick || isAtBottom(box);
+  // Kept in place unless the view goes to the bottom or the divider.
+  const anchor = stick || r.landing || (wasAtBottom && !r.winTo && !r.detached) ? null : anchorRow(box, list);
+  const [lo, hi] = drawWindow(r, stick, wasAtBottom, anchor);
+  const live = hi === r.ids.length - 1;
   const specs = [];
   let prev = null;
   let prevDay = "";
@@ -342,8 +514,8 @@ export function renderMessages(stick) {
   const ed = state.editing;
   if (ed && ed.room === r.name && (!r.msgs.get(ed.id) || r.msgs.get(ed.id).deleted)) state.editing = null; // deleted meanwhile
   const editingID = state.editing && state.editing.room === r.name ? state.editing.id : 0;
-  if (r.loaded && !r.hasMore) pushEvents(0);
-  for (const id of r.ids) {
+  if (r.loaded && !r.hasMore && lo === 0) pushEvents(0);
+  for (const id of r.ids.slice(lo, hi + 1)) {
     const m = r.msgs.get(id);
     const d = new Date(m.ts);
     const day = d.toDateString();
@@ -351,6 +523,10 @@ export function renderMessages(stick) {
       const label = dayLabel(d);
       specs.push({ key: "day " + day, sig: label, make: () => el("li", { class: "day" }, label) });
       prevDay = day;
+      prev = null;
+    }
+    if (id === r.divider) {
+      specs.push({ key: "new", sig: "", make: () => el("li", { class: "new-divider" }, el("span", null, "New")) });
       prev = null;
     }
     // A reply starts a group of its own: its quote sits under a name.
@@ -364,7 +540,7 @@ export function renderMessages(stick) {
     pushEvents(id);
   }
   for (const p of state.pending.values()) {
-    if (p.room !== r.name) continue;
+    if (p.room !== r.name || !live) continue;
     const first = !prev || prev.user !== state.me.username || prev.ts || !!p.replyTo;
     specs.push({ key: "pending " + p.cid, sig: [p.body, p.failed, first, p.replyTo, quoteSig({ room: p.room, reply_to: p.replyTo, reply: p.reply })].join("\0"), make: () => pendingItem(p, first) });
     prev = { user: state.me.username };
@@ -373,14 +549,17 @@ export function renderMessages(stick) {
   const focused = document.activeElement;
   const focusMsg = list.contains(focused) ? focused.closest(".msg[data-id]") : null;
   const focusAction = focusMsg && focused !== focusMsg ? focused.dataset.action : null;
-  const made = keyed(list, specs);
+  // A reaction's chip is found by its emoji: another chip is not the place.
+  const focusSel = focusAction && `[data-action="${focusAction}"]` + (focused.dataset.emoji ? `[data-emoji="${CSS.escape(focused.dataset.emoji)}"]` : "");
+  const made = keyed(list, specs, unwatchRow);
+  watchRows(made);
   unfoldShort(made);
   const editing = editingID && list.querySelector(`.msg[data-id="${editingID}"]`);
   const inEditor = editing && (focused === document.body || (focusMsg && focusMsg.dataset.id === String(editingID)));
   if (editing) drawEditor(editing, inEditor);
   if (focusMsg && !inEditor && !list.contains(document.activeElement)) {
     const again = list.querySelector(`.msg[data-id="${focusMsg.dataset.id}"]`);
-    const target = again && (focusAction ? again.querySelector(`[data-action="${focusAction}"]`) || again : again);
+    const target = again && (focusSel ? again.querySelector(focusSel) || again : again);
     if (target) target.focus({ preventScroll: true });
   }
   renderHistoryState();
@@ -397,15 +576,22 @@ export function renderMessages(stick) {
       markWords(t.querySelector(".msg-body"), terms);
       t.scrollIntoView({ block: "center" });
       if (!list.contains(document.activeElement) || document.activeElement.closest(".reply-quote")) t.focus({ preventScroll: true });
+      updateJump();
       return;
     }
   }
-  if (wasAtBottom && !r.detached) {
+  if (r.landing && r.msgs.has(r.divider)) {
+    r.landing = false;
+    landAtDivider(box, list);
+  } else if (wasAtBottom && live && !r.detached) {
     box.scrollTop = box.scrollHeight;
-    $("jump-latest").hidden = true;
-  } else if (specs.length) {
-    $("jump-latest").hidden = false;
+    // In view now: no pill for it before the observer says so.
+    if (!document.hidden && r.ids.length) r.seen = Math.max(r.seen, r.ids[r.ids.length - 1]);
+  } else if (anchor) {
+    const again = list.querySelector(`.msg[data-id="${anchor.id}"]`);
+    if (again) box.scrollTop += again.getBoundingClientRect().top - anchor.top;
   }
+  updateJump();
 }
 
 // drawEditor puts the edit box in place of li's body, holding the draft of
@@ -426,11 +612,10 @@ function drawEditor(li, focus = true) {
 export function renderHistoryState() {
   const r = state.rooms.get(state.current);
   const line = $("history-state");
+  updateJump();
   if (!r) { line.textContent = ""; return; }
-  $("jump-latest").textContent = r.detached ? "Back to the newest messages ↓" : "New messages ↓";
-  if (r.detached) $("jump-latest").hidden = false;
   if (r.loading || r.loadingOlder) line.textContent = "Loading…";
-  else if (r.loaded && !r.hasMore) {
+  else if (r.loaded && !r.hasMore && lowerIndex(r.ids, r.winFrom) === 0) {
     const where = r.dm ? `your conversation with ${roomLabel(r)}` : `#${r.name}`;
     line.textContent = r.ids.length ? `This is the beginning of ${where}.` : `This is the start of ${where}. Say hello!`;
   }

@@ -6,9 +6,9 @@
 // describes the frames.
 import { $, el } from "./dom.js";
 import { api } from "./api.js";
-import { state, room, moveNotifyLevel, moveDraft, saveDraft } from "./state.js";
+import { state, room, moveNotifyLevel, moveDraft, saveDraft, readUpTo } from "./state.js";
 import {
-  renderOnline, renderRooms, renderHeader, renderMessages, renderTyping,
+  renderOnline, renderRooms, renderHeader, renderMessages, renderTyping, followsNewest,
   updateTitle, addEvent, setStatus,
 } from "./render.js";
 import { catchUp, selectRoom, insert } from "./history.js";
@@ -184,7 +184,7 @@ function handleFrame(f) {
     case "read": {
       const r = state.rooms.get(f.room);
       if (r) {
-        r.read = Math.max(r.read, f.id);
+        readUpTo(r, f.id);
         const last = r.ids.length ? r.ids[r.ids.length - 1] : 0;
         if (f.id >= last || !r.loaded) { r.unread = 0; r.mentions = 0; }
         renderRooms();
@@ -239,7 +239,9 @@ function receive(m) {
   // when opened, which cannot leave a gap. A room showing the past does too.
   const fresh = (r.loaded || r.loading) && !r.detached ? insert(r, m) : !mine;
   if (fresh && !mine) {
-    const seen = m.room === state.current && !document.hidden && !r.detached;
+    // Seen at once only by a reader at the newest; one scrolled up reads
+    // it when it comes into view.
+    const seen = m.room === state.current && !document.hidden && followsNewest();
     if (!seen) {
       r.unread++;
       if ((m.mentions || []).includes(state.me.username)) r.mentions++;

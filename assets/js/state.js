@@ -48,7 +48,56 @@ function newRoom(name) {
     mentions: 0,
     read: 0,          // the id read up to, on any of our devices
     typing: new Map(), // user → until when they show as typing
+    // This visit to the room (reset on entering it, render.js and history.js):
+    seen: 0,          // the newest id that has been in view
+    divider: 0,       // the first unread message on entering: "New" is drawn above it
+    landing: false,   // the next draw scrolls to the divider
+    winFrom: 0,       // the oldest id drawn (0: a screenful before winTo)
+    winTo: 0,         // the newest id drawn; 0 while the newest loaded is drawn (and new ones join)
   };
+}
+
+// lowerIndex is where id is, or would go, in the ascending ids.
+export function lowerIndex(ids, id) {
+  let lo = 0, hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid] < id) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+// unreadBy says whether m counts as unread for us, as the server counts:
+// someone else's message (a bot's too) that is not deleted.
+export function unreadBy(m) {
+  return !m.deleted && (m.user !== state.me.username || !!m.bot);
+}
+
+// readUpTo moves r's read marker forward to id and takes what it passes off
+// the unread counts. Where everything after id is loaded the counts are
+// exact (what is left after id); otherwise the loaded messages between the
+// old marker and id come off.
+export function readUpTo(r, id) {
+  if (id <= r.read) return;
+  const me = state.me.username;
+  const tally = (from, to) => {
+    let unread = 0, mentions = 0;
+    for (let i = lowerIndex(r.ids, from); i < r.ids.length && r.ids[i] <= to; i++) {
+      const m = r.msgs.get(r.ids[i]);
+      if (!unreadBy(m)) continue;
+      unread++;
+      if ((m.mentions || []).includes(me)) mentions++;
+    }
+    return [unread, mentions];
+  };
+  if (r.loaded && !r.detached && r.ids.length && r.ids[0] <= id) {
+    [r.unread, r.mentions] = tally(id + 1, Infinity);
+  } else {
+    const [u, n] = tally(r.read + 1, id);
+    r.unread = Math.max(0, r.unread - u);
+    r.mentions = Math.max(0, r.mentions - n);
+  }
+  r.read = id;
 }
 
 // room returns the state of a room, creating it, and updates what the
