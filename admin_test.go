@@ -5,6 +5,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image/png"
@@ -585,5 +586,63 @@ func TestDisabledSocketHearsWhy(t *testing.T) {
 		if err != nil {
 			t.Fatalf("not closed: %v", err)
 		}
+	}
+}
+
+// TestDisabledSessionSaysWhy: a device whose session ended because an admin
+// disabled the account is told so by its next request (401 "account
+// disabled"), until enabling the account again forgets it or the session
+// would have expired anyway; a device that never had a session hears the
+// usual "not logged in".
+func TestDisabledSessionSaysWhy(t *testing.T) {
+	ts := newTestServer(t, nil)
+	boss := adminClient(t, ts)
+	kid := ts.loggedIn("kid")
+	errorOf := func(c *client) string {
+		t.Helper()
+		status, body := c.do("GET", "/api/me", nil, nil)
+		var e struct{ Error string }
+		if err := json.Unmarshal([]byte(body), &e); err != nil || status != http.StatusUnauthorized {
+			t.Fatalf("/api/me: %d %s", status, body)
+		}
+		return e.Error
+	}
+	mustDo(t, boss, http.StatusOK, "PUT", "/api/admin/users/kid", map[string]bool{"disabled": true}, nil)
+	if got := errorOf(kid); got != "account disabled" {
+		t.Errorf("the disabled kid's device hears %q, want \"account disabled\"", got)
+	}
+	// The socket's handshake is refused the same way.
+	if _, resp, err := dialWS(ts, http.Header{"Cookie": {kid.cookieHeader()}}); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the disabled kid's socket: %v %v", resp, err)
+	}
+	if got := errorOf(ts.newClient()); got != "not logged in" {
+		t.Errorf("a stranger hears %q", got)
+	}
+	// Kept across a restart: it is in the database.
+	ts.restart()
+	if got := errorOf(kid); got != "account disabled" {
+		t.Errorf("after a restart the kid's device hears %q", got)
+	}
+	// Gone with the time the session would have lasted.
+	if _, err := ts.store().deleteExpiredSessions(time.Now().Add(31 * 24 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := errorOf(kid); got != "not logged in" {
+		t.Errorf("after its session's lifetime the kid's device hears %q", got)
+	}
+
+	// Enabled again: the old device is just logged out.
+	boss = loginClient(t, ts, "mum", "password-mum") // that lifetime ended the admin's session too
+	kid2 := ts.newClient()
+	mustDo(t, kid2, http.StatusForbidden, "POST", "/api/login", map[string]string{"username": "kid", "password": "password-kid"}, nil)
+	mustDo(t, boss, http.StatusOK, "PUT", "/api/admin/users/kid", map[string]bool{"disabled": false}, nil)
+	mustDo(t, kid2, http.StatusOK, "POST", "/api/login", map[string]string{"username": "kid", "password": "password-kid"}, nil)
+	mustDo(t, boss, http.StatusOK, "PUT", "/api/admin/users/kid", map[string]bool{"disabled": true}, nil)
+	if got := errorOf(kid2); got != "account disabled" {
+		t.Errorf("disabled again, the kid's device hears %q", got)
+	}
+	mustDo(t, boss, http.StatusOK, "PUT", "/api/admin/users/kid", map[string]bool{"disabled": false}, nil)
+	if got := errorOf(kid2); got != "not logged in" {
+		t.Errorf("enabled again, the kid's old device hears %q, want \"not logged in\"", got)
 	}
 }

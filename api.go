@@ -232,13 +232,14 @@ func securityHeaders(next http.Handler) http.Handler {
 // (or 500 when the store fails) and returning ok=false otherwise.
 func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (session, user, bool) {
 	sess, u, err := s.sessions.userFromRequest(r)
-	if err == nil && u.Disabled {
-		err = errUserNotFound // the sessions of a disabled account are deleted; this covers a race
-	}
 	switch {
+	case err == nil && u.Disabled: // the sessions of a disabled account are deleted; this covers a race
+		writeError(w, http.StatusUnauthorized, reasonDisabled)
 	case err == nil:
 		return sess, u, true
-	case errors.Is(err, errNoSession), errors.Is(err, errBadCookie), errors.Is(err, errSessionNotFound),
+	case errors.Is(err, errSessionNotFound):
+		writeError(w, http.StatusUnauthorized, s.sessions.whyEnded(r)) // "account disabled" says why to log in again
+	case errors.Is(err, errNoSession), errors.Is(err, errBadCookie),
 		errors.Is(err, errSessionExpired), errors.Is(err, errUserNotFound):
 		writeError(w, http.StatusUnauthorized, "not logged in")
 	default:

@@ -141,6 +141,22 @@ func (sm *sessionManager) clearCookie(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// whyEnded is the error of a 401 for a request whose session is gone: the
+// reason an admin ended it (reasonDisabled) while it would still have
+// lasted, else "not logged in".
+func (sm *sessionManager) whyEnded(r *http.Request) string {
+	if id, err := sm.cookieID(r); err == nil {
+		reason, err := sm.st.endedReason(sessionKey(id), time.Now())
+		if err != nil {
+			slog.Warn("read ended session", "err", err)
+		}
+		if reason != "" {
+			return reason
+		}
+	}
+	return "not logged in"
+}
+
 // cookieID returns the raw session id from the request's cookie:
 // errNoSession without one, errBadCookie if it does not decode with our keys.
 func (sm *sessionManager) cookieID(r *http.Request) ([]byte, error) {

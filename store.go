@@ -60,6 +60,10 @@ var (
 	bucketBots      = []byte("bots")
 	bucketResets    = []byte("resets")
 	bucketAudit     = []byte("audit")
+	// bucketEnded keeps, by session key, why an admin ended a session (its
+	// account was disabled) until it would have expired, so that the
+	// device is told why when it comes back (see endedSession).
+	bucketEnded = []byte("ended")
 
 	keyCookieHash  = []byte("cookie_hash_key")
 	keyCookieBlock = []byte("cookie_block_key")
@@ -202,7 +206,7 @@ func openDB(path string, readOnly bool) (db *bbolt.DB, err error) {
 
 // topBuckets are the buckets every database has.
 var topBuckets = [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs, bucketRevs,
-	bucketWords, bucketReads, bucketFiles, bucketBlobs, bucketBots, bucketResets, bucketAudit}
+	bucketWords, bucketReads, bucketFiles, bucketBlobs, bucketBots, bucketResets, bucketAudit, bucketEnded}
 
 // initialise creates whatever buckets or default room are missing. It
 // writes only when something is missing, so opening a database to read it

@@ -313,7 +313,7 @@ func (st *store) extendSessions(keys []string, now time.Time, lifetime time.Dura
 }
 
 // deleteExpiredSessions removes every session whose expiry is not after now
-// and returns their keys.
+// and returns their keys. Expired endedSessions go too.
 func (st *store) deleteExpiredSessions(now time.Time) ([]string, error) {
 	var expired []string
 	err := st.updateAccounts(func(tx *bbolt.Tx) error {
@@ -332,7 +332,7 @@ func (st *store) deleteExpiredSessions(now time.Time) ([]string, error) {
 			}
 			k, v = c.Next()
 		}
-		return nil
+		return deleteEndedTx(tx, func(e endedSession) bool { return !now.Before(e.Expires) })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: delete expired sessions: %w", err)
@@ -423,9 +423,10 @@ func (st *store) redeemInvite(code string, u user, now time.Time) error {
 }
 
 // setUserFlags changes a user's admin and disabled flags. Disabling deletes
-// every session of theirs, in the same transaction; the keys are returned
-// so their sockets can be closed. It returns errUserNotFound, wrapped, if
-// there is no such user.
+// every session of theirs, in the same transaction, leaving for each an
+// endedSession that says why; the keys are returned so their sockets can
+// be closed. Enabling forgets those. It returns errUserNotFound, wrapped,
+// if there is no such user.
 func (st *store) setUserFlags(name string, admin, disabled bool) (u user, ended []string, err error) {
 	err = st.updateAccounts(func(tx *bbolt.Tx) error {
 		ended = ended[:0]
@@ -438,19 +439,89 @@ func (st *store) setUserFlags(name string, admin, disabled bool) (u user, ended 
 			return err
 		}
 		if !disabled {
-			return nil
+			return forgetEndedTx(tx, name)
 		}
 		if err := deleteUserResetsTx(tx, name); err != nil {
 			return err
 		}
 		var err error
-		ended, err = deleteUserSessionsTx(tx, name)
+		ended, err = endUserSessionsTx(tx, name, reasonDisabled)
 		return err
 	})
 	if err != nil {
 		return user{}, nil, fmt.Errorf("store: set flags of %q: %w", name, err)
 	}
 	return u, ended, nil
+}
+
+// reasonDisabled is why the sessions of a disabled account ended: the
+// sockets' close reason and the 401's error say it, and the client shows it.
+const reasonDisabled = "account disabled"
+
+// endedSession is what is left of a session an admin ended: whose it was,
+// why, and until when it would have lasted (after which it goes too).
+type endedSession struct {
+	User    string    `json:"user"`
+	Reason  string    `json:"reason"`
+	Expires time.Time `json:"expires"`
+}
+
+// endUserSessionsTx deletes every session of name, as deleteUserSessionsTx
+// does, and keeps an endedSession with reason for each.
+func endUserSessionsTx(tx *bbolt.Tx, name, reason string) ([]string, error) {
+	ended := tx.Bucket(bucketEnded)
+	err := tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		var s session
+		if json.Unmarshal(v, &s) != nil || s.User != name {
+			return nil
+		}
+		return putJSON(ended, k, endedSession{User: name, Reason: reason, Expires: s.Expires})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return deleteUserSessionsTx(tx, name)
+}
+
+// forgetEndedTx deletes the endedSessions of name.
+func forgetEndedTx(tx *bbolt.Tx, name string) error {
+	return deleteEndedTx(tx, func(e endedSession) bool { return e.User == name })
+}
+
+// deleteEndedTx deletes the endedSessions gone matches (and any that do
+// not decode).
+func deleteEndedTx(tx *bbolt.Tx, gone func(endedSession) bool) error {
+	c := tx.Bucket(bucketEnded).Cursor()
+	for k, v := c.First(); k != nil; {
+		var e endedSession
+		if err := json.Unmarshal(v, &e); err != nil || gone(e) {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			k, v = c.Seek(k) // Delete leaves the cursor before the next key.
+			continue
+		}
+		k, v = c.Next()
+	}
+	return nil
+}
+
+// endedReason says why the session key ended, if an admin ended it and it
+// would not have expired by now; "" otherwise.
+func (st *store) endedReason(key string, now time.Time) (string, error) {
+	var e endedSession
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(tx.Bucket(bucketEnded), []byte(key), &e, errSessionNotFound)
+	})
+	switch {
+	case errors.Is(err, errSessionNotFound):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("store: read ended session: %w", err)
+	case !now.Before(e.Expires):
+		return "", nil
+	}
+	return e.Reason, nil
 }
 
 // setPassword changes a user's password hash and, in the same transaction,
