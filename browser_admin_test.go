@@ -25,7 +25,8 @@ func TestBrowserAdminConsole(t *testing.T) {
 	kid := newPage(t, browser, 390, 844)
 	kid.login(ts, "kid", "pizza-every-day")
 
-	mum.do("open the console", chromedp.Click(chromedp.ID("open-admin")), chromedp.WaitVisible(chromedp.ID("dialog-admin")))
+	mum.menu("open-admin")
+	mum.do("open the console", chromedp.WaitVisible(chromedp.ID("dialog-admin")))
 	mum.until("the people", `document.querySelectorAll("#admin-list li").length === 2`)
 	mum.screenshot("admin-people")
 	// Disabling the kid logs every device of theirs out at once.
@@ -41,6 +42,8 @@ func TestBrowserAdminConsole(t *testing.T) {
 		})()`)
 	}
 	kidButton("Disable")
+	mum.until("asked first", `!!document.querySelector("#admin-list .inline-confirm")`)
+	mum.clickText("the confirmation", "#admin-list .inline-confirm button", "Disable kid")
 	kid.until("the login form", `!document.getElementById("view-auth").hidden`)
 	mum.until("kid shown disabled", `[...document.querySelectorAll("#admin-list .pill")].some(p => p.textContent === "disabled")`)
 	kidButton("Enable")

@@ -40,8 +40,8 @@ func TestBrowserSetupInviteChatRestart(t *testing.T) {
 	}
 
 	// She creates an invite link in the UI.
+	mum.menu("open-invites")
 	mum.do("create an invite",
-		chromedp.Click(chromedp.ID("open-invites")),
 		chromedp.WaitVisible(chromedp.ID("dialog-invites")),
 		chromedp.Click(chromedp.CSS("#invite-form button[type=submit]")),
 	)
@@ -111,7 +111,8 @@ func TestBrowserSetupInviteChatRestart(t *testing.T) {
 
 	// Mum sees her two devices (this browser and the Go client) and logs
 	// the other one out: its socket closes at once.
-	mum.do("open devices", chromedp.Click(chromedp.ID("open-sessions")), chromedp.WaitVisible(chromedp.ID("dialog-sessions")))
+	mum.menu("open-sessions")
+	mum.do("open devices", chromedp.WaitVisible(chromedp.ID("dialog-sessions")))
 	mum.until("two devices listed", `document.querySelectorAll("#session-list li").length === 2`)
 	mum.screenshot("devices")
 	mum.do("log the other device out", chromedp.Click(chromedp.CSS("#session-list li:not(:has(.tag)) button")))
@@ -229,8 +230,9 @@ func TestBrowserConversations(t *testing.T) {
 	if perm := gran.eval(`Notification.permission`); perm != "default" {
 		t.Errorf("notification permission after load = %v: asked without a click?", perm)
 	}
-	gran.do("open notifications", chromedp.Click(chromedp.CSS("#dialog-search [data-close]")),
-		chromedp.Click(chromedp.ID("open-notify")), chromedp.WaitVisible(chromedp.ID("dialog-notify")))
+	gran.do("close the search", chromedp.Click(chromedp.CSS("#dialog-search [data-close]")))
+	gran.menu("open-notify")
+	gran.do("open notifications", chromedp.WaitVisible(chromedp.ID("dialog-notify")))
 	gran.until("an explanation and a button", `document.getElementById("notify-text").textContent.length > 20 && !document.getElementById("notify-enable").hidden`)
 
 	// All of it survives a restart.

@@ -339,3 +339,14 @@ func curlHook(t *testing.T, created botResponse, body string) {
 		t.Fatalf("hook: status %d: %s", resp.StatusCode, raw)
 	}
 }
+
+// menu opens the sidebar's menu (on a phone, the drawer first) and clicks
+// its item with this id, as a person does.
+func (p *page) menu(id string) {
+	p.t.Helper()
+	if p.eval(`matchMedia("(max-width: 760px)").matches`) == true {
+		p.eval(`document.getElementById("open-sidebar").click()`)
+		p.until("the drawer open", `document.getElementById("sidebar").getBoundingClientRect().left === 0`)
+	}
+	p.do("open the menu for "+id, chromedp.Click(chromedp.ID("open-menu")), chromedp.WaitVisible(chromedp.ID("me-menu")), chromedp.Click(chromedp.ID(id)))
+}

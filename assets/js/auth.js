@@ -3,7 +3,7 @@
 // a session (back to the login form). It never starts the chat itself:
 // submitAuth says whether we are in, and main.js goes on from there.
 import { $, el, showView } from "./dom.js";
-import { api } from "./api.js";
+import { api, refusal } from "./api.js";
 import { state } from "./state.js";
 import { config } from "./config.js";
 
@@ -17,6 +17,9 @@ function configureAuth(kind, title, lead, button) {
   const creating = kind !== "login";
   $("auth-confirm-label").hidden = !creating;
   $("auth-hint").hidden = !creating;
+  // A reset has no username field, so its hint has no username rules.
+  $("auth-hint").textContent = (kind === "reset" ? "" : "Usernames use lowercase letters, digits, “.”, “_” and “-”. ")
+    + `Passwords need at least ${config.minPassword} characters.`;
   $("auth-username-label").hidden = kind === "reset";
   $("auth-password").autocomplete = creating ? "new-password" : "current-password";
   $("auth-error").textContent = "";
@@ -27,6 +30,10 @@ function configureAuth(kind, title, lead, button) {
 }
 
 export function showLogin(message) {
+  // However the end was noticed (the socket, a request refused, or the app
+  // opened again), an account an admin disabled says so.
+  if (refusal.reason === "account disabled") message = "An admin disabled your account. Ask them to enable it again.";
+  refusal.reason = "";
   configureAuth("login", "Welcome back", "Log in to your family chat.", "Log in");
   if (message) $("auth-error").textContent = message;
 }
@@ -43,7 +50,13 @@ export async function showSetup(token) {
   authMode.token = token;
   try {
     const st = await api("GET", "/api/setup?token=" + encodeURIComponent(token));
-    if (!st.valid) deadLink("This setup link is no longer valid: the admin account exists already, or the server printed a newer link.");
+    if (st.valid) return;
+    // Not a form to fill in any more: the page says so from its title on.
+    $("auth-title").textContent = st.done ? "Hearth is set up" : "This setup link has expired";
+    $("auth-lead").textContent = "";
+    deadLink(st.done
+      ? "This setup link was used: the admin account exists. Log in with your account, or ask the admin for an invite link."
+      : "The server printed a newer setup link when it restarted: use that one.");
   } catch {
     deadLink("The server could not be reached.");
   }

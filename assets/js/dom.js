@@ -73,9 +73,26 @@ export function showView(id) {
   for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== id;
 }
 
+// openDialog opens the dialog id as a modal. Closing it gives the focus
+// back where it was, as browsers do, also when that element was drawn anew
+// while the dialog was open (a message that changed): then the one drawn
+// in its place, found by its id or data-id, gets it.
 export function openDialog(id) {
   const d = $(id);
-  if (!d.open) d.showModal();
+  if (d.open) return;
+  const back = document.activeElement;
+  d.showModal();
+  d.addEventListener("close", () => {
+    // Where the browser could not give it back, the focus is still in
+    // the closed dialog, or on the body.
+    const f = document.activeElement;
+    if (f && f !== document.body && !d.contains(f)) return;
+    const again = !back || back === document.body ? null
+      : back.isConnected ? back
+      : back.id ? $(back.id)
+      : back.dataset.id ? document.querySelector(`${back.tagName}[data-id="${CSS.escape(back.dataset.id)}"]`) : null;
+    if (again) again.focus({ preventScroll: true });
+  }, { once: true });
 }
 
 // paintAvatar gives node a person's initial and a colour made from the name.

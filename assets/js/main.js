@@ -23,8 +23,8 @@ import { submitComposer, onComposerInput, onComposerKey, uploadFiles, openCompos
 import { onMessageAction, onDocumentClick, onEditorInput, onEditorKey, onMessagesKey } from "./actions.js";
 import { onReplyBarClick, onMessagesTouchStart, onMessagesTouchMove, onMessagesTouchEnd, endTouch } from "./replies.js";
 import { onRoomListClick, openNewRoom, createRoom, openNewDM, openMembers } from "./rooms.js";
-import { openAdmin, showAdminTab, openBots, createBot, openInvites, createInvite } from "./admin.js";
-import { openSessions, logout } from "./account.js";
+import { openAdmin, showAdminTab, onAdminTabKey, openInvites, createInvite } from "./admin.js";
+import { openSessions, logout, onMenuToggle, onMenuKey } from "./account.js";
 
 // Until the server answers, the loading view says what is happening:
 // "Connecting…" after a moment, and when the server cannot be reached (a
@@ -166,10 +166,16 @@ function wire() {
   $("open-notify").onclick = openNotify;
   $("notify-enable").onclick = async () => { await Notification.requestPermission(); openNotify(); };
   $("notify-level").onchange = () => setNotifyLevel(state.current, $("notify-level").value);
-  $("open-bots").onclick = openBots;
-  $("open-admin").onclick = openAdmin;
+  $("open-bots").onclick = () => openAdmin("bots");
+  $("open-admin").onclick = () => openAdmin();
   for (const b of document.querySelectorAll("#dialog-admin .tab")) b.onclick = () => showAdminTab(b.dataset.tab);
-  $("bot-form").addEventListener("submit", createBot);
+  document.querySelector("#dialog-admin .tabs").addEventListener("keydown", onAdminTabKey);
+  // The sidebar's menu closes as one of its items opens what it names.
+  // (Capturing: hidden first, the focus is back on the menu's button for
+  // the dialog to return it to.)
+  $("me-menu").addEventListener("click", (e) => { if (e.target.closest("button")) $("me-menu").hidePopover(); }, true);
+  $("me-menu").addEventListener("toggle", onMenuToggle);
+  $("me-menu").addEventListener("keydown", onMenuKey);
   $("open-sessions").onclick = openSessions;
   $("open-invites").onclick = openInvites;
   $("invite-form").addEventListener("submit", createInvite);
