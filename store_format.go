@@ -25,7 +25,7 @@ import (
 )
 
 // databaseFormat is the format of the records this build writes.
-const databaseFormat = 1
+const databaseFormat = 2
 
 // keyFormat is the meta key holding the format, in decimal.
 var keyFormat = []byte("format")
@@ -40,6 +40,10 @@ type migration struct {
 // migrations are applied in order; migrations[i].to is i+1.
 var migrations = []migration{
 	{1, "reserve the names of bots revoked before revoked bots were kept", reserveOldBotNamesTx},
+	{2, "keep why an admin ended a session (the ended bucket)", func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketEnded)
+		return err
+	}},
 }
 
 // newerFormatError refuses a file written by a newer Hearth.
