@@ -63,6 +63,7 @@ type server struct {
 	searches    searchSlots // per user, see handleSearch
 	disk        *diskWatch  // free space on the database's disk; set by newApp, read-only after
 	backups     *backups    // automatic backups into -backup-dir; nil without it
+	push        *pusher     // Web Push: the key browsers subscribe with, and test pushes
 	started     time.Time
 	roomGuesses *failureLimiter // unavailable room names tried, per user; see handleCreateRoom
 	upgrader    websocket.Upgrader
@@ -74,9 +75,10 @@ type server struct {
 	lanAddress func() string
 }
 
-func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionManager, setup *setupToken, b *backups) *server {
+func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionManager, setup *setupToken, b *backups, push *pusher) *server {
 	s := &server{
 		cfg:      cfg,
+		push:     push,
 		st:       st,
 		hub:      h,
 		com:      com,
@@ -140,6 +142,14 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /api/rooms/{room}/messages", s.withUser(s.handleMessages))
 	s.mux.HandleFunc("GET /api/sessions", s.withUser(s.handleListSessions))
 	s.mux.HandleFunc("DELETE /api/sessions/{id}", s.withUser(s.handleRevokeSession))
+	s.mux.HandleFunc("GET /api/push", s.withUser(s.handlePushStatus))
+	s.mux.HandleFunc("POST /api/push", s.withUser(s.handlePushSubscribe))
+	s.mux.HandleFunc("DELETE /api/push", s.withUser(s.handlePushUnsubscribe))
+	s.mux.HandleFunc("DELETE /api/push/{id}", s.withUser(s.handlePushRemove))
+	s.mux.HandleFunc("POST /api/push/test", s.withUser(s.handlePushTest))
+	s.mux.HandleFunc("GET /api/notifications", s.withUser(s.handleGetNotifications))
+	s.mux.HandleFunc("PUT /api/notifications", s.withUser(s.handlePutNotifications))
+	s.mux.HandleFunc("PUT /api/notifications/rooms/{room}", s.withUser(s.handlePutRoomLevel))
 	// Unknown API paths answer in JSON, whatever the method. ("/api/" alone
 	// would conflict with "GET /" below.)
 	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
@@ -166,7 +176,7 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /api/admin/rooms/{room}/export", s.withAdmin(s.handleAdminExport))
 	s.mux.HandleFunc("GET /api/reset", s.handleResetStatus)
 	s.mux.HandleFunc("POST /api/reset", s.handleReset)
-	s.mux.HandleFunc("GET /metrics", s.handleMetrics(newRegistry(s.hub, s.st, s.com, s.backups)))
+	s.mux.HandleFunc("GET /metrics", s.handleMetrics(newRegistry(s.hub, s.st, s.com, s.backups, s.push)))
 
 	assets, err := fs.Sub(assetsFS, "assets")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -47,17 +48,23 @@ type conn struct {
 	readDone  chan struct{} // closed when readPump returns
 
 	q sendQueue // what waits to be written; see sendq.go
+
+	// hidden is set while the client says its page is not visible (a
+	// "visibility" frame): its user may then be pushed (push.go). A
+	// socket that never says counts as visible.
+	hidden atomic.Bool
 }
 
 // clientFrame is what a client may send.
 type clientFrame struct {
-	Type     string `json:"type"` // send, edit, delete, react, typing
+	Type     string `json:"type"` // send, edit, delete, react, typing, visibility
 	Room     string `json:"room"`
 	Body     string `json:"body"`      // send, edit
 	ClientID string `json:"client_id"` // send; echoed in errors of any type
 	ID       uint64 `json:"id"`        // edit, delete, react
 	Emoji    string `json:"emoji"`     // react
 	ReplyTo  uint64 `json:"reply_to"`  // send: the id of the message answered, in the same room
+	Visible  *bool  `json:"visible"`   // visibility: whether the page is visible
 }
 
 // frameOps maps the client frames that change a room to their store op.
@@ -207,6 +214,10 @@ func (c *conn) handle(data []byte) {
 		c.reply(newErrorFrame(e.code, e.msg, e.clientID))
 		return
 	}
+	if f.Type == "visibility" {
+		c.hidden.Store(!*f.Visible) // read by the hub when it hands messages to the pusher
+		return
+	}
 	if f.Type == "typing" {
 		c.hub.typing(c, f.Room) // never stored; the hub throttles it
 		return
@@ -251,6 +262,12 @@ func decodeClientFrame(data []byte, maxBody int) (clientFrame, error) {
 	}
 	_, changes := frameOps[f.Type]
 	hasBody := f.Type == "send" || f.Type == "edit"
+	if f.Type == "visibility" {
+		if f.Visible == nil {
+			return f, sendError{"bad_visibility", `visibility needs "visible": true or false`, ""}
+		}
+		return f, nil
+	}
 	switch {
 	case !changes && f.Type != "typing":
 		return f, sendError{"unknown_type", "unknown frame type " + quote(f.Type), cid}

@@ -52,6 +52,10 @@ type hub struct {
 	// connCount is len(conns), for /metrics (read from other goroutines).
 	connCount atomic.Int64
 
+	// pusher, when set (before run; read-only after), is handed every new
+	// message once delivered, to push to those not reading (push.go).
+	pusher *pusher
+
 	// Read-only after newHub.
 	maxPerUser, maxPerAddr int           // concurrent sockets allowed; the excess is refused
 	pingPeriod             time.Duration // how often every socket is pinged
@@ -506,10 +510,34 @@ func (h *hub) fanOut(batch []*pendingSend) {
 			}
 			i++
 		}
+		h.offerPushes(batch[:i])
 		closeDone(batch[:i])
 		batch = batch[i:]
 	}
 	metricDelivered.Add(delivered)
+}
+
+// offerPushes hands the new messages of a delivered batch to the pusher,
+// with who is reading on a visible page now: they are not pushed.
+func (h *hub) offerPushes(batch []*pendingSend) {
+	if h.pusher == nil {
+		return
+	}
+	var seen map[string]bool
+	for _, p := range batch {
+		if p.req.Op != opSend || p.private() {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]bool)
+			for c := range h.conns {
+				if !c.hidden.Load() {
+					seen[c.user] = true
+				}
+			}
+		}
+		h.pusher.offer(pushJob{msg: p.req.Msg, room: p.req.Room, seen: seen})
+	}
 }
 
 // deliverByRoom queues, for every connection, the frames of the rooms its

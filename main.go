@@ -94,6 +94,12 @@ type config struct {
 	BackupDir   string
 	BackupEvery time.Duration
 	BackupKeep  int
+	// PushContact is who push services may write to about this server's
+	// pushes (the VAPID subject): an e-mail address or an https URL.
+	PushContact string
+	// PushClient sends Web Push requests; nil is one that trusts the
+	// system's certificates (newPushClient). Tests plug in their own.
+	PushClient *http.Client
 }
 
 func defaultConfig() config {
@@ -121,6 +127,7 @@ func defaultConfig() config {
 		IdleTimeout:     2 * time.Minute,
 		BackupEvery:     24 * time.Hour,
 		BackupKeep:      7,
+		PushContact:     defaultPushContact,
 	}
 }
 
@@ -202,6 +209,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.BackupDir, "backup-dir", envOr("HEARTH_BACKUP_DIR", ""), "write a backup of the database into this existing directory by itself, e.g. a USB drive or NAS mount (env HEARTH_BACKUP_DIR)")
 	fs.DurationVar(&cfg.BackupEvery, "backup-every", cfg.BackupEvery, "with -backup-dir: how often to back up")
 	fs.IntVar(&cfg.BackupKeep, "backup-keep", cfg.BackupKeep, "with -backup-dir: how many backups to keep (the oldest are deleted)")
+	fs.StringVar(&cfg.PushContact, "push-contact", envOr("HEARTH_PUSH_CONTACT", cfg.PushContact), "an e-mail address or https URL the push services of phones may contact about this server's notifications (env HEARTH_PUSH_CONTACT)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -331,11 +339,17 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		}
 	}
 
+	push, err := newPusher(st, cfg.PushClient, cfg.PushContact)
+	if err != nil {
+		return nil, err
+	}
+
 	ctx, stop := context.WithCancel(context.Background())
 	h := newHub(rooms, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod, cfg.PresenceGrace)
+	h.pusher = push
 	com := newCommitter(appender, h)
 	removeStaleUploads(st.path) // we hold the database: no upload is under way
-	srv := newServer(cfg, st, h, com, sessions, setup, backups)
+	srv := newServer(cfg, st, h, com, sessions, setup, backups, push)
 	disk := newDiskWatch(filepath.Dir(st.path), cfg.diskLowMark(), cfg.DiskFloor, cfg.FreeSpace, h.setNotice)
 	com.disk, srv.disk = disk, disk
 	a := &app{
@@ -353,7 +367,8 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		},
 		serveErr: make(chan error, 1),
 	}
-	a.bg.Add(5)
+	a.bg.Add(6)
+	go func() { defer a.bg.Done(); push.run(ctx) }()
 	go func() { defer a.bg.Done(); retain(ctx, st, cfg.RetainInterval) }()
 	go func() { defer a.bg.Done(); disk.watch(ctx, cfg.DiskCheck) }()
 	go func() { defer a.bg.Done(); h.run(ctx) }()

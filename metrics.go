@@ -46,12 +46,14 @@ var (
 func init() { metrics.ExposeMetadata(true) }
 
 // newRegistry makes this server's gauges: open sockets, rooms (private ones
-// and DMs included), messages waiting for the committer and, with
+// and DMs included), messages waiting for the committer, pushes waiting
+// to be sent and, with
 // -backup-dir (b not nil), the newest good backup's time and size. Each
 // call makes a new set, so many servers in one process never register a
 // name twice.
-func newRegistry(h *hub, st *store, cm *committer, b *backups) *metrics.Set {
+func newRegistry(h *hub, st *store, cm *committer, b *backups, p *pusher) *metrics.Set {
 	set := metrics.NewSet()
+	set.NewGauge("hearth_push_queue_length", func() float64 { return float64(p.jobs.len() + p.sends.len()) })
 	set.NewGauge("hearth_connections", func() float64 { return float64(h.connCount.Load()) })
 	set.NewGauge("hearth_rooms", func() float64 { rooms := st.listRooms(); return float64(len(rooms)) })
 	set.NewGauge("hearth_commit_queue_length", func() float64 { return float64(len(cm.queue)) })

@@ -2,7 +2,7 @@
 // initialising, closing, the meta keys, the errors every store file
 // returns, and the JSON helpers. The store files (store.go and
 // store_*.go, one concern each: accounts, rooms, messages, search, files,
-// bots, audit, backup) are the only ones that import bbolt, and they never
+// bots, audit, backup, push) are the only ones that import bbolt, and they never
 // talk to the network.
 //
 // Layout (top-level buckets):
@@ -24,6 +24,10 @@
 //	bots       sha256(token) hex → bot JSON
 //	resets     sha256(token) hex → password reset JSON
 //	audit      seq (8) → audit entry JSON: what admins did
+//	ended      sha256(id) hex → why an admin ended that session
+//	push       session key "\x00" subscription id → Web Push subscription JSON
+//	notify     user → notification settings JSON (levels, quiet hours)
+//	meta keys: cookie keys, format, vapid.private and vapid.public (push)
 
 package main
 
@@ -64,6 +68,11 @@ var (
 	// account was disabled) until it would have expired, so that the
 	// device is told why when it comes back (see endedSession).
 	bucketEnded = []byte("ended")
+	// bucketPush holds Web Push subscriptions by session key "\x00" id
+	// (store_push.go): each goes with its session.
+	bucketPush = []byte("push")
+	// bucketNotify holds each person's notification settings by user name.
+	bucketNotify = []byte("notify")
 
 	keyCookieHash  = []byte("cookie_hash_key")
 	keyCookieBlock = []byte("cookie_block_key")
@@ -206,7 +215,7 @@ func openDB(path string, readOnly bool) (db *bbolt.DB, err error) {
 
 // topBuckets are the buckets every database has.
 var topBuckets = [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs, bucketRevs,
-	bucketWords, bucketReads, bucketFiles, bucketBlobs, bucketBots, bucketResets, bucketAudit, bucketEnded}
+	bucketWords, bucketReads, bucketFiles, bucketBlobs, bucketBots, bucketResets, bucketAudit, bucketEnded, bucketPush, bucketNotify}
 
 // initialise creates whatever buckets or default room are missing. It
 // writes only when something is missing, so opening a database to read it

@@ -233,6 +233,9 @@ func (st *store) deleteSession(key string) error {
 		if b.Get([]byte(key)) == nil {
 			return errSessionNotFound
 		}
+		if _, err := deleteSessionPushTx(tx, key); err != nil {
+			return err
+		}
 		return b.Delete([]byte(key))
 	})
 	if err != nil {
@@ -325,6 +328,9 @@ func (st *store) deleteExpiredSessions(now time.Time) ([]string, error) {
 			if err := json.Unmarshal(v, &s); err != nil || !now.Before(s.Expires) {
 				expired = append(expired, string(k))
 				if err := c.Delete(); err != nil {
+					return err
+				}
+				if _, err := deleteSessionPushTx(tx, string(k)); err != nil {
 					return err
 				}
 				k, v = c.Seek(k) // Delete leaves the cursor before the next key.
@@ -590,6 +596,9 @@ func deleteUserSessionsTx(tx *bbolt.Tx, name string) ([]string, error) {
 	})
 	for _, k := range keys {
 		if err := b.Delete([]byte(k)); err != nil {
+			return nil, err
+		}
+		if _, err := deleteSessionPushTx(tx, k); err != nil {
 			return nil, err
 		}
 	}

@@ -25,7 +25,7 @@ import (
 )
 
 // databaseFormat is the format of the records this build writes.
-const databaseFormat = 2
+const databaseFormat = 3
 
 // keyFormat is the meta key holding the format, in decimal.
 var keyFormat = []byte("format")
@@ -43,6 +43,14 @@ var migrations = []migration{
 	{2, "keep why an admin ended a session (the ended bucket)", func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketEnded)
 		return err
+	}},
+	{3, "keep phone notifications: push subscriptions and each person's notification settings", func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{bucketPush, bucketNotify} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
 	}},
 }
 

@@ -332,6 +332,9 @@ func renameRoomTx(tx *bbolt.Tx, rooms *roomOverlay, req *appendRequest) error {
 	if err := renameBotRoomTx(tx.Bucket(bucketBots), from, to); err != nil {
 		return err
 	}
+	if err := moveRoomLevelsTx(tx, from, to); err != nil {
+		return err
+	}
 	if err := tx.Bucket(bucketRooms).Delete([]byte(from)); err != nil {
 		return err
 	}
@@ -475,6 +478,9 @@ func deleteRoomTx(tx *bbolt.Tx, rooms *roomOverlay, req *appendRequest, now time
 		if err := reads.Delete(k); err != nil {
 			return err
 		}
+	}
+	if err := moveRoomLevelsTx(tx, name, ""); err != nil {
+		return err
 	}
 	if err := tx.Bucket(bucketRooms).Delete([]byte(name)); err != nil {
 		return err
