@@ -13,7 +13,10 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -49,6 +52,11 @@ type goldenFacts struct {
 	Searches map[string][]uint64 `json:"searches"` // query (as mum) → ids, newest first
 	File     goldenFile          `json:"file"`
 	Reads    map[string]uint64   `json:"reads"` // user → read marker in general
+	// Notify is mum's notification settings, and PushDevices how many
+	// push subscriptions her Cookie's session has (format 3 on; older
+	// files have the defaults and none).
+	Notify      *notifySettings `json:"notify,omitempty"`
+	PushDevices int             `json:"push_devices,omitempty"`
 }
 
 type goldenMessage struct {
@@ -188,6 +196,22 @@ func TestMakeGolden(t *testing.T) {
 		facts.Reads[name] = r.Read
 	}
 
+	// Mum's notification settings and her phone's push subscription.
+	mum.do("PUT", "/api/notifications/rooms/shopping", map[string]string{"level": "all"}, nil)
+	mum.do("PUT", "/api/notifications/rooms/"+dm.Name, map[string]string{"level": "none"}, nil)
+	var ns notifySettings
+	st, sb = mum.do("PUT", "/api/notifications", map[string]any{"hide_text": true, "breakthrough": []string{"kid"},
+		"quiet": map[string]any{"enabled": true, "from": "21:30", "to": "06:45", "zone": "Europe/London"}}, &ns)
+	must(st, sb, http.StatusOK, "notification settings")
+	facts.Notify = &ns
+	key, _ := ecdh.P256().GenerateKey(rand.Reader)
+	auth := make([]byte, 16)
+	rand.Read(auth)
+	st, sb = mum.do("POST", "/api/push", map[string]any{"endpoint": "https://push.example.net/golden/mum-phone",
+		"keys": map[string]string{"p256dh": base64.RawURLEncoding.EncodeToString(key.PublicKey().Bytes()), "auth": base64.RawURLEncoding.EncodeToString(auth)}}, nil)
+	must(st, sb, http.StatusCreated, "push subscription")
+	facts.PushDevices = 1
+
 	// What each reader must find afterwards, as this release answers.
 	facts.Rooms = map[string][]goldenMessage{}
 	for _, room := range []string{"general", "grans-80th", dm.Name, "shopping"} {
@@ -283,6 +307,9 @@ func checkGolden(t *testing.T, ts *testServer, g goldenFacts) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"username":"`+g.CookieFor+`"`) {
 		t.Errorf("the old session cookie: %d %s", resp.StatusCode, body)
 	}
+	// Notification settings follow mum; her phone's subscription stays
+	// with the session it was made in.
+	checkGoldenNotifications(t, ts, g)
 	// Every password still logs in.
 	clients := map[string]*client{}
 	for name, pw := range g.Passwords {
@@ -372,5 +399,51 @@ func checkGolden(t *testing.T, ts *testServer, g goldenFacts) {
 	mum.do("GET", "/api/invites", nil, &invites)
 	if !slices.ContainsFunc(invites.Invites, func(i struct{ Code string }) bool { return i.Code == g.Invite }) {
 		t.Errorf("invite %s is gone: %+v", g.Invite, invites.Invites)
+	}
+}
+
+// checkGoldenNotifications checks, with mum's old session cookie, her
+// notification settings and that session's push subscriptions: as stored,
+// or the defaults and none for a file older than format 3.
+func checkGoldenNotifications(t *testing.T, ts *testServer, g goldenFacts) {
+	t.Helper()
+	get := func(path string, out any) {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Cookie", g.Cookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+	}
+	want := defaultNotifySettings()
+	if g.Notify != nil {
+		want = *g.Notify
+	}
+	var got notifySettings
+	get("/api/notifications", &got)
+	gotJSON, _ := json.Marshal(got)
+	wantJSON, _ := json.Marshal(want)
+	if !bytes.Equal(gotJSON, wantJSON) {
+		t.Errorf("notification settings:\n got %s\nwant %s", gotJSON, wantJSON)
+	}
+	var push struct {
+		PublicKey     string       `json:"public_key"`
+		Subscriptions []pushDevice `json:"subscriptions"`
+	}
+	get("/api/push", &push)
+	if len(push.Subscriptions) != g.PushDevices || push.PublicKey == "" {
+		t.Errorf("push: key %q, devices %+v, want %d", push.PublicKey, push.Subscriptions, g.PushDevices)
+	}
+	for _, d := range push.Subscriptions {
+		if !d.ThisDevice || d.Service != "push.example.net" {
+			t.Errorf("push device %+v", d)
+		}
 	}
 }
