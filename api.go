@@ -173,6 +173,7 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /api/admin/backups", s.withAdmin(s.handleAdminBackups))
 	s.mux.HandleFunc("POST /api/admin/backups/run", s.withAdmin(s.handleAdminBackupNow))
 	s.mux.HandleFunc("GET /api/admin/audit", s.withAdmin(s.handleAdminAudit))
+	s.mux.HandleFunc("POST /api/admin/push/reset", s.withAdmin(s.handleAdminPushReset))
 	s.mux.HandleFunc("GET /api/admin/rooms/{room}/export", s.withAdmin(s.handleAdminExport))
 	s.mux.HandleFunc("GET /api/reset", s.handleResetStatus)
 	s.mux.HandleFunc("POST /api/reset", s.handleReset)

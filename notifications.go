@@ -1,5 +1,6 @@
 // notifications.go owns the HTTP side of notifications: a device's push
-// subscription (GET, POST and DELETE /api/push, a test push), and a
+// subscription (GET, POST and DELETE /api/push, a test push, an admin's
+// reset of the push keys), and a
 // person's notification settings (GET and PUT /api/notifications, a level
 // per room), which every device of theirs hears of when they change.
 
@@ -101,7 +102,7 @@ func (s *server) handlePushStatus(w http.ResponseWriter, r *http.Request, sess s
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"public_key":    s.push.publicKey,
+		"public_key":    s.push.publicKey(),
 		"reachable":     s.push.reachableState(),
 		"subscriptions": devices,
 	})
@@ -212,6 +213,20 @@ func (s *server) handlePushTest(w http.ResponseWriter, r *http.Request, sess ses
 		}
 		writeError(w, http.StatusBadGateway, msg)
 	}
+}
+
+// handleAdminPushReset replaces the server's VAPID key pair and forgets
+// every device's subscription: what to do when a backup (which holds the
+// key and the subscriptions) may have leaked. Devices subscribe again by
+// themselves the next time Hearth opens on them.
+func (s *server) handleAdminPushReset(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	n, err := s.push.resetKeys()
+	if err != nil {
+		s.fail(w, "reset push keys", err)
+		return
+	}
+	s.record(u.Name, "reset push keys", "", strconv.Itoa(n)+" device subscriptions forgotten")
+	writeJSON(w, http.StatusOK, map[string]any{"removed": n, "public_key": s.push.publicKey()})
 }
 
 // notifySettingsRequest changes some settings: what is absent is kept.

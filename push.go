@@ -112,8 +112,7 @@ type pusher struct {
 	st         *store
 	client     *http.Client
 	contact    string // the VAPID subject: who push services may write to
-	publicKey  string // base64url, the application server key browsers subscribe with
-	privateKey string
+	keys       atomic.Pointer[vapidKeys]
 
 	jobs  *dropQueue[pushJob]
 	sends *dropQueue[pushSend]
@@ -128,6 +127,11 @@ type pusher struct {
 	notBefore map[string]time.Time
 	deferred  map[string]pushSend
 }
+
+// vapidKeys is the server's VAPID key pair, base64url: browsers subscribe
+// with the public key (the application server key), pushes are signed with
+// the private one.
+type vapidKeys struct{ public, private string }
 
 // Meta keys of the VAPID key pair.
 const (
@@ -153,17 +157,38 @@ func newPusher(st *store, client *http.Client, contact string) (*pusher, error) 
 	if client == nil {
 		client = newPushClient()
 	}
-	return &pusher{
-		st:         st,
-		client:     client,
-		contact:    strings.TrimPrefix(contact, "mailto:"), // webpush-go adds it
-		publicKey:  string(pub),
-		privateKey: string(priv),
-		jobs:       newDropQueue[pushJob](pushQueueSize),
-		sends:      newDropQueue[pushSend](pushQueueSize),
-		notBefore:  map[string]time.Time{},
-		deferred:   map[string]pushSend{},
-	}, nil
+	p := &pusher{
+		st:        st,
+		client:    client,
+		contact:   strings.TrimPrefix(contact, "mailto:"), // webpush-go adds it
+		jobs:      newDropQueue[pushJob](pushQueueSize),
+		sends:     newDropQueue[pushSend](pushQueueSize),
+		notBefore: map[string]time.Time{},
+		deferred:  map[string]pushSend{},
+	}
+	p.keys.Store(&vapidKeys{public: string(pub), private: string(priv)})
+	return p, nil
+}
+
+// publicKey is the application server key browsers subscribe with.
+func (p *pusher) publicKey() string { return p.keys.Load().public }
+
+// resetKeys replaces the VAPID key pair and forgets every subscription,
+// which was made with the old key: after a backup leaked, its copy of the
+// key can no longer push to anyone. Devices subscribe again, with the new
+// key, the next time Hearth opens on them. It returns how many
+// subscriptions went.
+func (p *pusher) resetKeys() (int, error) {
+	privateKey, publicKey, err := webpush.GenerateVAPIDKeys()
+	if err != nil {
+		return 0, fmt.Errorf("push: make a VAPID key pair: %w", err)
+	}
+	n, err := p.st.replacePushKeys(map[string][]byte{keyVAPIDPrivate: []byte(privateKey), keyVAPIDPublic: []byte(publicKey)})
+	if err != nil {
+		return 0, err
+	}
+	p.keys.Store(&vapidKeys{public: publicKey, private: privateKey})
+	return n, nil
 }
 
 // newPushClient is the HTTP client pushes go out with: the system's
@@ -426,6 +451,7 @@ func (p *pusher) retryDeferred(endpoint string) {
 func (p *pusher) send(ctx context.Context, s pushSend) pushOutcome {
 	ctx, cancel := context.WithTimeout(ctx, pushTimeout)
 	defer cancel()
+	keys := p.keys.Load()
 	resp, err := webpush.SendNotificationWithContext(ctx, s.payload,
 		&webpush.Subscription{Endpoint: s.sub.Endpoint, Keys: webpush.Keys{P256dh: s.sub.P256dh, Auth: s.sub.Auth}},
 		&webpush.Options{
@@ -434,8 +460,8 @@ func (p *pusher) send(ctx context.Context, s pushSend) pushOutcome {
 			Topic:           s.topic,
 			TTL:             pushTTL,
 			Urgency:         s.urgency,
-			VAPIDPublicKey:  p.publicKey,
-			VAPIDPrivateKey: p.privateKey,
+			VAPIDPublicKey:  keys.public,
+			VAPIDPrivateKey: keys.private,
 		})
 	if err != nil {
 		reason := p.failedToReach(err, s.sub)

@@ -29,7 +29,7 @@ type pushFixture struct {
 func newPushFixture(t *testing.T, names ...string) *pushFixture {
 	t.Helper()
 	f := &pushFixture{t: t, people: map[string]*client{}, subs: map[string]*testSubscription{}}
-	f.svc = newTestPushService(t, func() string { return f.ts.app.srv.push.publicKey })
+	f.svc = newTestPushService(t, func() string { return f.ts.app.srv.push.publicKey() })
 	f.ts = newTestServer(t, func(c *config) { c.PushClient = f.svc.Client() })
 	for _, name := range names {
 		f.people[name] = f.ts.loggedIn(name)
@@ -373,7 +373,7 @@ func TestPushSubscriptionIsChecked(t *testing.T) {
 	if len(status.Subscriptions) != maxPushPerSession {
 		t.Errorf("mum's session has %d subscriptions, want %d", len(status.Subscriptions), maxPushPerSession)
 	}
-	if status.PublicKey != f.ts.app.srv.push.publicKey || len(status.PublicKey) != 87 {
+	if status.PublicKey != f.ts.app.srv.push.publicKey() || len(status.PublicKey) != 87 {
 		t.Errorf("public key %q", status.PublicKey)
 	}
 	for _, d := range status.Subscriptions {
@@ -568,5 +568,58 @@ func TestQuietHours(t *testing.T) {
 		if got := c.q.during(at(c.t)); got != c.want {
 			t.Errorf("%+v at %s: %v, want %v", c.q, c.t, got, c.want)
 		}
+	}
+}
+
+// TestPushKeyReset is what an admin does when a backup may have leaked:
+// a new VAPID key pair, every subscription (made with the old one) gone,
+// so the leaked key pushes to no one; a device subscribing again with the
+// new key is pushed, signed with it.
+func TestPushKeyReset(t *testing.T) {
+	f := newPushFixture(t, "mum", "kid")
+	f.ts.addUser("boss", "password-boss", true)
+	boss := f.ts.newClient()
+	boss.do("POST", "/api/login", map[string]string{"username": "boss", "password": "password-boss"}, nil)
+	old := f.ts.app.srv.push.publicKey()
+	if status, _ := f.people["kid"].do("POST", "/api/admin/push/reset", nil, nil); status != http.StatusForbidden {
+		t.Errorf("a non-admin reset the push keys: %d", status)
+	}
+	var reset struct {
+		Removed   int    `json:"removed"`
+		PublicKey string `json:"public_key"`
+	}
+	if status, body := boss.do("POST", "/api/admin/push/reset", nil, &reset); status != http.StatusOK || reset.Removed != 2 || reset.PublicKey == old {
+		t.Fatalf("reset: %d %s", status, body)
+	}
+	var st struct {
+		PublicKey     string `json:"public_key"`
+		Subscriptions []pushDevice
+	}
+	f.people["mum"].do("GET", "/api/push", nil, &st)
+	if st.PublicKey != reset.PublicKey || len(st.Subscriptions) != 0 {
+		t.Errorf("after reset: %+v", st)
+	}
+	// The test push service checks each push's k against the key now.
+	f.ts.restart() // and the new pair is the one kept
+	if f.ts.app.srv.push.publicKey() != reset.PublicKey {
+		t.Fatal("the new key pair was not kept")
+	}
+	mum := f.ts.newClient()
+	mum.do("POST", "/api/login", map[string]string{"username": "mum", "password": "password-mum"}, nil)
+	f.people["mum"] = mum
+	if status, body := mum.do("POST", "/api/push", f.subs["mum"].JSON(), nil); status != http.StatusCreated {
+		t.Fatalf("subscribe again: %d %s", status, body)
+	}
+	kid := f.ts.newClient()
+	kid.do("POST", "/api/login", map[string]string{"username": "kid", "password": "password-kid"}, nil)
+	f.people["kid"] = kid
+	f.say("kid", "general", "@mum new keys")
+	f.svc.waitPush(t, f.subs["mum"], 1, 10*time.Second)
+	var audit struct{ Entries []auditEntry }
+	boss = f.ts.newClient()
+	boss.do("POST", "/api/login", map[string]string{"username": "boss", "password": "password-boss"}, nil)
+	boss.do("GET", "/api/admin/audit", nil, &audit)
+	if !slices.ContainsFunc(audit.Entries, func(e auditEntry) bool { return e.Action == "reset push keys" }) {
+		t.Errorf("the reset is not in the audit log: %+v", audit.Entries)
 	}
 }

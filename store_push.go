@@ -212,6 +212,33 @@ func deleteSessionPushTx(tx *bbolt.Tx, session string) (int, error) {
 	return n, nil
 }
 
+// replacePushKeys stores a new VAPID key pair in meta and deletes every
+// subscription, made with the old pair, in one transaction. It returns how
+// many went.
+func (st *store) replacePushKeys(keys map[string][]byte) (int, error) {
+	var n int
+	err := st.db.Update(func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucketPush).Stats().KeyN
+		if err := tx.DeleteBucket(bucketPush); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(bucketPush); err != nil {
+			return err
+		}
+		meta := tx.Bucket(bucketMeta)
+		for k, v := range keys {
+			if err := meta.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: replace the push keys: %w", err)
+	}
+	return n, nil
+}
+
 // pushSubscriptions returns the subscriptions of user, newest first; with
 // session set, only that session's.
 func (st *store) pushSubscriptions(user, session string) ([]pushSubscription, error) {
