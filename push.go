@@ -109,10 +109,10 @@ type pushSend struct {
 // pusher sends pushes. Create it with newPusher, start run, and stop it by
 // cancelling run's context.
 type pusher struct {
-	st         *store
-	client     *http.Client
-	contact    string // the VAPID subject: who push services may write to
-	keys       atomic.Pointer[vapidKeys]
+	st      *store
+	client  *http.Client
+	contact string // the VAPID subject: who push services may write to
+	keys    atomic.Pointer[vapidKeys]
 
 	jobs  *dropQueue[pushJob]
 	sends *dropQueue[pushSend]
