@@ -452,7 +452,9 @@ func (p *pusher) send(ctx context.Context, s pushSend) pushOutcome {
 	ctx, cancel := context.WithTimeout(ctx, pushTimeout)
 	defer cancel()
 	keys := p.keys.Load()
-	resp, err := webpush.SendNotificationWithContext(ctx, s.payload,
+	// webpush-go pads the payload in place when it has spare capacity, and
+	// one payload goes to every device of a person: clipped, it is copied.
+	resp, err := webpush.SendNotificationWithContext(ctx, slices.Clip(s.payload),
 		&webpush.Subscription{Endpoint: s.sub.Endpoint, Keys: webpush.Keys{P256dh: s.sub.P256dh, Auth: s.sub.Auth}},
 		&webpush.Options{
 			HTTPClient:      p.client,
