@@ -57,6 +57,12 @@ const (
 // the chat at 1× and at 2× density.
 var thumbSides = []int{320, 640}
 
+// decodeSlots bounds how many images are decoded and scaled at once,
+// server-wide: each may take a few hundred MB (maxImagePixels), and photos
+// dropped together, by several people at once, must not add that up. The
+// others wait their turn, which takes a second or so each.
+var decodeSlots = make(chan struct{}, 2)
+
 // errImageTooLarge is returned for an image whose dimensions are over
 // maxImagePixels or maxImageSide; it is never decoded.
 var errImageTooLarge = errors.New("image too large")
@@ -85,8 +91,12 @@ type thumbnail struct {
 // It reads src to the end only when the image is decodable and within
 // maxImagePixels; it returns an error wrapping errImageTooLarge for a larger
 // one and image.ErrFormat for bytes that are no JPEG, PNG, GIF or WebP. The
-// caller then simply has no thumbnail. Safe to call from any goroutine.
+// caller then simply has no thumbnail. Safe to call from any goroutine; at
+// most len(decodeSlots) calls (with avatarImage's) decode at once, the
+// others wait.
 func makeThumbnails(src io.Reader, sides []int) ([]thumbnail, error) {
+	decodeSlots <- struct{}{}
+	defer func() { <-decodeSlots }()
 	img, orientation, err := decodeImage(src)
 	if err != nil {
 		return nil, err
@@ -149,6 +159,8 @@ func avatarImage(src io.Reader, side int) ([]byte, error) {
 	if side <= 0 {
 		return nil, fmt.Errorf("images: avatar side %d", side)
 	}
+	decodeSlots <- struct{}{}
+	defer func() { <-decodeSlots }()
 	img, orientation, err := decodeImage(src)
 	if err != nil {
 		return nil, err
