@@ -89,34 +89,20 @@ func (cm *committer) run(ctx context.Context) {
 	defer close(cm.done)
 	batch := make([]*pendingSend, 0, maxBatch)
 	reqs := make([]*appendRequest, 0, maxBatch)
-	var held *pendingSend // a second upload, for the next batch
 	for {
-		if held != nil {
-			batch, held = append(batch[:0], held), nil
-		} else {
-			select {
-			case <-ctx.Done():
-				return
-			case p := <-cm.queue:
-				batch = append(batch[:0], p)
-			}
+		select {
+		case <-ctx.Done():
+			return
+		case p := <-cm.queue:
+			batch = append(batch[:0], p)
 		}
-		// Everything that queued up during the previous fsync rides along,
-		// but one upload a batch: its bytes are in memory until the commit.
-		uploads := 0
-		if batch[0].req.Upload != nil {
-			uploads++
-		}
+		// Everything that queued up during the previous fsync rides along.
+		// An upload's bytes are stored already (handleUpload): its commit
+		// only makes its file visible, so uploads batch like messages.
 	drain:
 		for len(batch) < maxBatch {
 			select {
 			case p := <-cm.queue:
-				if p.req.Upload != nil {
-					if uploads++; uploads > 1 {
-						held = p
-						break drain
-					}
-				}
 				batch = append(batch, p)
 			default:
 				break drain

@@ -39,8 +39,9 @@ const (
 )
 
 // defaultDiskLow is the low mark when -disk-low is not given: room for two
-// of the largest uploads (one spooled, one stored in the database), and at
-// least minDiskLow.
+// of the largest uploads arriving at once, and at least minDiskLow. (An
+// upload is stopped as soon as free space passes the mark; see
+// handleUpload.)
 func defaultDiskLow(maxUpload int64) int64 { return max(2*maxUpload, minDiskLow) }
 
 // diskLowMark is the low mark c asks for: -disk-low, or its default.

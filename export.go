@@ -135,6 +135,31 @@ func writePrivate(path string, data []byte) error {
 	return err
 }
 
+// exportFile copies the bytes of file id, as they stream from the store,
+// into a file made by createPrivate at path. A file gone from the store
+// (deleted with its message meanwhile) is skipped.
+func exportFile(st *store, id uint64, path string) error {
+	_, body, err := st.openFile(id)
+	if errors.Is(err, errFileNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f, err := createPrivate(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("export file %d: %w", id, err)
+	}
+	return nil
+}
+
 // exportHTML writes an archive of every room into dir: one page per room,
 // an index, and the shared files under files/. The archive holds DMs and
 // private rooms, so it is its owner's only, like the database: files 0600,
@@ -168,11 +193,8 @@ func exportHTML(st *store, dir string) (int, error) {
 		var msgs []message
 		err := st.eachMessage(r.Name, func(m message) error {
 			if m.File != nil {
-				_, data, err := st.getFile(m.File.ID)
-				if err == nil {
-					if err := writePrivate(filepath.Join(files, archiveFileName(m.File)), data); err != nil {
-						return err
-					}
+				if err := exportFile(st, m.File.ID, filepath.Join(files, archiveFileName(m.File))); err != nil {
+					return err
 				}
 			}
 			msgs = append(msgs, m)
@@ -275,15 +297,36 @@ func writeRoomPage(st *store, title string, msgs []message, base string, w io.Wr
 	var inlined int64
 	page := archivePage(func(a *attachment) any {
 		if slices.Contains(inlineTypes, a.Type) && a.Size <= maxInlineImage && inlined+a.Size <= maxInlineImages {
-			if _, data, err := st.getFile(a.ID); err == nil {
-				inlined += int64(len(data))
-				return template.URL("data:" + a.Type + ";base64," + base64.StdEncoding.EncodeToString(data))
+			if uri, err := dataURI(st, a.ID); err == nil {
+				inlined += a.Size
+				return uri
 			}
 		}
 		return base + "/api/files/" + strconv.FormatUint(a.ID, 10)
 	})
 	note := fmt.Sprintf("Saved from Hearth on %s: %d messages.", time.Now().Local().Format("Mon 2 Jan 2006 15:04"), len(msgs))
 	return page.Execute(w, map[string]any{"Title": title, "Note": note, "Messages": msgs})
+}
+
+// dataURI is file id as a data: URI, its bytes streamed from the store
+// into the base64 encoder: only the encoded text is held whole, as the
+// page needs it.
+func dataURI(st *store, id uint64) (template.URL, error) {
+	a, body, err := st.openFile(id)
+	if err != nil {
+		return "", err
+	}
+	var uri strings.Builder
+	uri.Grow(len("data:;base64,") + len(a.Type) + base64.StdEncoding.EncodedLen(int(a.Size)))
+	uri.WriteString("data:" + a.Type + ";base64,")
+	enc := base64.NewEncoder(base64.StdEncoding, &uri)
+	if _, err := io.Copy(enc, body); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return template.URL(uri.String()), nil
 }
 
 // handleAdminExport downloads one room's history: as one HTML page to read

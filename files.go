@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -12,7 +13,6 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -47,9 +48,14 @@ const sniffLen = 512
 // message carrying it: POST /api/rooms/{room}/files?name=NAME, the bytes as
 // the body. The type is sniffed from the bytes, never taken from the client.
 //
-// The body is spooled to a temporary file as it arrives, so a slow or large
-// upload holds no memory while it is sent; only the commit that stores it
-// with its message holds the file's bytes at once (see putFileTx).
+// The body is written into the database as it arrives, one chunk (1 MiB)
+// a write transaction, so an upload holds about one chunk in memory
+// whatever its size. Until the last byte is in, the file is an upload
+// (store_files.go): no message, and GET /api/files/{id} answers 404. Then
+// the message that carries it goes through the committer like any other,
+// and its commit makes the file visible. Whatever stops an upload before
+// that (a refusal, the client leaving, the limit, the quota, the disk)
+// deletes what it wrote; a crash leaves it to the start-up sweep.
 func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	// The server's ReadTimeout is too short for a file on a slow link.
 	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout(s.cfg.MaxUpload))); err != nil {
@@ -62,7 +68,7 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 	// A declared size is refused before a byte of the body is read. The web
 	// client sends the file itself as the body (no multipart), so
 	// Content-Length is the file's size and needs no allowance for framing.
-	tooBig := "files can be at most " + byteSize(int(s.cfg.MaxUpload))
+	tooBig := "files can be at most " + byteSize64(s.cfg.MaxUpload)
 	if r.ContentLength > s.cfg.MaxUpload {
 		writeError(w, http.StatusRequestEntityTooLarge, tooBig)
 		return
@@ -90,102 +96,168 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 		writeError(w, http.StatusTooManyRequests, "slow down: too many messages")
 		return
 	}
-	name := cleanFileName(r.URL.Query().Get("name"))
-	f, size, err := s.spoolUpload(w, r)
-	if err != nil {
-		var maxErr *http.MaxBytesError
-		var pathErr *fs.PathError
-		switch {
-		case errors.As(err, &maxErr):
-			writeError(w, http.StatusRequestEntityTooLarge, tooBig)
-		case errors.As(err, &pathErr): // the temporary file, not the client
-			s.fail(w, "spool upload", err)
-		default:
-			writeError(w, http.StatusBadRequest, "reading the upload: "+err.Error())
-		}
+	// The quota is checked against the declared size here, before the
+	// body; a body of unknown size is stopped as soon as it passes.
+	id, allowance, err := s.st.beginUpload(u.Name, r.ContentLength, u.QuotaBytes, time.Now())
+	var quotaErr *quotaError
+	switch {
+	case errors.As(err, &quotaErr):
+		writeError(w, http.StatusRequestEntityTooLarge, quotaErr.Error())
+		return
+	case err != nil:
+		s.fail(w, "begin upload", err)
 		return
 	}
-	removeSpool := func() {
-		f.Close()
-		if err := os.Remove(f.Name()); err != nil {
-			slog.Error("remove spooled upload", "err", err)
-		}
-	}
-	keep := false // the committer may still read it: see below
+	// Until the message's commit has made the file visible, the upload is
+	// deleted on the way out; abortUpload leaves a committed file alone.
+	pending := true
 	defer func() {
-		if !keep {
-			removeSpool()
+		if pending {
+			if err := s.st.abortUpload(id); err != nil {
+				slog.Error("delete an unfinished upload", "id", id, "err", err)
+			}
 		}
 	}()
-	if size == 0 {
+
+	a := attachment{ID: id, Name: cleanFileName(r.URL.Query().Get("name")), Room: rm.Name, User: u.Name, ChunkSize: chunkSize}
+	body := io.Reader(clientBody{http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)})
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(body, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		s.uploadFailed(w, err, tooBig)
+		return
+	}
+	if n == 0 {
 		writeError(w, http.StatusBadRequest, "the file is empty")
 		return
 	}
-	head := make([]byte, min(size, sniffLen))
-	if _, err := f.ReadAt(head, 0); err != nil {
-		s.fail(w, "read spooled upload", err)
+	a.Type = sniffType(head[:n])
+	body = s.transformUpload(a, io.MultiReader(bytes.NewReader(head[:n]), body))
+	a.Size, a.Chunks, err = s.st.writeChunks(id, body, func(index int, before int64, chunk []byte) error {
+		if allowance >= 0 && before+int64(len(chunk)) > allowance {
+			return &quotaError{Quota: u.QuotaBytes, Used: u.QuotaBytes - allowance}
+		}
+		if s.disk.check().State.pausesUploads() {
+			return errDiskLow
+		}
+		// The size of an image is in its first bytes: its first chunk
+		// holds them for any image a phone makes.
+		if index == 0 && slices.Contains(inlineTypes, a.Type) {
+			if cfg, _, err := image.DecodeConfig(bytes.NewReader(chunk)); err == nil {
+				a.Width, a.Height = cfg.Width, cfg.Height
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.uploadFailed(w, err, tooBig)
 		return
 	}
-	a := attachment{Name: name, Type: sniffType(head), Size: size, Room: rm.Name}
-	if slices.Contains(inlineTypes, a.Type) {
-		if cfg, _, err := image.DecodeConfig(io.NewSectionReader(f, 0, size)); err == nil {
-			a.Width, a.Height = cfg.Width, cfg.Height
-		}
-	}
-	// The file is stored with its message, in the message's transaction:
-	// an upload refused (the room archived, renamed or deleted meanwhile,
-	// the sender no longer a member) or a resend already stored stores no
-	// file.
+	a = s.afterUpload(a)
+
 	p := &pendingSend{req: appendRequest{
-		Msg:    message{Room: rm.Name, User: u.Name, Body: name, ClientID: truncate(r.URL.Query().Get("client_id"), maxClientIDLen)},
-		Upload: &fileUpload{File: a, Data: f},
+		Msg:    message{Room: rm.Name, User: u.Name, Body: a.Name, ClientID: truncate(r.URL.Query().Get("client_id"), maxClientIDLen)},
+		Upload: &fileUpload{File: a},
 	}, done: make(chan struct{})}
 	if !s.commitAndAnswer(w, p) {
-		// Answered before its commit: the committer may yet read the
-		// spool, so it stays until the commit is done with it.
-		keep = true
+		// Answered before its commit, which may still come: the upload
+		// is deleted (if the commit did not make it a file) once the
+		// committer is done with it or has stopped.
+		pending = false
 		go func() {
 			select {
 			case <-p.done:
 			case <-s.com.done:
 			}
-			removeSpool()
+			if err := s.st.abortUpload(id); err != nil {
+				slog.Error("delete an unfinished upload", "id", id, "err", err)
+			}
 		}()
+		return
+	}
+	// Stored unless refused, or a resend of a message stored already
+	// (whose file is another).
+	pending = p.err != nil || p.req.Err != nil || p.req.Dup
+}
+
+// errDiskLow stops an upload when free space falls under the low mark
+// while it is under way.
+var errDiskLow = errors.New("disk space is low: uploads are paused")
+
+// uploadFailed answers an upload stopped while its body was read: by its
+// size, its uploader's quota, the disk, the store, or the client.
+func (s *server) uploadFailed(w http.ResponseWriter, err error, tooBig string) {
+	var maxErr *http.MaxBytesError
+	var quotaErr *quotaError
+	switch {
+	case errors.As(err, &maxErr):
+		writeError(w, http.StatusRequestEntityTooLarge, tooBig)
+	case errors.As(err, &quotaErr):
+		writeError(w, http.StatusRequestEntityTooLarge, quotaErr.Error())
+	case errors.Is(err, errDiskLow):
+		writeError(w, http.StatusInsufficientStorage, diskLowMessage)
+	case errors.Is(err, syscall.ENOSPC):
+		s.disk.check() // so that what follows is refused early
+		writeError(w, http.StatusInsufficientStorage, diskLowMessage)
+	case errors.As(err, new(*bodyError)):
+		writeError(w, http.StatusBadRequest, "reading the upload: "+err.Error())
+	default: // the database, not the client
+		s.fail(w, "store upload", err)
 	}
 }
 
-// spoolUpload copies the request body, at most MaxUpload bytes, into a new
-// temporary file beside the database (mode 0600, as os.CreateTemp makes
-// it), and returns it with its size. On success the caller closes and
-// removes the file; on failure nothing is left behind.
-func (s *server) spoolUpload(w http.ResponseWriter, r *http.Request) (*os.File, int64, error) {
-	f, err := os.CreateTemp(filepath.Dir(s.st.path), uploadSpoolPattern(s.st.path))
-	if err != nil {
-		return nil, 0, fmt.Errorf("files: spool an upload: %w", err)
+// clientBody reads an upload's body, marking its errors (the client gone,
+// the limit passed) as bodyErrors, to tell them from the store's.
+type clientBody struct{ r io.Reader }
+
+func (b clientBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &bodyError{err}
 	}
-	n, err := io.Copy(f, http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload))
-	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, n, err
-	}
-	return f, n, nil
+	return n, err
 }
 
-// uploadSpoolPattern names the temporary files of uploads to the database
-// at dbPath: hidden, and named after the database so that two databases in
-// one directory never take each other's.
-func uploadSpoolPattern(dbPath string) string {
-	return "." + filepath.Base(dbPath) + ".upload-*"
+// bodyError is an error reading an upload's body.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// transformUpload is where an upload's bytes can be rewritten as they
+// stream in, before they are stored: a is the file so far (ID, Name, Room,
+// User, and Type sniffed from its first bytes), body the bytes as the
+// client sends them, whole from the first. What it returns is stored, its
+// size counted, and its image size read, instead. It must read body
+// lazily, holding no more than a bounded window of it, so an upload's
+// memory stays bounded; reading errors of body must come through.
+//
+// The image pipeline (images.go) makes this strip the GPS tags from JPEGs;
+// until then it returns body as it is.
+func (s *server) transformUpload(a attachment, body io.Reader) io.Reader {
+	return body
 }
 
-// removeStaleUploads deletes upload spools a crash left beside the database
-// at dbPath. Call it only while holding the database, before serving.
-func removeStaleUploads(dbPath string) {
-	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(dbPath), uploadSpoolPattern(dbPath)))
+// afterUpload is called with an upload whose bytes are all stored (a says
+// where: read them with newFileReader(s.st, a)), before the message that
+// carries it is committed, on the upload's own goroutine, and returns the
+// file as it will be committed. It is where the image pipeline makes
+// thumbnails (st.putThumb, keyed by a.ID), so that they exist by the time
+// anyone sees the message; an upload refused after it, like one cut short
+// by a crash, takes its thumbnails with it. Until then it does nothing.
+func (s *server) afterUpload(a attachment) attachment {
+	return a
+}
+
+// removeOldSpools deletes the temporary files that releases before
+// format 4 spooled uploads into, beside the database at dbPath, which a
+// crash of such a release may have left. Call it only while holding the
+// database, before serving.
+func removeOldSpools(dbPath string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(dbPath), "."+filepath.Base(dbPath)+".upload-*"))
 	for _, name := range stale {
 		if err := os.Remove(name); err != nil {
-			slog.Error("remove a stale upload spool", "err", err)
+			slog.Error("remove an old upload spool", "err", err)
 		}
 	}
 }
@@ -295,14 +367,17 @@ func hiddenInName(r rune) bool {
 	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
-// handleFile serves a file to those who may see its room.
+// handleFile serves a file to those who may see its room, through
+// http.ServeContent over the file's chunks: Range requests (206, several
+// ranges, 416 for one that cannot be met), If-Range, and conditional GETs
+// on the ETag and Last-Modified, while only what is sent is read.
 func (s *server) handleFile(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "no such file")
 		return
 	}
-	a, data, err := s.st.getFile(id)
+	a, body, err := s.st.openFile(id)
 	if err != nil {
 		if !errors.Is(err, errFileNotFound) {
 			slog.Error("load file", "err", err)
@@ -321,9 +396,20 @@ func (s *server) handleFile(w http.ResponseWriter, r *http.Request, sess session
 	h := w.Header()
 	h.Set("Content-Type", a.Type)
 	h.Set("Content-Disposition", fmt.Sprintf("%s; filename*=UTF-8''%s", disposition, url.PathEscape(cleanFileName(a.Name)))) // names stored before it cleaned them too
-	h.Set("Content-Length", strconv.Itoa(len(data)))
 	h.Set("Cache-Control", "private, max-age=86400")
+	h.Set("ETag", fileETag(a))
 	// A file is never a page: no script, no plugins, even if opened directly.
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-	w.Write(data)
+	http.ServeContent(w, r, "", a.Time, body) // a zero Time (files before format 4) sends no Last-Modified
+}
+
+// fileETag is a file's strong ETag: a stored file never changes. It names
+// the time the file was stored as well as its id, so that after a restore
+// from an older backup, a new file that takes an id again is not mistaken
+// for the one a browser cached.
+func fileETag(a attachment) string {
+	if a.Time.IsZero() {
+		return fmt.Sprintf(`"hearth-file-%d"`, a.ID)
+	}
+	return fmt.Sprintf(`"hearth-file-%d-%x"`, a.ID, a.Time.UnixMilli())
 }

@@ -14,8 +14,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -146,7 +144,7 @@ func TestRefusedAndResentUploadsLeaveNoFile(t *testing.T) {
 	if status, _ := upload(t, ann, "attic", "box.png", tinyPNG); status != http.StatusConflict {
 		t.Errorf("upload to an archived room: %d, want 409", status)
 	}
-	if _, _, err := ts.store().getFile(1); !errors.Is(err, errFileNotFound) {
+	if _, err := ts.store().getFile(1); !errors.Is(err, errFileNotFound) {
 		t.Errorf("the refused upload's file is kept: %v", err)
 	}
 
@@ -162,10 +160,10 @@ func TestRefusedAndResentUploadsLeaveNoFile(t *testing.T) {
 	if again.ID != first.ID || again.File.ID != first.File.ID {
 		t.Errorf("the resend made a second message: %+v then %+v", first, again)
 	}
-	if _, _, err := ts.store().getFile(first.File.ID); err != nil {
+	if _, err := ts.store().getFile(first.File.ID); err != nil {
 		t.Errorf("the stored message's file: %v", err)
 	}
-	if _, _, err := ts.store().getFile(first.File.ID + 1); !errors.Is(err, errFileNotFound) {
+	if _, err := ts.store().getFile(first.File.ID + 1); !errors.Is(err, errFileNotFound) {
 		t.Errorf("the resend's copy is kept: %v", err)
 	}
 }
@@ -330,21 +328,14 @@ func TestUploadsAtOnce(t *testing.T) {
 	})
 }
 
-// TestUploadSpoolsToDisk: uploads under way hold their bytes on disk, not
-// in memory, and leave nothing behind when done.
-func TestUploadSpoolsToDisk(t *testing.T) {
-	const size = 8 << 20
+// TestUploadStreamsIntoChunks: uploads under way are written into the
+// database chunk by chunk as they arrive, holding no more than a chunk or
+// so in memory, and stay invisible (no message, 404) until their last byte
+// is in; then each is one file and one message, and no upload is left.
+func TestUploadStreamsIntoChunks(t *testing.T) {
+	const size = 8 * chunkSize
 	ts := newTestServer(t, nil)
-	ann := ts.loggedIn("ann")
-	spools := func() (n int, bytes int64) {
-		names, _ := filepath.Glob(filepath.Join(filepath.Dir(ts.cfg.DBPath), uploadSpoolPattern(ts.cfg.DBPath)))
-		for _, name := range names {
-			if fi, err := os.Stat(name); err == nil {
-				bytes += fi.Size()
-			}
-		}
-		return len(names), bytes
-	}
+	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
 	heap := func(gc bool) uint64 {
 		if gc {
 			runtime.GC()
@@ -360,24 +351,43 @@ func TestUploadSpoolsToDisk(t *testing.T) {
 	for _, up := range ups {
 		up.send(t, size)
 	}
-	// Until the server has read it all: into its spools, or into memory.
-	eventually(t, 10*time.Second, "the server to read both bodies", func() bool {
-		_, onDisk := spools()
-		return onDisk >= 2*size || heap(false) >= base+2*size
+	eventually(t, 10*time.Second, "the server to store both bodies", func() bool {
+		c := countChunks(t, ts.store())
+		return c.uploads == 2 && c.bytes == 2*size
 	})
-	if live := int64(heap(true)) - int64(base); live > size/4 {
-		t.Errorf("two uploads of %d MiB under way hold %d KiB of live heap, want under %d KiB", size>>20, live>>10, size/4>>10)
+	if live := int64(heap(true)) - int64(base); live > 4*chunkSize {
+		t.Errorf("two uploads of %d MiB under way hold %d KiB of live heap, want under %d KiB", size>>20, live>>10, 4*chunkSize>>10)
 	}
+	for id := uint64(1); id <= 2; id++ {
+		if _, err := ts.store().getFile(id); !errors.Is(err, errFileNotFound) {
+			t.Errorf("file %d is visible before its last byte: %v", id, err)
+		}
+		if resp, err := bob.http.Get(fmt.Sprintf("%s/api/files/%d", ts.URL, id)); err != nil || resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET file %d under way: %v %v, want 404", id, resp.StatusCode, err)
+		}
+	}
+	var page struct{ Messages []message }
+	bob.do("GET", "/api/rooms/general/messages", nil, &page)
+	if len(page.Messages) != 0 {
+		t.Errorf("messages before the uploads finished: %+v", page.Messages)
+	}
+
 	for _, up := range ups {
 		if status := up.finish(t, 1); status != http.StatusCreated {
 			t.Errorf("upload: %d", status)
 		}
 	}
-	eventually(t, 5*time.Second, "the spools to go", func() bool { n, _ := spools(); return n == 0 })
 	for id := uint64(1); id <= 2; id++ {
-		if a, data, err := ts.store().getFile(id); err != nil || a.Size != size+1 || len(data) != size+1 {
-			t.Errorf("file %d: size %d, %d bytes, %v", id, a.Size, len(data), err)
+		if a, err := ts.store().getFile(id); err != nil || a.Size != size+1 || a.Chunks != 9 || a.User != "ann" {
+			t.Errorf("file %d: %+v, %v; want %d bytes in 9 chunks, by ann", id, a, err, size+1)
 		}
+	}
+	if c := countChunks(t, ts.store()); c.uploads != 0 || c.chunks != 18 || c.bytes != 2*(size+1) {
+		t.Errorf("after both finished: %+v, want no upload and 18 chunks of %d bytes", c, 2*(size+1))
+	}
+	bob.do("GET", "/api/rooms/general/messages", nil, &page)
+	if len(page.Messages) != 2 || page.Messages[0].File == nil || page.Messages[0].File.Chunks != 0 || page.Messages[0].File.User != "" {
+		t.Errorf("messages %+v, want two carrying their files' descriptions only", page.Messages)
 	}
 }
 
@@ -402,7 +412,7 @@ func TestUploadsSpendMessageAllowance(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "too many messages") {
 		t.Errorf("upload over the burst: %d %s, want 429", resp.StatusCode, body)
 	}
-	if _, _, err := ts.store().getFile(burst + 1); !errors.Is(err, errFileNotFound) {
+	if _, err := ts.store().getFile(burst + 1); !errors.Is(err, errFileNotFound) {
 		t.Errorf("the refused upload's file is stored: %v", err)
 	}
 	n := 0

@@ -348,7 +348,7 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	h := newHub(rooms, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod, cfg.PresenceGrace)
 	h.pusher = push
 	com := newCommitter(appender, h)
-	removeStaleUploads(st.path) // we hold the database: no upload is under way
+	removeOldSpools(st.path) // we hold the database: no upload is under way
 	srv := newServer(cfg, st, h, com, sessions, setup, backups, push)
 	disk := newDiskWatch(filepath.Dir(st.path), cfg.diskLowMark(), cfg.DiskFloor, cfg.FreeSpace, h.setNotice)
 	com.disk, srv.disk = disk, disk

@@ -40,6 +40,9 @@ var (
 	// metricBackupFailures counts automatic and "Back up now" backups
 	// that failed (backups.go); a success does not reset it.
 	metricBackupFailures = sharedMetrics.NewCounter("hearth_backup_failures_total")
+	// metricUploadBytes counts the bytes of uploads written to the
+	// database as they arrive, chunk by chunk (finished or not).
+	metricUploadBytes = sharedMetrics.NewCounter("hearth_upload_bytes_total")
 )
 
 // The "# TYPE" lines tell Prometheus which series are histograms.

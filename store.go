@@ -20,7 +20,13 @@
 //	words      word "\x00" inverted ms (8) id (8) room → nothing: the search
 //	           index, newest first for each word
 //	reads      user "\x00" room → id of the last message they read
-//	files      id (8) → file JSON; blobs: id (8) → the file's bytes
+//	files      id (8) → file JSON (its description, and how its bytes are kept)
+//	blobs      id (8) → the bytes of a file stored before format 4, whole
+//	chunks     file id (8) index (4) → up to chunkSize (1 MiB) of its bytes
+//	uploads    file id (8) → upload JSON {user, started}: a file still
+//	           arriving, seen by nobody; swept with its chunks at open
+//	thumbs     file id (8) width (2) → JPEG/PNG bytes
+//	avatars    user → profile picture
 //	bots       sha256(token) hex → bot JSON
 //	resets     sha256(token) hex → password reset JSON
 //	audit      seq (8) → audit entry JSON: what admins did
@@ -36,6 +42,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"runtime/debug"
@@ -73,6 +80,14 @@ var (
 	bucketPush = []byte("push")
 	// bucketNotify holds each person's notification settings by user name.
 	bucketNotify = []byte("notify")
+	// bucketChunks holds the bytes of files stored from format 4 on, in
+	// chunks (store_files.go); bucketUploads the uploads still arriving.
+	bucketChunks  = []byte("chunks")
+	bucketUploads = []byte("uploads")
+	// bucketThumbs holds thumbnails of shared images (by file id, which
+	// they go with), and bucketAvatars profile pictures (by user).
+	bucketThumbs  = []byte("thumbs")
+	bucketAvatars = []byte("avatars")
 
 	keyCookieHash  = []byte("cookie_hash_key")
 	keyCookieBlock = []byte("cookie_block_key")
@@ -131,11 +146,12 @@ type store struct {
 
 // openStore opens (creating if needed) the database at path, migrates an
 // older format to this build's (keeping a copy of the file first: see
-// store_format.go), and makes sure every bucket and the default room
-// exist. It fails with errDatabaseInUse after openTimeout if another
-// process holds the file, with errDatabaseCorrupt if the file is not a
-// sound bbolt database, and with errNewerFormat if a newer Hearth wrote
-// it; in each case the file is left as it was.
+// store_format.go), makes sure every bucket and the default room exist,
+// and deletes uploads a crash left unfinished (sweepUploads). It fails
+// with errDatabaseInUse after openTimeout if another process holds the
+// file, with errDatabaseCorrupt if the file is not a sound bbolt
+// database, and with errNewerFormat if a newer Hearth wrote it; in each
+// case the file is left as it was.
 func openStore(path string) (*store, error) { return openStoreWith(path, true) }
 
 // openStoreWith is openStore; keepCopy false skips the copy kept before a
@@ -166,6 +182,16 @@ func openStoreWith(path string, keepCopy bool) (*store, error) {
 	if err := st.loadRooms(); err != nil {
 		st.db.Close()
 		return nil, fmt.Errorf("store: load rooms of %s: %w", path, err)
+	}
+	// Whoever opens the file for writing holds its lock, so no upload can
+	// be under way: any still pending was cut short by a crash or a kill.
+	n, err := st.sweepUploads()
+	if err != nil {
+		st.db.Close()
+		return nil, err
+	}
+	if n > 0 {
+		slog.Info("deleted uploads a stop cut short", "count", n, "db", path)
 	}
 	return st, nil
 }
@@ -215,7 +241,8 @@ func openDB(path string, readOnly bool) (db *bbolt.DB, err error) {
 
 // topBuckets are the buckets every database has.
 var topBuckets = [][]byte{bucketMeta, bucketUsers, bucketSessions, bucketInvites, bucketRooms, bucketMessages, bucketClientIDs, bucketRevs,
-	bucketWords, bucketReads, bucketFiles, bucketBlobs, bucketBots, bucketResets, bucketAudit, bucketEnded, bucketPush, bucketNotify}
+	bucketWords, bucketReads, bucketFiles, bucketBlobs, bucketBots, bucketResets, bucketAudit, bucketEnded, bucketPush, bucketNotify,
+	bucketChunks, bucketUploads, bucketThumbs, bucketAvatars}
 
 // initialise creates whatever buckets or default room are missing. It
 // writes only when something is missing, so opening a database to read it

@@ -30,6 +30,9 @@ type user struct {
 	TrustedAddrs []string `json:"trusted_addrs,omitempty"`
 	// Disabled accounts cannot log in, and their sessions are gone.
 	Disabled bool `json:"disabled,omitempty"`
+	// QuotaBytes caps the bytes of the files they share (admin-set);
+	// 0, as in every record from before quotas, is unlimited.
+	QuotaBytes int64 `json:"quota_bytes,omitempty"`
 }
 
 // session is the server-side record behind a session cookie. The cookie holds

@@ -25,7 +25,7 @@ import (
 )
 
 // databaseFormat is the format of the records this build writes.
-const databaseFormat = 3
+const databaseFormat = 4
 
 // keyFormat is the meta key holding the format, in decimal.
 var keyFormat = []byte("format")
@@ -51,6 +51,17 @@ var migrations = []migration{
 			}
 		}
 		return nil
+	}},
+	{4, "keep files in chunks (chunks, uploads), thumbnails and profile pictures, and say who shared each file", func(tx *bbolt.Tx) error {
+		// Files stored before stay whole in blobs and are read from there:
+		// copying every blob into chunks in one transaction would need
+		// the whole database in memory.
+		for _, name := range [][]byte{bucketChunks, bucketUploads, bucketThumbs, bucketAvatars} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return attributeFilesTx(tx)
 	}},
 }
 

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"regexp"
 	"slices"
@@ -151,7 +150,7 @@ type appendRequest struct {
 	Op     changeOp
 	Msg    message
 	Emoji  string      // opReact
-	Upload *fileUpload // opSend of a file: stored with its message, or not at all
+	Upload *fileUpload // opSend of a file: made visible with its message, or not at all
 	Change roomChange  // room ops
 	// Dup is set when Msg.ClientID was already stored for this user and room:
 	// Msg then holds the stored message and nothing new was written.
@@ -170,11 +169,12 @@ type appendRequest struct {
 	Room room
 }
 
-// fileUpload is a file to store with its message, in the message's
-// transaction: a message refused or found stored already stores no file.
+// fileUpload is an upload whose chunks are all written (see handleUpload),
+// to complete with its message, in the message's transaction: a message
+// refused or found stored already leaves it pending, for its handler to
+// delete.
 type fileUpload struct {
-	File attachment  // its description; the commit gives it its id and room
-	Data io.ReaderAt // its File.Size bytes, read inside the transaction
+	File attachment // as stored but for its room, which the commit sets
 }
 
 // reset clears what a commit sets, so that bbolt may run the transaction's
@@ -282,20 +282,19 @@ func appendTx(tx *bbolt.Tx, mb, cb, rb *bbolt.Bucket, req *appendRequest, now ti
 		m.Reply = previewOf(orig)
 	}
 	if u := req.Upload; u != nil {
-		// Read before anything is written: a spool that cannot be read
-		// refuses this upload alone.
-		data := make([]byte, u.File.Size)
-		if _, err := io.ReadFull(io.NewSectionReader(u.Data, 0, u.File.Size), data); err != nil {
-			req.Err = fmt.Errorf("read upload of %d bytes: %w", u.File.Size, err)
-			return nil
-		}
+		// The file's bytes are in its chunks already: the commit only
+		// makes it visible, with the message, or not at all.
 		a := u.File
 		a.Room = m.Room // the room it is committed to, which decides who may fetch it
-		a, err := putFileTx(tx, a, data)
+		a, err := completeUploadTx(tx, a, now)
+		if errors.Is(err, errUploadGone) {
+			req.Err = err // refuses this upload alone
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		a.Room = "" // the message says which room
+		a = a.description() // the message says which room, who and when
 		m.File = &a
 	}
 	id, err := mb.NextSequence()
