@@ -8,17 +8,18 @@
 // everything.
 //   main → socket, rooms, actions, admin, account
 //        → replies → history → composer, notify, auth → outbox, emoji
-//        → render → format, config → dom, state, api
+//        → render, push → format, config → dom, state, api
 import { $, showView, openDialog, paintAvatar } from "./dom.js";
 import { api } from "./api.js";
-import { state, room, setNotifyLevel } from "./state.js";
+import { state, room } from "./state.js";
 import { loadConfig } from "./config.js";
-import { renderTyping, updateTitle, openSidebar, closeSidebar } from "./render.js";
+import { renderTyping, renderHeader, updateTitle, openSidebar, closeSidebar, setStatus } from "./render.js";
 import { showLogin, showSetup, showJoin, showReset, submitAuth, sessionEnded } from "./auth.js";
-import { connect, retryDelay, retryNow, wentOffline, showOffline } from "./socket.js";
-import { hashRoom, selectRoom, runSearch, onMessagesScroll, jumpToLatest } from "./history.js";
+import { connect, retryDelay, retryNow, wentOffline, showOffline, sendVisibility } from "./socket.js";
+import { hashRoom, selectRoom, jumpTo, runSearch, onMessagesScroll, jumpToLatest } from "./history.js";
 import { loadPending } from "./outbox.js";
-import { markRead, openNotify } from "./notify.js";
+import { markRead, openNotify, turnOn, turnOff, testPush, saveNotifySettings, tidyNotifications } from "./notify.js";
+import { registerWorker, loadSettings, loadPush, pushSupported, saveLevel } from "./push.js";
 import { submitComposer, onComposerInput, onComposerKey, uploadFiles, openComposerEmoji } from "./composer.js";
 import { onMessageAction, onDocumentClick, onEditorInput, onEditorKey, onMessagesKey } from "./actions.js";
 import { onReplyBarClick, onMessagesTouchStart, onMessagesTouchMove, onMessagesTouchEnd, endTouch } from "./replies.js";
@@ -111,6 +112,46 @@ async function startChat() {
   const wanted = hashRoom() || localStorage.getItem("hearth.room") || "general";
   selectRoom(state.rooms.has(wanted) ? wanted : "general");
   connect();
+  loadNotifications();
+}
+
+// loadNotifications fetches what notifies the person (the room's bell
+// shows it) and whether this device gets pushes, then closes the
+// notifications of rooms read since they came.
+async function loadNotifications() {
+  state.notify = null; // another person's, after a logout and a login
+  try {
+    await loadSettings();
+    renderHeader();
+  } catch (e) {
+    if (e.status === 401) return sessionEnded();
+  }
+  if (pushSupported()) await loadPush().catch(() => {});
+  tidyNotifications();
+}
+
+// changeLevel saves the room's bell for all of the person's devices; if
+// the server refuses, the bell shows what it keeps.
+async function changeLevel() {
+  const name = state.current;
+  try {
+    await saveLevel(name, $("notify-level").value);
+  } catch (e) {
+    setStatus(`Notifications for this room were not changed: ${e.message}`, true);
+    await loadSettings().catch(() => {});
+  }
+  if (state.current === name) renderHeader();
+}
+
+// openFromNotification follows a click on a notification (the service
+// worker says which room and message): to the message where it is loaded,
+// otherwise into the room, which opens at its first unread.
+function openFromNotification(ev) {
+  const d = ev.data || {};
+  if (d.type !== "open" || !state.me || !state.rooms.has(d.room)) return;
+  const r = state.rooms.get(d.room);
+  if (d.id && r.msgs.has(d.id)) jumpTo(d.room, d.id);
+  else selectRoom(d.room);
 }
 
 function wire() {
@@ -164,8 +205,11 @@ function wire() {
   $("open-search").onclick = () => { openDialog("dialog-search"); $("search-input").focus(); };
   $("search-form").addEventListener("submit", runSearch);
   $("open-notify").onclick = openNotify;
-  $("notify-enable").onclick = async () => { await Notification.requestPermission(); openNotify(); };
-  $("notify-level").onchange = () => setNotifyLevel(state.current, $("notify-level").value);
+  $("notify-enable").onclick = turnOn;
+  $("notify-disable").onclick = turnOff;
+  $("notify-test").onclick = testPush;
+  $("notify-settings").addEventListener("submit", saveNotifySettings);
+  $("notify-level").onchange = changeLevel;
   $("open-bots").onclick = () => openAdmin("bots");
   $("open-admin").onclick = () => openAdmin();
   for (const b of document.querySelectorAll("#dialog-admin .tab")) b.onclick = () => showAdminTab(b.dataset.tab);
@@ -182,7 +226,9 @@ function wire() {
   $("logout").onclick = logout;
   for (const b of document.querySelectorAll("[data-close]")) b.onclick = () => b.closest("dialog").close();
   document.addEventListener("visibilitychange", () => {
+    sendVisibility();
     if (!document.hidden) {
+      tidyNotifications();
       state.hiddenUnread = 0;
       markRead();
       updateTitle();
@@ -211,11 +257,10 @@ function wire() {
   });
 }
 
-// The service worker (the installable app's offline shell) needs a secure
-// context: HTTPS, or localhost.
-if ("serviceWorker" in navigator && window.isSecureContext) {
-  navigator.serviceWorker.register("/sw.js").catch(() => { /* the app works without it */ });
-}
+// The service worker: the installable app's offline shell, and what shows
+// a push. A click on a notification comes back as a message from it.
+registerWorker();
+if ("serviceWorker" in navigator) navigator.serviceWorker.addEventListener("message", openFromNotification);
 
 wire();
 boot();

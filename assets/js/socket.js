@@ -2,8 +2,10 @@
 // session cookie), reconnecting soon after a drop, saying so on the status
 // line, and dispatching every frame the server sends: hello,
 // messages and their updates, reads, typing, presence, rooms added,
-// renamed or removed, and the server's notices to admins. PROTOCOL.md
-// describes the frames.
+// renamed or removed, the person's notification settings changed on
+// another device, and the server's notices to admins; and telling the
+// server whether this page is on screen (it pushes to phones only while
+// none is). PROTOCOL.md describes the frames.
 import { $, el } from "./dom.js";
 import { api } from "./api.js";
 import { state, room, moveNotifyLevel, moveDraft, saveDraft, readUpTo } from "./state.js";
@@ -13,7 +15,8 @@ import {
 } from "./render.js";
 import { catchUp, selectRoom, insert } from "./history.js";
 import { transmit, savePending, refused, settle, flushChanges, moveChanges } from "./outbox.js";
-import { markRead, notify } from "./notify.js";
+import { markRead, notify, tidyNotifications } from "./notify.js";
+import { applySettings } from "./push.js";
 import { sessionEnded } from "./auth.js";
 import { showNotice } from "./disk.js";
 
@@ -139,6 +142,14 @@ export function showOffline() {
   state.statusTimer = setTimeout(showOffline, 1000);
 }
 
+// sendVisibility tells the server whether this page is on screen: it
+// pushes a new message to our phones only while none of our pages is.
+export function sendVisibility() {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) {
+    state.ws.send(JSON.stringify({ type: "visibility", visible: document.visibilityState === "visible" }));
+  }
+}
+
 // retryNow tries at once: the Retry button, the network back, the page shown.
 export function retryNow() {
   if (state.me && !state.ws && !state.loggingOut) connect();
@@ -156,6 +167,7 @@ function handleFrame(f) {
       clearTimeout(state.statusTimer);
       state.maxBody = f.max_body || state.maxBody;
       setStatus("");
+      sendVisibility(); // a socket that never says counts as on screen
       if (typeof f.admin === "boolean" && f.admin !== state.me.admin) {
         state.me.admin = f.admin;
         for (const id of ["open-invites", "open-bots", "open-admin"]) $(id).hidden = !f.admin;
@@ -189,6 +201,7 @@ function handleFrame(f) {
         if (f.id >= last || !r.loaded) { r.unread = 0; r.mentions = 0; }
         renderRooms();
         updateTitle();
+        tidyNotifications(); // read on another device: its notifications go here too
       }
       break;
     }
@@ -223,6 +236,11 @@ function handleFrame(f) {
       break;
     case "notice":
       showNotice(f);
+      break;
+    case "notifications":
+      // Changed on another device (or migrated): the room's bell follows.
+      applySettings(f.settings || {});
+      renderHeader();
       break;
   }
 }

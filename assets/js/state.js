@@ -1,8 +1,9 @@
 // state.js owns the client's state: the one `state` object (who we are,
 // the rooms and what each holds, the socket, pending sends), the per-room
-// record, and this device's per-room notification choice. It draws nothing
-// and asks the server nothing; every module that reads or changes state
-// imports it from here.
+// record, and the notification level of a room (from the person's settings,
+// which live on the server: push.js loads them). It draws nothing and asks
+// the server nothing; every module that reads or changes state imports it
+// from here.
 
 export const state = {
   me: null,              // {username, admin}
@@ -29,6 +30,12 @@ export const state = {
   replying: null,        // {room, id, user, body}: the message the composer answers (replies.js)
   expanded: new Set(),   // "room id" of long messages unfolded on this page
   readTimer: null,
+  // The person's notification settings as GET /api/notifications says
+  // (room levels, hidden text, quiet hours); null until loaded (push.js).
+  notify: null,
+  // This device's Web Push (push.js): whether the server holds a
+  // subscription of this device, and what it said of the push services.
+  push: { subscribed: false, reachable: null, publicKey: "", devices: [] },
 };
 
 function newRoom(name) {
@@ -122,14 +129,22 @@ export function roomLabel(r) {
   return r.members.find((m) => m !== state.me.username) || r.name;
 }
 
-// notifyLevel is this device's choice for a room: DMs notify for every
-// message by default, rooms for mentions.
+// notifyLevel is the person's choice for a room, kept on the server so it
+// follows them to every device: what they chose, or the default (DMs
+// every message, rooms mentions).
 export function notifyLevel(r) {
-  return localStorage.getItem("hearth.notify." + r.name) || (r.dm ? "all" : "mentions");
+  const n = state.notify;
+  const chosen = n && n.rooms && n.rooms[r.name];
+  if (chosen) return chosen;
+  const d = (n && n.defaults) || {};
+  return (r.dm ? d.dm : d.room) || (r.dm ? "all" : "mentions");
 }
 
+// setNotifyLevel changes the level of a room here, before the server
+// confirms it (push.js saves it).
 export function setNotifyLevel(name, level) {
-  localStorage.setItem("hearth.notify." + name, level);
+  if (!state.notify) state.notify = { rooms: {} };
+  state.notify.rooms = { ...state.notify.rooms, [name]: level };
 }
 
 // A draft is what was typed in a room's composer and not sent yet. It
@@ -168,10 +183,11 @@ export function forgetDrafts() {
   } catch { /* nothing kept */ }
 }
 
-// moveNotifyLevel keeps a renamed room's choice.
+// moveNotifyLevel keeps a renamed room's choice on screen; the server
+// moves it too, and its next settings say so.
 export function moveNotifyLevel(from, to) {
-  try {
-    const level = localStorage.getItem("hearth.notify." + from);
-    if (level) { localStorage.setItem("hearth.notify." + to, level); localStorage.removeItem("hearth.notify." + from); }
-  } catch { /* private mode */ }
+  const rooms = state.notify && state.notify.rooms;
+  if (!rooms || !(from in rooms)) return;
+  rooms[to] = rooms[from];
+  delete rooms[from];
 }
