@@ -350,8 +350,9 @@ type jpegSegment struct {
 // have one, its length and payload. Bytes that are not a marker (stray
 // bytes, which decoders such as libjpeg skip, or 0xFF fill bytes) come back
 // as marker 0, at most len(buf) at a time, so memory stays bounded however
-// many there are. It returns io.EOF at the end of r, and
-// io.ErrUnexpectedEOF with what was read of a segment cut short.
+// many there are. It returns io.EOF at the end of r, errSegmentCut with
+// what was read of a segment that r ends within, and r's other errors as
+// they are.
 func readJPEGSegment(r *bufio.Reader, buf []byte) (jpegSegment, error) {
 	raw := buf[:0]
 	b, err := r.ReadByte()
@@ -383,31 +384,42 @@ func readJPEGSegment(r *bufio.Reader, buf []byte) (jpegSegment, error) {
 		return jpegSegment{raw: raw, marker: m}, nil // TEM, RSTn, SOI, EOI: no length
 	}
 	seg := jpegSegment{raw: raw, marker: m}
-	n, err := io.ReadFull(r, buf[2:4])
+	n, err := readJPEGBytes(r, buf[2:4])
 	seg.raw = buf[:2+n]
 	if err != nil {
-		return seg, cutShort(err)
+		return seg, err
 	}
 	length := int(binary.BigEndian.Uint16(buf[2:4]))
 	if length < 2 {
 		return seg, errBadSegment
 	}
-	n, err = io.ReadFull(r, buf[4:2+length])
+	n, err = readJPEGBytes(r, buf[4:2+length])
 	seg.raw = buf[:4+n]
 	seg.payload = buf[4 : 4+n]
-	if err != nil {
-		return seg, cutShort(err)
-	}
-	return seg, nil
+	return seg, err
 }
 
-// cutShort is the error of a segment that could not be read whole:
-// io.ErrUnexpectedEOF when the input ended, else the read's error.
-func cutShort(err error) error {
-	if errors.Is(err, io.EOF) {
-		return io.ErrUnexpectedEOF
+// errSegmentCut is a JPEG whose input ends (io.EOF) within a segment.
+var errSegmentCut = errors.New("jpeg: segment cut short")
+
+// readJPEGBytes is io.ReadFull, except that the input ending early is
+// errSegmentCut and any other error is r's own, unchanged: io.ReadFull
+// returns io.ErrUnexpectedEOF for both, but an HTTP body cut short reports
+// io.ErrUnexpectedEOF itself, and that must reach the upload as an error,
+// not pass for a short file.
+func readJPEGBytes(r io.Reader, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		k, err := r.Read(p[n:])
+		n += k
+		switch {
+		case err == io.EOF && n < len(p):
+			return n, errSegmentCut
+		case err != nil && err != io.EOF:
+			return n, err
+		}
 	}
-	return err
+	return n, nil
 }
 
 // readOrientation returns the EXIF orientation (1–8) of the JPEG read from
@@ -425,7 +437,7 @@ func readOrientation(r io.Reader) (int, error) {
 	for {
 		seg, err := readJPEGSegment(br, buf)
 		if err != nil {
-			if errors.Is(err, errBadSegment) {
+			if errors.Is(err, errBadSegment) || errors.Is(err, errSegmentCut) {
 				return 1, nil
 			}
 			return 1, ignoreEOF(err)
@@ -607,8 +619,8 @@ func (s *locationStripper) next() {
 			s.out = seg.raw
 		}
 		s.err = err
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			s.err = io.EOF // the file is short, which is the sender's affair
+		if errors.Is(err, errSegmentCut) {
+			s.err = io.EOF // a short file is the sender's affair
 		}
 		return
 	}
