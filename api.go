@@ -139,6 +139,7 @@ func (s *server) routes() {
 	s.mux.HandleFunc("POST /api/rooms/{room}/hook", s.handleHook)
 	s.mux.HandleFunc("POST /api/rooms/{room}/files", s.withUser(s.handleUpload))
 	s.mux.HandleFunc("GET /api/files/{id}", s.withUser(s.handleFile))
+	s.mux.HandleFunc("GET /api/files/{id}/thumb", s.withUser(s.handleThumb))
 	s.mux.HandleFunc("GET /api/rooms/{room}/messages", s.withUser(s.handleMessages))
 	s.mux.HandleFunc("GET /api/sessions", s.withUser(s.handleListSessions))
 	s.mux.HandleFunc("DELETE /api/sessions/{id}", s.withUser(s.handleRevokeSession))

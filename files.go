@@ -224,31 +224,6 @@ type bodyError struct{ err error }
 func (e *bodyError) Error() string { return e.err.Error() }
 func (e *bodyError) Unwrap() error { return e.err }
 
-// transformUpload is where an upload's bytes can be rewritten as they
-// stream in, before they are stored: a is the file so far (ID, Name, Room,
-// User, and Type sniffed from its first bytes), body the bytes as the
-// client sends them, whole from the first. What it returns is stored, its
-// size counted, and its image size read, instead. It must read body
-// lazily, holding no more than a bounded window of it, so an upload's
-// memory stays bounded; reading errors of body must come through.
-//
-// The image pipeline (images.go) makes this strip the GPS tags from JPEGs;
-// until then it returns body as it is.
-func (s *server) transformUpload(a attachment, body io.Reader) io.Reader {
-	return body
-}
-
-// afterUpload is called with an upload whose bytes are all stored (a says
-// where: read them with newFileReader(s.st, a)), before the message that
-// carries it is committed, on the upload's own goroutine, and returns the
-// file as it will be committed. It is where the image pipeline makes
-// thumbnails (st.putThumb, keyed by a.ID), so that they exist by the time
-// anyone sees the message; an upload refused after it, like one cut short
-// by a crash, takes its thumbnails with it. Until then it does nothing.
-func (s *server) afterUpload(a attachment) attachment {
-	return a
-}
-
 // removeOldSpools deletes the temporary files that releases before
 // format 4 spooled uploads into, beside the database at dbPath, which a
 // crash of such a release may have left. Call it only while holding the

@@ -75,6 +75,9 @@ type config struct {
 	DiskFloor       int64          // free bytes below which new messages are refused
 	DiskCheck       time.Duration  // how often free disk space is read
 	MigrationCopy   bool           // keep PATH.before-format-N before migrating an older database
+	// KeepPhotoLocation stores shared JPEGs with their GPS metadata; by
+	// default it is removed as they are uploaded (photos.go).
+	KeepPhotoLocation bool
 
 	// FreeSpace reads the free bytes on dir's file system; nil is the
 	// platform's call (freeDiskSpace). Tests replace it.
@@ -197,6 +200,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.MsgBurst, "msg-burst", cfg.MsgBurst, "messages a user may send at once (all sockets and uploads)")
 	trustProxy := fs.String("trust-proxy", envOr("HEARTH_TRUST_PROXY", ""), "reverse proxies whose X-Forwarded-For/Proto count: addresses or CIDR prefixes, comma separated")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "let anyone read /metrics (by default: loopback and admins)")
+	fs.BoolVar(&cfg.KeepPhotoLocation, "keep-photo-location", false, "keep the GPS location in shared JPEG photos (by default it is removed as they are uploaded)")
 	fs.BoolVar(&cfg.MDNS, "mdns", cfg.MDNS, "announce the server on the LAN as hearth.local (mDNS/DNS-SD)")
 	fs.Var(byteSizeFlag{&cfg.DiskLow}, "disk-low", "pause uploads while the database's disk has less free space than this, e.g. 1GiB (default: twice -max-upload, at least 256MiB)")
 	fs.Var(byteSizeFlag{&cfg.DiskFloor}, "disk-floor", "refuse new messages while the database's disk has less free space than this")

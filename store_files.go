@@ -52,6 +52,11 @@ type attachment struct {
 	// Time is when the file was complete: its Last-Modified. Zero for
 	// files stored before format 4.
 	Time time.Time `json:"time,omitzero"`
+	// Thumbs are the sizes (the long side, in pixels) of the thumbnails
+	// made of an image (photos.go), smallest first, for GET
+	// /api/files/{id}/thumb?size=N. None for other files, for images that
+	// could not be decoded, and for files stored before format 4.
+	Thumbs []int `json:"thumbs,omitempty"`
 }
 
 // description is a as a message carries it: what the store needs to read
