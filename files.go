@@ -122,8 +122,8 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 	a := attachment{ID: id, Name: cleanFileName(r.URL.Query().Get("name")), Room: rm.Name, User: u.Name, ChunkSize: chunkSize}
 	body := io.Reader(clientBody{http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)})
 	head := make([]byte, sniffLen)
-	n, err := io.ReadFull(body, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	n, err := fill(body, head)
+	if err != nil && err != io.EOF {
 		s.uploadFailed(w, err, tooBig)
 		return
 	}

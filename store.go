@@ -22,7 +22,9 @@
 //	reads      user "\x00" room → id of the last message they read
 //	files      id (8) → file JSON (its description, and how its bytes are kept)
 //	blobs      id (8) → the bytes of a file stored before format 4, whole
-//	chunks     file id (8) index (4) → up to chunkSize (1 MiB) of its bytes
+//	chunks     file id (8) index (4) → a bucket of one key, "c" → up to
+//	           chunkSize (1 MiB) of its bytes (a bucket each, so that bbolt
+//	           writes each chunk once: see chunkValue)
 //	uploads    file id (8) → upload JSON {user, started}: a file still
 //	           arriving, seen by nobody; swept with its chunks at open
 //	thumbs     file id (8) width (2) → JPEG/PNG bytes

@@ -97,6 +97,26 @@ func chunkKey(id uint64, index int) []byte {
 	return binary.BigEndian.AppendUint32(idKey(id), uint32(index))
 }
 
+// Each chunk is the one value (under chunkValue) of a bucket of its own,
+// under chunkKey in the chunks bucket, so that bbolt writes a chunk once
+// and never again. Were the chunks the values of one bucket, bbolt would
+// keep two to four of them on each leaf page (it never splits a leaf of
+// four keys or fewer), and every chunk added would rewrite the leaf with
+// the one to three before it: about four times the writes, and reading
+// them back through the map. A chunk's bucket is its own leaf, and
+// the chunks bucket holds only their small headers.
+var chunkValue = []byte("c")
+
+// chunkTx returns chunk index of file id as stored in tx (valid while tx
+// is open), or nil.
+func chunkTx(tx *bbolt.Tx, id uint64, index int) []byte {
+	cb := tx.Bucket(bucketChunks).Bucket(chunkKey(id, index))
+	if cb == nil {
+		return nil
+	}
+	return cb.Get(chunkValue)
+}
+
 // thumbKey is the key of file id's thumbnail width pixels wide in thumbs:
 // the id first, so deleting the file finds its thumbnails by prefix.
 func thumbKey(id uint64, width int) []byte {
@@ -155,7 +175,7 @@ func (st *store) beginUpload(user string, declared, quota int64, now time.Time) 
 func (st *store) writeChunks(id uint64, r io.Reader, check func(index int, before int64, chunk []byte) error) (size int64, chunks int, err error) {
 	buf := make([]byte, chunkSize)
 	for {
-		n, err := io.ReadFull(r, buf)
+		n, err := fill(r, buf)
 		if n > 0 {
 			if check != nil {
 				if err := check(chunks, size, buf[:n]); err != nil {
@@ -169,12 +189,28 @@ func (st *store) writeChunks(id uint64, r io.Reader, check func(index int, befor
 			chunks++
 		}
 		switch {
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
+		case err == io.EOF:
 			return size, chunks, nil
 		case err != nil:
 			return size, chunks, err
 		}
 	}
+}
+
+// fill reads from r until buf is full or r ends. Unlike io.ReadFull, it
+// returns io.EOF at the end, whatever it read, and any other error as r
+// returned it: a body cut short (io.ErrUnexpectedEOF from net/http) must
+// not pass for a short last chunk.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // putChunk stores chunk index of upload id, in its own transaction. It
@@ -187,7 +223,11 @@ func (st *store) putChunk(id uint64, index int, data []byte) error {
 		}
 		b := tx.Bucket(bucketChunks)
 		b.FillPercent = appendFillPercent // ids and indexes only grow
-		return b.Put(chunkKey(id, index), data)
+		cb, err := b.CreateBucketIfNotExists(chunkKey(id, index))
+		if err != nil {
+			return err
+		}
+		return cb.Put(chunkValue, data)
 	})
 	if err != nil {
 		return fmt.Errorf("store: write chunk %d of upload %d: %w", index, id, err)
@@ -277,13 +317,20 @@ func (st *store) sweepUploads() (int, error) {
 	return n, nil
 }
 
-// deletePrefixTx deletes every key of b that starts with prefix. It seeks
-// again after each delete: a bbolt cursor may skip the key after one it
-// deleted.
+// deletePrefixTx deletes every key of b that starts with prefix, and
+// every bucket (a chunk's). It seeks again after each delete: a bbolt
+// cursor may skip the key after one it deleted. A bucket's pages are
+// freed without reading what they hold.
 func deletePrefixTx(b *bbolt.Bucket, prefix []byte) error {
 	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
-		if err := c.Delete(); err != nil {
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Seek(prefix) {
+		var err error
+		if v == nil {
+			err = b.DeleteBucket(bytes.Clone(k))
+		} else {
+			err = c.Delete()
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -409,8 +456,7 @@ func filePieceTx(tx *bbolt.Tx, a attachment, off int64) ([]byte, error) {
 	if a.Chunks == 0 {
 		v = tx.Bucket(bucketBlobs).Get(idKey(a.ID))
 	} else {
-		index := off / int64(a.ChunkSize)
-		v, off = tx.Bucket(bucketChunks).Get(chunkKey(a.ID, int(index))), off%int64(a.ChunkSize)
+		v, off = chunkTx(tx, a.ID, int(off/int64(a.ChunkSize))), off%int64(a.ChunkSize)
 	}
 	switch {
 	case v == nil:

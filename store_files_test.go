@@ -29,7 +29,12 @@ type chunkCount struct {
 // countChunksTx counts the chunks, uploads and thumbnails in tx.
 func countChunksTx(tx *bbolt.Tx) chunkCount {
 	var c chunkCount
-	tx.Bucket(bucketChunks).ForEach(func(_, v []byte) error { c.chunks++; c.bytes += int64(len(v)); return nil })
+	chunks := tx.Bucket(bucketChunks)
+	chunks.ForEachBucket(func(k []byte) error {
+		c.chunks++
+		c.bytes += int64(len(chunks.Bucket(k).Get(chunkValue)))
+		return nil
+	})
 	c.uploads = tx.Bucket(bucketUploads).Stats().KeyN
 	c.thumbs = tx.Bucket(bucketThumbs).Stats().KeyN
 	return c
