@@ -43,6 +43,10 @@ type adminUser struct {
 	// LoginLimited: failed logins have used up the name's limit, so new
 	// devices cannot log in (see handleAdminClearLoginLimit).
 	LoginLimited bool `json:"login_limited"`
+	// QuotaBytes is their storage quota (0: unlimited) and UsedBytes what
+	// the files they shared take, uploads under way included.
+	QuotaBytes int64 `json:"quota_bytes"`
+	UsedBytes  int64 `json:"used_bytes"`
 }
 
 func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request, sess session, u user) {
@@ -60,27 +64,41 @@ func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request, sess s
 		}
 		return nil
 	})
+	used, err := s.st.usage()
+	if err != nil {
+		s.fail(w, "count storage used", err)
+		return
+	}
 	out := make([]adminUser, len(users))
 	for i, x := range users {
-		out[i] = adminUser{x.Name, x.Admin, x.Disabled, x.Created, counts[x.Name], slices.Contains(online, x.Name), s.logins.byUser.limited(x.Name)}
+		out[i] = adminUser{x.Name, x.Admin, x.Disabled, x.Created, counts[x.Name], slices.Contains(online, x.Name), s.logins.byUser.limited(x.Name),
+			x.QuotaBytes, used[x.Name]}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }
 
-// handleAdminSetUser makes a user an admin or not, disabled or not. A
-// disabled user's sessions end and their sockets close at once; a user whose
-// admin flag changed has their sockets reconnect, to hear the new rights.
+// handleAdminSetUser makes a user an admin or not, disabled or not, and
+// sets their storage quota. admin and disabled go together (one left out
+// is false), as before quotas; a request with neither, such as one that
+// sets only quota_bytes, leaves both as they are. A disabled
+// user's sessions end and their sockets close at once; a user whose admin
+// flag changed has their sockets reconnect, to hear the new rights.
 func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	name := r.PathValue("name")
 	var req struct {
-		Admin    bool `json:"admin"`
-		Disabled bool `json:"disabled"`
+		Admin      *bool  `json:"admin"`
+		Disabled   *bool  `json:"disabled"`
+		QuotaBytes *int64 `json:"quota_bytes"` // 0: unlimited
 	}
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	if name == u.Name && (!req.Admin || req.Disabled) {
+	if name == u.Name && (req.Admin != nil || req.Disabled != nil) && (req.Admin == nil || !*req.Admin || (req.Disabled != nil && *req.Disabled)) {
 		writeError(w, http.StatusBadRequest, "you cannot take away your own admin rights or disable yourself")
+		return
+	}
+	if req.QuotaBytes != nil && *req.QuotaBytes < 0 {
+		writeError(w, http.StatusBadRequest, "quota_bytes is a number of bytes, or 0 for no quota")
 		return
 	}
 	before, err := s.st.getUser(name)
@@ -88,25 +106,46 @@ func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess
 		writeError(w, http.StatusNotFound, "no such user")
 		return
 	}
-	updated, ended, err := s.st.setUserFlags(name, req.Admin, req.Disabled)
+	updated := before
+	if req.Admin != nil || req.Disabled != nil {
+		// As before quotas: the flags are set together, one left out
+		// being false (the web client sends both).
+		admin, disabled := req.Admin != nil && *req.Admin, req.Disabled != nil && *req.Disabled
+		var ended []string
+		updated, ended, err = s.st.setUserFlags(name, admin, disabled)
+		if err != nil {
+			s.fail(w, "set user flags", err)
+			return
+		}
+		switch {
+		case disabled:
+			s.hub.closeUser(name, "account disabled")
+			s.hub.closeSessions(ended...)
+		case before.Admin != updated.Admin:
+			s.hub.rightsChanged(name)
+		}
+		if before.Admin != updated.Admin {
+			s.record(u.Name, choose(updated.Admin, "make admin", "remove admin"), name, "")
+		}
+		if before.Disabled != updated.Disabled {
+			s.record(u.Name, choose(updated.Disabled, "disable user", "enable user"), name, fmt.Sprintf("%d sessions ended", len(ended)))
+		}
+	}
+	if req.QuotaBytes != nil && *req.QuotaBytes != before.QuotaBytes {
+		if err := s.st.updateUser(name, func(x *user) { x.QuotaBytes = *req.QuotaBytes }); err != nil {
+			s.fail(w, "set quota", err)
+			return
+		}
+		updated.QuotaBytes = *req.QuotaBytes
+		s.record(u.Name, "set storage quota", name, choose(updated.QuotaBytes == 0, "unlimited", byteSize64(updated.QuotaBytes)))
+	}
+	used, err := s.st.usage()
 	if err != nil {
-		s.fail(w, "set user flags", err)
+		s.fail(w, "count storage used", err)
 		return
 	}
-	switch {
-	case req.Disabled:
-		s.hub.closeUser(name, "account disabled")
-		s.hub.closeSessions(ended...)
-	case before.Admin != updated.Admin:
-		s.hub.rightsChanged(name)
-	}
-	if before.Admin != updated.Admin {
-		s.record(u.Name, choose(updated.Admin, "make admin", "remove admin"), name, "")
-	}
-	if before.Disabled != updated.Disabled {
-		s.record(u.Name, choose(updated.Disabled, "disable user", "enable user"), name, fmt.Sprintf("%d sessions ended", len(ended)))
-	}
-	writeJSON(w, http.StatusOK, adminUser{Name: updated.Name, Admin: updated.Admin, Disabled: updated.Disabled, Created: updated.Created})
+	writeJSON(w, http.StatusOK, adminUser{Name: updated.Name, Admin: updated.Admin, Disabled: updated.Disabled, Created: updated.Created,
+		QuotaBytes: updated.QuotaBytes, UsedBytes: used[name]})
 }
 
 // handleAdminReset makes a one-time link with which the user sets a new
