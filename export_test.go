@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
 	"net/http"
@@ -261,5 +262,42 @@ func TestRoomHTMLKeepsPhotosInBounds(t *testing.T) {
 	}
 	if strings.Contains(big.String(), "data:") || !strings.Contains(big.String(), `<a href="https://hearth.example/api/files/`+fmt.Sprint(m.File.ID)+`"><img src="https://hearth.example/api/files/`) {
 		t.Errorf("a photo past the limit:\n%s", big.String())
+	}
+}
+
+// TestExportsStreamChunkedFiles: a photo of several chunks comes out whole,
+// read through the store's reader, both beside an HTML archive and inside
+// one room's page as a data: URI.
+func TestExportsStreamChunkedFiles(t *testing.T) {
+	ts := newTestServer(t, nil)
+	kid := ts.loggedIn("kid")
+	photo := append(slices.Clone(tinyPNG), randomBytes(2*chunkSize+300, 5)...) // sniffed as a PNG
+	status, m := upload(t, kid, "general", "big.png", photo)
+	if status != http.StatusCreated || m.File == nil || m.File.Type != "image/png" {
+		t.Fatalf("upload: %d %+v", status, m)
+	}
+	if a, _ := ts.store().getFile(m.File.ID); a.Chunks != 3 {
+		t.Fatalf("stored in %d chunks, want 3", a.Chunks)
+	}
+
+	dir := filepath.Join(t.TempDir(), "archive")
+	if _, err := exportHTML(ts.store(), dir); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "files", archiveFileName(m.File)))
+	if err != nil || !slices.Equal(got, photo) {
+		t.Errorf("archived photo: %d bytes (%v), want the %d uploaded", len(got), err, len(photo))
+	}
+
+	rm, _ := ts.store().room("general")
+	var page strings.Builder
+	if _, err := writeRoomHTML(ts.store(), rm, "https://hearth.example", &page); err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(page.String(), `src="data:image/png;base64,`)
+	encoded, _, _ := strings.Cut(rest, `"`)
+	inside, err := base64.StdEncoding.DecodeString(html.UnescapeString(encoded)) // html/template writes + as &#43;
+	if !ok || err != nil || !slices.Equal(inside, photo) {
+		t.Errorf("the photo inside the page: %d bytes (%v), want the %d uploaded", len(inside), err, len(photo))
 	}
 }

@@ -240,3 +240,56 @@ func dumpBytes(t *testing.T, data []byte) []byte {
 	})
 	return out.Bytes()
 }
+
+// TestFormatFourMigration: migration 4 gives a format-3 database the
+// buckets of chunked files, uploads, thumbnails and profile pictures, and
+// names who shared each file already stored (whose bytes stay in blobs);
+// run again, it changes nothing.
+func TestFormatFourMigration(t *testing.T) {
+	data, err := os.ReadFile("testdata/golden/format-3.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "hearth.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := formatOf(st.db); got != 4 {
+		t.Errorf("format = %d, want 4", got)
+	}
+	st.db.View(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{bucketChunks, bucketUploads, bucketThumbs, bucketAvatars} {
+			if tx.Bucket(name) == nil {
+				t.Errorf("no %s bucket after migration 4", name)
+			}
+		}
+		return nil
+	})
+	files, err := listJSON[attachment](st, bucketFiles, "file")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("files: %v %v", files, err)
+	}
+	for _, a := range files {
+		if a.User == "" || a.Chunks != 0 {
+			t.Errorf("file %+v after migration 4: want its sharer named, its bytes still in blobs", a)
+		}
+	}
+	st.Close()
+
+	before := dumpStore(t, path)
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(migrations[3].run); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if !bytes.Equal(dumpStore(t, path), before) {
+		t.Error("migration 4 run again changed the database")
+	}
+}
