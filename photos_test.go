@@ -2,7 +2,7 @@
 // with a location is stored without it (and with it under
 // -keep-photo-location), its thumbnails are made before its message is
 // seen and served to its room's members only, with the caching headers.
-// The fixtures are images_test.go's.
+// The fixtures are exif_test.go's and images_test.go's.
 
 package main
 
