@@ -142,28 +142,47 @@ function sameKey(buf, key) {
 
 // --- settings ---
 
-// loadSettings fetches the person's notification settings, then moves
-// this device's old room choices to the server.
-export async function loadSettings() {
-  applySettings(await api("GET", "/api/notifications"));
-  await migrateLevels();
+// Frames come in the order the server changed the settings, but an
+// answer to our own request may come after a frame of a later change (on
+// another device): heard counts frames, and an answer is kept only if none
+// came while it was on its way. (Our own change's frame comes too.)
+let heard = 0;
+
+// fetchSettings asks for, or changes, the settings, and keeps the answer
+// unless a frame overtook it.
+async function fetchSettings(method, path, body) {
+  const before = heard;
+  const s = await api(method, path, body);
+  if (heard === before) keep(s);
 }
 
-// applySettings keeps settings from the server (an answer, or the
-// settings of the "notifications" frame another device's change sends).
-export function applySettings(s) {
+function keep(s) {
   state.notify = { rooms: {}, breakthrough: [], ...s };
 }
 
+// loadSettings fetches the person's notification settings, then moves
+// this device's old room choices to the server.
+export async function loadSettings() {
+  await fetchSettings("GET", "/api/notifications");
+  await migrateLevels();
+}
+
+// applySettings takes the settings of the "notifications" frame, which
+// every change (on any of the person's devices) sends.
+export function applySettings(s) {
+  heard++;
+  keep(s);
+}
+
 // saveSettings changes some of hide_text, quiet and breakthrough.
-export async function saveSettings(part) {
-  applySettings(await api("PUT", "/api/notifications", part));
+export function saveSettings(part) {
+  return fetchSettings("PUT", "/api/notifications", part);
 }
 
 // saveLevel sets what notifies the person in a room, on every device.
-export async function saveLevel(name, level) {
+export function saveLevel(name, level) {
   setNotifyLevel(name, level);
-  applySettings(await api("PUT", `/api/notifications/rooms/${encodeURIComponent(name)}`, { level }));
+  return fetchSettings("PUT", `/api/notifications/rooms/${encodeURIComponent(name)}`, { level });
 }
 
 // migrateLevels moves the level each room had on this device (before the
