@@ -112,7 +112,7 @@ func defaultConfig() config {
 		SessionLifetime: 30 * 24 * time.Hour,
 		ReapInterval:    10 * time.Minute,
 		MaxBody:         4 << 10,
-		MaxUpload:       25 << 20,
+		MaxUpload:       200 << 20, // a few minutes of a phone's video
 		MsgRate:         5,
 		MsgBurst:        20,
 		LoginRate:       rate.Every(time.Minute / 5),
