@@ -234,6 +234,10 @@ function wire() {
       updateTitle();
       retryBoot();
       retryNow();
+    } else if (state.me && pushSupported()) {
+      // Whether a push will tell this device (notify.js): the server may
+      // have found since that it cannot reach the push services.
+      loadPush().catch(() => {});
     }
   });
   // An open socket keeps the session alive on the server; this keeps the
