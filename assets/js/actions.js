@@ -2,7 +2,8 @@
 // six of the server's config, or any emoji through the picker of
 // emoji.js), reply and go to a quote's original (replies.js), edit in
 // place, delete, unfold a long message, retry or discard a refused
-// send, and moving between messages with the keyboard. It listens by
+// send, cancel, retry or discard an upload, and moving between messages
+// with the keyboard. It listens by
 // delegation on the message list, whose buttons carry data-action.
 import { $, el } from "./dom.js";
 import { state } from "./state.js";
@@ -12,6 +13,7 @@ import { retryPending, discardPending, changeMessage, queuedEdit, retryChange, d
 import { openEmojiPicker } from "./emoji.js";
 import { showOriginal } from "./replies.js";
 import { startReply } from "./composer.js";
+import { cancelUpload, retryUpload, discardUpload } from "./uploads.js";
 
 // onMessageAction handles a click on a message's button.
 export function onMessageAction(ev) {
@@ -22,6 +24,9 @@ export function onMessageAction(ev) {
   if (b.dataset.action === "retry-change") return retryChange(b.dataset.key);
   if (b.dataset.action === "discard-change") return discardChange(b.dataset.key);
   if (b.dataset.action === "quote") return showOriginal(state.current, Number(b.dataset.replyTo));
+  if (b.dataset.action === "cancel-upload") return cancelUpload(Number(b.dataset.upload));
+  if (b.dataset.action === "retry-upload") return retryUpload(Number(b.dataset.upload));
+  if (b.dataset.action === "discard-upload") return discardUpload(Number(b.dataset.upload));
   const li = b.closest(".msg");
   const r = state.rooms.get(state.current);
   const id = li && Number(li.dataset.id);
@@ -156,7 +161,7 @@ export function onEditorKey(k) {
 // actions (shown while a message has focus) are reachable by keyboard;
 // Escape goes back to the composer.
 export function onMessagesKey(e) {
-  if (e.target.closest("textarea, input") || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (e.target.closest("textarea, input, video") || e.altKey || e.ctrlKey || e.metaKey) return;
   if (e.key === "Escape") { e.preventDefault(); $("composer-input").focus(); return; }
   if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
   const msgs = [...$("message-list").querySelectorAll(".msg[data-id]")];

@@ -2,14 +2,15 @@
 // draft (kept per room, never carried to another), sending on Enter, the
 // message a reply answers (the "Replying to" bar), the
 // "is typing" frames, completing @mentions from a menu, emoji from the
-// picker (emoji.js) at the caret, and sharing files (picked, pasted or
-// dropped). It sends through outbox.js and the socket
-// in state; it draws only the composer and its menu.
+// picker (emoji.js) at the caret. It sends through outbox.js and the
+// socket in state; it draws only the composer and its menu. Files picked,
+// pasted or dropped go to uploads.js (main.js wires them), voice messages
+// to voice.js.
 import { $, el, utf8Length } from "./dom.js";
 import { state, loadDraft, saveDraft } from "./state.js";
 import { config } from "./config.js";
 import { setStatus, renderReplyBar } from "./render.js";
-import { sendMessage, newClientID } from "./outbox.js";
+import { sendMessage } from "./outbox.js";
 import { openEmojiPicker } from "./emoji.js";
 
 const TYPING_EVERY = 3000;   // ms between our typing frames
@@ -180,25 +181,3 @@ export function openComposerEmoji() {
   });
 }
 
-// --- files ---
-
-export async function uploadFiles(files) {
-  const r = state.rooms.get(state.current);
-  if (!r) return;
-  for (const file of files) {
-    setStatus(`Sharing ${file.name}…`);
-    try {
-      const res = await fetch(`/api/rooms/${encodeURIComponent(r.name)}/files?name=${encodeURIComponent(file.name || "pasted image")}&client_id=${newClientID()}`,
-        { method: "POST", body: file, credentials: "same-origin" });
-      if (!res.ok) {
-        let msg = res.statusText;
-        try { msg = (await res.json()).error || msg; } catch { /* not JSON */ }
-        throw new Error(msg);
-      }
-      setStatus("");
-    } catch (e) {
-      setStatus(`${file.name}: ${e.message}`, true);
-      setTimeout(() => { if (state.connected) setStatus(""); }, 6000);
-    }
-  }
-}

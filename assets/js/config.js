@@ -1,14 +1,16 @@
 // config.js owns the rules the client shares with the server, fetched once
 // from GET /api/config at boot so that they are written only in Go: the
-// reaction emoji, which files show inline, what user and room names look
-// like, the mention pattern and the shortest password. Modules read them
-// from `config` after main.js has awaited loadConfig.
+// reaction emoji, which files show inline, the largest upload, what user
+// and room names look like, the mention pattern and the shortest
+// password. Modules read them from `config` after main.js has awaited
+// loadConfig.
 import { api } from "./api.js";
 
 export const config = {
   loaded: false,
   reactions: [],
   inlineTypes: [],
+  maxUpload: 0,      // bytes in one file; 0 while the server does not say
   minPassword: 8,
   usernameRE: null,  // a whole user name
   roomNameRE: null,  // a whole room name
@@ -22,6 +24,7 @@ export async function loadConfig() {
   const c = await api("GET", "/api/config");
   config.reactions = c.reactions;
   config.inlineTypes = c.inline_types;
+  config.maxUpload = c.max_upload || 0;
   config.minPassword = c.min_password;
   config.usernameRE = new RegExp(c.username_pattern);
   config.roomNameRE = new RegExp(c.room_name_pattern);

@@ -7,8 +7,9 @@
 // module's top level uses another's exports: this file's last lines start
 // everything.
 //   main → socket, rooms, actions, admin, account
-//        → replies → history → composer, notify, auth → outbox, emoji
-//        → render, push → format, config → dom, state, api
+//        → replies → history → composer, notify, auth
+//        → uploads, outbox, emoji
+//        → render, push → media, format, config → dom, state, api
 import { $, showView, openDialog, paintAvatar } from "./dom.js";
 import { api } from "./api.js";
 import { state, room } from "./state.js";
@@ -20,7 +21,8 @@ import { hashRoom, selectRoom, jumpTo, runSearch, onMessagesScroll, jumpToLatest
 import { loadPending } from "./outbox.js";
 import { markRead, openNotify, turnOn, turnOff, testPush, saveNotifySettings, tidyNotifications } from "./notify.js";
 import { registerWorker, loadSettings, loadPush, pushSupported, saveLevel } from "./push.js";
-import { submitComposer, onComposerInput, onComposerKey, uploadFiles, openComposerEmoji } from "./composer.js";
+import { submitComposer, onComposerInput, onComposerKey, openComposerEmoji } from "./composer.js";
+import { uploadFiles, uploadsUnderway } from "./uploads.js";
 import { onMessageAction, onDocumentClick, onEditorInput, onEditorKey, onMessagesKey } from "./actions.js";
 import { onReplyBarClick, onMessagesTouchStart, onMessagesTouchMove, onMessagesTouchEnd, endTouch } from "./replies.js";
 import { onRoomListClick, openNewRoom, createRoom, openNewDM, openMembers } from "./rooms.js";
@@ -166,6 +168,8 @@ function wire() {
   });
   $("attach").onclick = () => $("file-input").click();
   $("emoji-button").onclick = openComposerEmoji;
+  // Leaving the page would stop a file on its way: the browser asks first.
+  window.addEventListener("beforeunload", (e) => { if (uploadsUnderway()) e.preventDefault(); });
   $("file-input").onchange = () => { uploadFiles([...$("file-input").files]); $("file-input").value = ""; };
   const main = document.querySelector(".chat-main");
   main.addEventListener("dragover", (e) => {

@@ -2,16 +2,17 @@
 // is online, the header, the typing line, the status line, the page title,
 // the "Replying to" bar, and the messages of the room on screen (their text
 // formatted by format.js, reply quotes, long ones folded, day dividers,
-// files, reactions and the open editor). It reads state and never changes what the
-// server said; it sends nothing. Clicks on what it draws are handled by
-// delegation elsewhere (data-room, data-action), so it imports no feature.
+// files (media.js draws them), uploads on their way, reactions and the open
+// editor). It reads state and never changes what the server said; it sends
+// nothing. Clicks on what it draws are handled by delegation elsewhere
+// (data-room, data-action), so it imports no feature.
 // Of a room's messages it draws a bounded window around what the reader
 // sees, and it follows which rows are in view: what the reader has seen.
-import { $, el, keyed, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, shortTime, fileSize } from "./dom.js";
+import { $, el, keyed, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, shortTime } from "./dom.js";
 import { state, roomLabel, notifyLevel, lowerIndex } from "./state.js";
-import { config } from "./config.js";
 import { markWords } from "./highlight.js";
 import { renderBody, quoteLine } from "./format.js";
+import { renderFile, uploadBar } from "./media.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this share a header
 const MAX_EVENTS = 30;  // presence lines kept per room
@@ -109,23 +110,6 @@ export function closeSidebar() {
 }
 
 // --- messages ---
-
-// renderFile shows an attachment: an image as a thumbnail of known size (no
-// jump when it loads) that opens full size, anything else as a download.
-function renderFile(node, f) {
-  const url = `/api/files/${f.id}`;
-  if (config.inlineTypes.includes(f.type)) {
-    const img = el("img", { class: "thumb", src: url, alt: f.name, loading: "lazy" });
-    if (f.width && f.height) {
-      const scale = Math.min(1, 320 / f.width, 240 / f.height);
-      img.width = Math.max(1, Math.round(f.width * scale));
-      img.height = Math.max(1, Math.round(f.height * scale));
-    }
-    node.append(el("a", { href: url, target: "_blank", class: "thumb-link" }, img));
-  } else {
-    node.append(el("a", { href: url, class: "file-link", download: f.name }, `⬇ ${f.name} · ${fileSize(f.size)}`));
-  }
-}
 
 // withQueued is the message as our changes still on their way will leave
 // it (queued: its entries of state.changes): edited, being deleted, our
@@ -309,6 +293,14 @@ function pendingItem(p, first) {
       el("button", { class: "text-button", "data-action": "retry", "data-cid": p.cid }, "Retry"),
       el("button", { class: "text-button", "data-action": "discard", "data-cid": p.cid }, "Discard")));
   }
+  return li;
+}
+
+// uploadItem is a file of ours on its way (uploads.js): its progress,
+// Cancel, or why it failed with Retry and Discard (media.js's uploadBar).
+function uploadItem(u, first) {
+  const li = messageItem({ user: state.me.username, room: u.room, body: "" }, first, "pending upload" + (u.failed ? " failed" : ""));
+  li.querySelector(".msg-body").append(uploadBar(u));
   return li;
 }
 
@@ -543,6 +535,13 @@ export function renderMessages(stick) {
     if (p.room !== r.name || !live) continue;
     const first = !prev || prev.user !== state.me.username || prev.ts || !!p.replyTo;
     specs.push({ key: "pending " + p.cid, sig: [p.body, p.failed, first, p.replyTo, quoteSig({ room: p.room, reply_to: p.replyTo, reply: p.reply })].join("\0"), make: () => pendingItem(p, first) });
+    prev = { user: state.me.username };
+  }
+  for (const u of state.uploads.values()) {
+    // A sent upload's row gives way to its message.
+    if (u.room !== r.name || !live || (u.done && r.msgs.has(u.msgId))) continue;
+    const first = !prev || prev.user !== state.me.username || !!prev.ts;
+    specs.push({ key: "upload " + u.id, sig: [u.failed, u.started, u.done, first].join("\0"), make: () => uploadItem(u, first) });
     prev = { user: state.me.username };
   }
   // A message drawn anew gets back the keyboard's place and the editor.

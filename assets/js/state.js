@@ -23,6 +23,7 @@ export const state = {
   maxBody: 4096,
   pending: new Map(),    // client_id → {cid, room, body, failed}
   changes: new Map(),    // key → an edit, delete or reaction not yet acknowledged (outbox.js)
+  uploads: new Map(),    // id → a file being sent, or that failed to be (uploads.js)
   hiddenUnread: 0,       // messages in the current room while the tab was hidden
   users: [],             // every account's name, for pickers and @mentions
   typingSent: 0,         // when we last told the room we are typing
