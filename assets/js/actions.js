@@ -2,8 +2,8 @@
 // six of the server's config, or any emoji through the picker of
 // emoji.js), reply and go to a quote's original (replies.js), edit in
 // place, delete, unfold a long message, retry or discard a refused
-// send, cancel, retry or discard an upload, and moving between messages
-// with the keyboard. It listens by
+// send, open a photo in the viewer, cancel, retry or discard an upload, and
+// moving between messages with the keyboard. It listens by
 // delegation on the message list, whose buttons carry data-action.
 import { $, el } from "./dom.js";
 import { state } from "./state.js";
@@ -14,6 +14,7 @@ import { openEmojiPicker } from "./emoji.js";
 import { showOriginal } from "./replies.js";
 import { startReply } from "./composer.js";
 import { cancelUpload, retryUpload, discardUpload } from "./uploads.js";
+import { openViewer } from "./viewer.js";
 
 // onMessageAction handles a click on a message's button.
 export function onMessageAction(ev) {
@@ -78,6 +79,13 @@ export function onMessageAction(ev) {
       break;
     case "more":
       toggleMore(r.name, id, li);
+      break;
+    case "view":
+      // A photo opens in the viewer; with a modifier key or another
+      // button, the browser opens the file itself (a new tab).
+      if (ev.button || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+      ev.preventDefault();
+      openViewer(r.name, id);
       break;
   }
 }
