@@ -8,7 +8,7 @@
 "use strict";
 
 // A new name for CACHE drops the old copy when this worker takes over.
-const CACHE = "hearth-shell-v5";
+const CACHE = "hearth-shell-v6";
 // SHELL is every file the page needs to start, every module of js/ among
 // them: a page missing one would not run offline. (TestShellListsEveryModule
 // checks the list against the directory.)
@@ -17,7 +17,7 @@ const SHELL = [
   "/js/main.js", "/js/api.js", "/js/config.js", "/js/state.js", "/js/dom.js", "/js/format.js", "/js/render.js",
   "/js/auth.js", "/js/socket.js", "/js/history.js", "/js/outbox.js", "/js/notify.js",
   "/js/composer.js", "/js/emoji.js", "/js/highlight.js", "/js/actions.js", "/js/replies.js", "/js/rooms.js", "/js/admin.js", "/js/account.js",
-  "/js/disk.js", "/js/push.js", "/js/media.js", "/js/uploads.js", "/js/viewer.js",
+  "/js/disk.js", "/js/push.js", "/js/media.js", "/js/uploads.js", "/js/viewer.js", "/js/voice.js",
 ];
 
 self.addEventListener("install", (e) => {

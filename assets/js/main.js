@@ -7,7 +7,7 @@
 // module's top level uses another's exports: this file's last lines start
 // everything.
 //   main → socket, rooms, actions, admin, account
-//        → replies → history → composer, viewer, notify, auth
+//        → replies → history → composer, voice, viewer, notify, auth
 //        → uploads, outbox, emoji
 //        → render, push → media, format, config → dom, state, api
 import { $, showView, openDialog, paintAvatar } from "./dom.js";
@@ -23,6 +23,7 @@ import { markRead, openNotify, turnOn, turnOff, testPush, saveNotifySettings, ti
 import { registerWorker, loadSettings, loadPush, pushSupported, saveLevel } from "./push.js";
 import { submitComposer, onComposerInput, onComposerKey, openComposerEmoji } from "./composer.js";
 import { uploadFiles, uploadsUnderway } from "./uploads.js";
+import { onMic, onRecordBar } from "./voice.js";
 import { onViewer, onViewerResize } from "./viewer.js";
 import { onMessageAction, onDocumentClick, onEditorInput, onEditorKey, onMessagesKey } from "./actions.js";
 import { onReplyBarClick, onMessagesTouchStart, onMessagesTouchMove, onMessagesTouchEnd, endTouch } from "./replies.js";
@@ -169,6 +170,8 @@ function wire() {
   });
   $("attach").onclick = () => $("file-input").click();
   $("emoji-button").onclick = openComposerEmoji;
+  for (const t of ["click", "pointerdown", "pointermove", "pointerup", "pointercancel", "contextmenu"]) $("record").addEventListener(t, onMic);
+  $("record-bar").addEventListener("click", onRecordBar);
   for (const t of ["click", "keydown", "touchstart", "touchend", "close"]) $("dialog-viewer").addEventListener(t, onViewer);
   window.addEventListener("resize", onViewerResize);
   // Leaving the page would stop a file on its way: the browser asks first.

@@ -82,6 +82,7 @@ export function renderHeader() {
   $("open-members").hidden = !r.private || r.dm;
   $("composer-input").disabled = r.archived;
   $("send").disabled = r.archived;
+  $("record").disabled = r.archived;
   if (r.archived) $("composer-input").placeholder = "This room is archived: its history stays, nothing new is said here.";
   $("notify-level").value = notifyLevel(r);
   renderReplyBar();
