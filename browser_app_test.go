@@ -51,7 +51,9 @@ func TestBrowserInstallableApp(t *testing.T) {
 	p.do("reload under the worker", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
 	p.until("controlled", `navigator.serviceWorker.controller !== null`)
 	p.eval(`fetch("/api/rooms").then(r => r.json())`)
-	cached, _ := p.eval(`caches.open("hearth-shell-v3").then(c => c.keys()).then(ks => ks.map(r => new URL(r.url).pathname).sort())`).([]any)
+	// The worker's cache, whatever its name this release (sw.js's CACHE;
+	// the worker drops every other one as it takes over).
+	cached, _ := p.eval(`caches.keys().then(names => caches.open(names.find(n => n.startsWith("hearth-shell-")))).then(c => c.keys()).then(ks => ks.map(r => new URL(r.url).pathname).sort())`).([]any)
 	have := map[any]bool{}
 	for _, c := range cached {
 		have[c] = true
