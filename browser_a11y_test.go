@@ -2,10 +2,10 @@
 // Chromium. axe-core (vendored in testdata/axe) runs on the setup page (a
 // link unused and used), the join, reset and login pages, the chat (with
 // messages, reactions, a photo, a file, a code block, a bot, a DM, a private
-// room, unread badges, a message's actions and the emoji picker), every
-// dialog, each tab of the admin console, /help/https and /trust, light and
-// dark, 1280 and 390 px wide: a serious or critical violation fails the
-// test. It also checks where the keyboard's focus goes after reacting to a
+// room, unread badges, a message's actions and the emoji picker), the photo
+// viewer and the microphone's bar, every dialog, each tab of the admin
+// console, /help/https and /trust, light and dark, 1280 and 390 px wide: a
+// serious or critical violation fails the test. It also checks where the keyboard's focus goes after reacting to a
 // message and after closing search.
 
 package main
@@ -201,6 +201,18 @@ func TestBrowserAxe(t *testing.T) {
 					t.Errorf("the chat's main landmarks: %q, want the conversation alone", got)
 				}
 				p.screenshot(fmt.Sprintf("a11y-chat-%s-%d", scheme, width))
+				// The photo viewer, opened from the photo, and the bar the
+				// microphone opens (here waiting for, or refused, the
+				// microphone; recording in browser_media_test.go).
+				p.eval(`document.querySelector("#message-list .thumb-link").click()`)
+				p.until("the photo viewer", `document.getElementById("dialog-viewer").open && document.getElementById("viewer-img").complete`)
+				p.axe("the photo viewer")
+				p.eval(`document.getElementById("dialog-viewer").close()`)
+				p.eval(`document.getElementById("record").click()`)
+				p.until("the microphone's bar", `!document.getElementById("record-bar").hidden`)
+				p.axe("the microphone's bar")
+				p.press("Escape", "Escape", 27, 0)
+				p.until("the microphone's bar gone", `document.getElementById("record-bar").hidden`)
 				p.msgAction("Pepperoni", "pick")
 				p.until("the emoji picker", `!!document.querySelector(".emoji-picker button")`)
 				p.axe("a message's actions and the emoji picker")

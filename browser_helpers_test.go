@@ -42,8 +42,9 @@ func findChromium(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts headless Chromium for the test.
-func newBrowser(t *testing.T) context.Context {
+// newBrowser starts headless Chromium for the test, with extra flags if
+// the test needs some (a fake microphone, say).
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(findChromium(t)),
@@ -54,6 +55,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 800),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
