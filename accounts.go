@@ -25,6 +25,7 @@ type credentials struct {
 type meResponse struct {
 	Username string `json:"username"`
 	Admin    bool   `json:"admin"`
+	profile         // the person's own display name, picture and time zone
 }
 
 func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +130,7 @@ func (s *server) startSession(w http.ResponseWriter, r *http.Request, u user, st
 		s.fail(w, "create session", err, "user", u.Name)
 		return
 	}
-	writeJSON(w, status, meResponse{Username: u.Name, Admin: u.Admin})
+	writeJSON(w, status, meResponse{Username: u.Name, Admin: u.Admin, profile: profileOf(u)})
 }
 
 func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +146,7 @@ func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) handleMe(w http.ResponseWriter, r *http.Request, sess session, u user) {
-	writeJSON(w, http.StatusOK, meResponse{Username: u.Name, Admin: u.Admin})
+	writeJSON(w, http.StatusOK, meResponse{Username: u.Name, Admin: u.Admin, profile: profileOf(u)})
 }
 
 // handleSetupStatus tells the setup page whether its link still works and,

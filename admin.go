@@ -47,6 +47,7 @@ type adminUser struct {
 	// the files they shared take, uploads under way included.
 	QuotaBytes int64 `json:"quota_bytes"`
 	UsedBytes  int64 `json:"used_bytes"`
+	profile          // display name, picture, time zone (profiles.go)
 }
 
 func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request, sess session, u user) {
@@ -72,7 +73,7 @@ func (s *server) handleAdminUsers(w http.ResponseWriter, r *http.Request, sess s
 	out := make([]adminUser, len(users))
 	for i, x := range users {
 		out[i] = adminUser{x.Name, x.Admin, x.Disabled, x.Created, counts[x.Name], slices.Contains(online, x.Name), s.logins.byUser.limited(x.Name),
-			x.QuotaBytes, used[x.Name]}
+			x.QuotaBytes, used[x.Name], profileOf(x)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }
@@ -89,9 +90,20 @@ func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess
 		Admin      *bool  `json:"admin"`
 		Disabled   *bool  `json:"disabled"`
 		QuotaBytes *int64 `json:"quota_bytes"` // 0: unlimited
+		// DisplayName is checked by cleanDisplayName before anything
+		// changes ("" for none): refused, it refuses the whole request.
+		DisplayName *string `json:"display_name"`
 	}
 	if !decodeJSON(w, r, &req) {
 		return
+	}
+	if req.DisplayName != nil {
+		clean, err := cleanDisplayName(*req.DisplayName)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		req.DisplayName = &clean
 	}
 	if name == u.Name && (req.Admin != nil || req.Disabled != nil) && (req.Admin == nil || !*req.Admin || (req.Disabled != nil && *req.Disabled)) {
 		writeError(w, http.StatusBadRequest, "you cannot take away your own admin rights or disable yourself")
@@ -139,13 +151,23 @@ func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess
 		updated.QuotaBytes = *req.QuotaBytes
 		s.record(u.Name, "set storage quota", name, choose(updated.QuotaBytes == 0, "unlimited", byteSize64(updated.QuotaBytes)))
 	}
+	if req.DisplayName != nil && *req.DisplayName != before.DisplayName {
+		p, err := s.st.setProfile(name, req.DisplayName, nil)
+		if err != nil {
+			s.fail(w, "set display name", err, "user", name)
+			return
+		}
+		updated.DisplayName = p.DisplayName
+		s.record(u.Name, "set display name", name, choose(p.DisplayName == "", "none: the login name shows", p.DisplayName))
+		s.profileChanged(p)
+	}
 	used, err := s.st.usage()
 	if err != nil {
 		s.fail(w, "count storage used", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, adminUser{Name: updated.Name, Admin: updated.Admin, Disabled: updated.Disabled, Created: updated.Created,
-		QuotaBytes: updated.QuotaBytes, UsedBytes: used[name]})
+		QuotaBytes: updated.QuotaBytes, UsedBytes: used[name], profile: profileOf(updated)})
 }
 
 // handleAdminReset makes a one-time link with which the user sets a new

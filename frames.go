@@ -90,6 +90,14 @@ type typingFrame struct {
 	User string `json:"user"`
 }
 
+// profileFrame tells every socket that a person's display name, picture
+// or time zone changed (profiles.go), as they are now.
+type profileFrame struct {
+	Type string `json:"type"` // "profile"
+	User string `json:"user"`
+	profile
+}
+
 type errorFrame struct {
 	Type     string `json:"type"`
 	Code     string `json:"code"`

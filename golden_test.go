@@ -57,6 +57,17 @@ type goldenFacts struct {
 	// files have the defaults and none).
 	Notify      *notifySettings `json:"notify,omitempty"`
 	PushDevices int             `json:"push_devices,omitempty"`
+	// Profile is mum's display name, time zone and picture (format 4
+	// on; older files have none of them).
+	Profile *goldenProfile `json:"profile,omitempty"`
+}
+
+// goldenProfile is a profile as stored, its picture by its hash.
+type goldenProfile struct {
+	DisplayName  string `json:"display_name"`
+	Zone         string `json:"zone"`
+	Avatar       int64  `json:"avatar"` // the picture's version
+	AvatarSHA256 string `json:"avatar_sha256"`
 }
 
 type goldenMessage struct {
@@ -212,6 +223,22 @@ func TestMakeGolden(t *testing.T) {
 	must(st, sb, http.StatusCreated, "push subscription")
 	facts.PushDevices = 1
 
+	// Mum's profile: a display name with an emoji, her time zone, and a
+	// picture made of the garden photo.
+	st, sb = mum.do("PUT", "/api/me/profile", map[string]string{"display_name": "Mum 🦔", "zone": "Europe/London"}, nil)
+	must(st, sb, http.StatusOK, "profile")
+	st, prof, sb := sendPicture(t, mum, "PUT", "/api/me/avatar", "image/png", photo.Bytes())
+	must(st, sb, http.StatusOK, "profile picture")
+	resp, err := mum.http.Get(fmt.Sprintf("%s/api/users/mum/avatar?v=%d", ts.URL, prof.Avatar))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	must(resp.StatusCode, "", http.StatusOK, "read the profile picture")
+	picSum := sha256.Sum256(pic)
+	facts.Profile = &goldenProfile{DisplayName: prof.DisplayName, Zone: prof.Zone, Avatar: prof.Avatar, AvatarSHA256: hex.EncodeToString(picSum[:])}
+
 	// What each reader must find afterwards, as this release answers.
 	facts.Rooms = map[string][]goldenMessage{}
 	for _, room := range []string{"general", "grans-80th", dm.Name, "shopping"} {
@@ -310,6 +337,7 @@ func checkGolden(t *testing.T, ts *testServer, g goldenFacts) {
 	// Notification settings follow mum; her phone's subscription stays
 	// with the session it was made in.
 	checkGoldenNotifications(t, ts, g)
+	checkGoldenProfile(t, ts, g)
 	// Every password still logs in.
 	clients := map[string]*client{}
 	for name, pw := range g.Passwords {
@@ -445,5 +473,49 @@ func checkGoldenNotifications(t *testing.T, ts *testServer, g goldenFacts) {
 		if !d.ThisDevice || d.Service != "push.example.net" {
 			t.Errorf("push device %+v", d)
 		}
+	}
+}
+
+// checkGoldenProfile checks, with mum's old session cookie, her profile
+// and picture: as stored, or none for a file older than format 4.
+func checkGoldenProfile(t *testing.T, ts *testServer, g goldenFacts) {
+	t.Helper()
+	get := func(path string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Cookie", g.Cookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, body
+	}
+	want := goldenProfile{}
+	if g.Profile != nil {
+		want = *g.Profile
+	}
+	_, body := get("/api/users")
+	var list struct{ Users []listedProfile }
+	if err := json.Unmarshal(body, &list); err != nil {
+		t.Fatalf("GET /api/users: %q: %v", body, err)
+	}
+	i := slices.IndexFunc(list.Users, func(u listedProfile) bool { return u.Name == "mum" })
+	if i < 0 {
+		t.Fatalf("mum is not listed: %s", body)
+	}
+	if got := list.Users[i]; got.DisplayName != want.DisplayName || got.Zone != want.Zone || got.Avatar != want.Avatar {
+		t.Errorf("mum's profile: %+v, want %+v", got, want)
+	}
+	resp, pic := get(fmt.Sprintf("/api/users/mum/avatar?v=%d", want.Avatar))
+	if g.Profile == nil {
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("a picture before format 4: %d, want 404", resp.StatusCode)
+		}
+		return
+	}
+	sum := sha256.Sum256(pic)
+	if resp.StatusCode != http.StatusOK || hex.EncodeToString(sum[:]) != want.AvatarSHA256 {
+		t.Errorf("mum's picture: %d, sha256 %x, want %s", resp.StatusCode, sum, want.AvatarSHA256)
 	}
 }

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -78,11 +79,14 @@ func metricPushFailed(reason string) {
 
 // pushPayload is what the service worker receives, decrypted.
 type pushPayload struct {
-	Type     string `json:"type"` // "message", or "test"
-	Room     string `json:"room,omitempty"`
-	DM       bool   `json:"dm,omitempty"`
-	Title    string `json:"title"`
-	From     string `json:"from,omitempty"`
+	Type  string `json:"type"` // "message", or "test"
+	Room  string `json:"room,omitempty"`
+	DM    bool   `json:"dm,omitempty"`
+	Title string `json:"title"`          // names the sender by their display name
+	From  string `json:"from,omitempty"` // the sender's login name
+	// Icon is the sender's profile picture, versioned (absent when they
+	// have none: the app's icon shows).
+	Icon     string `json:"icon,omitempty"`
 	Body     string `json:"body"`
 	ID       uint64 `json:"id,omitempty"`
 	Mention  bool   `json:"mention,omitempty"`
@@ -248,6 +252,7 @@ func (p *pusher) run(ctx context.Context) {
 // is not in their quiet hours (unless it is a DM from someone allowed to
 // break through them).
 func (p *pusher) plan(j pushJob, now time.Time) {
+	sender := p.sender(j.msg)
 	for _, name := range p.audience(j) {
 		ns, err := p.st.notifySettingsOf(name)
 		if err != nil {
@@ -265,7 +270,7 @@ func (p *pusher) plan(j pushJob, now time.Time) {
 			}
 			continue
 		}
-		payload, err := json.Marshal(messagePayload(j, ns, mention, p.unreadTotal(name)))
+		payload, err := json.Marshal(messagePayload(j, sender, ns, mention, p.unreadTotal(name)))
 		if err != nil {
 			slog.Error("push: encode payload", "err", err)
 			continue
@@ -350,24 +355,51 @@ func parseClock(s string) (int, error) {
 	return t.Hour()*60 + t.Minute(), nil
 }
 
+// pushSender is who wrote a pushed message, as notifications show them.
+type pushSender struct {
+	name string // the display name, or the login name
+	icon string // the profile picture's URL; "" when none
+}
+
+// sender is how j's notifications name its writer: by their display name
+// and picture, as stored now; a bot (or an account gone) by its name.
+func (p *pusher) sender(m message) pushSender {
+	if m.Bot {
+		return pushSender{name: m.User}
+	}
+	u, err := p.st.getUser(m.User)
+	if err != nil {
+		if !errors.Is(err, errUserNotFound) {
+			slog.Error("push: read the sender", "user", m.User, "err", err)
+		}
+		return pushSender{name: m.User}
+	}
+	s := pushSender{name: cmp.Or(u.DisplayName, u.Name)}
+	if u.Avatar != 0 {
+		s.icon = fmt.Sprintf("/api/users/%s/avatar?v=%d", u.Name, u.Avatar)
+	}
+	return s
+}
+
 // messagePayload is what a person's devices are told of j: who wrote
-// where, the start of the text (or only who, when they hide texts), and
-// their unread total for the app's badge.
-func messagePayload(j pushJob, ns notifySettings, mention bool, unread int) pushPayload {
+// (by display name, with their picture) where, the start of the text (or
+// only who, when they hide texts), and their unread total for the app's
+// badge.
+func messagePayload(j pushJob, from pushSender, ns notifySettings, mention bool, unread int) pushPayload {
 	m, r := j.msg, j.room
-	title := m.User + " in #" + r.Name
+	title := from.name + " in #" + r.Name
 	if r.DM {
-		title = m.User
+		title = from.name
 	}
 	body := m.Body
 	if m.File != nil {
 		body = "shared " + m.File.Name
 	}
 	if ns.HideText {
-		body = "New message from " + m.User
+		body = "New message from " + from.name
 	}
 	return pushPayload{
-		Type: "message", Room: r.Name, DM: r.DM, Title: title, From: m.User,
+		Type: "message", Room: r.Name, DM: r.DM, Title: title, From: m.User, Icon: from.icon,
 		Body: cutRunes(body, pushBodyLen), ID: m.ID, Mention: mention, Unread: unread,
 		Tag: "room:" + r.Name, Renotify: r.DM || mention,
 	}

@@ -299,7 +299,8 @@ func (s *server) handleOpenDM(w http.ResponseWriter, r *http.Request, sess sessi
 	writeJSON(w, status, roomFor(rm, u))
 }
 
-// handleListUsers lists the accounts, for member pickers and @mentions.
+// handleListUsers lists the accounts, for member pickers and @mentions,
+// with their profiles: how names and pictures are shown.
 func (s *server) handleListUsers(w http.ResponseWriter, r *http.Request, sess session, u user) {
 	users, err := s.st.listUsers()
 	if err != nil {
@@ -309,10 +310,11 @@ func (s *server) handleListUsers(w http.ResponseWriter, r *http.Request, sess se
 	type userResponse struct {
 		Name  string `json:"name"`
 		Admin bool   `json:"admin"`
+		profile
 	}
 	out := make([]userResponse, len(users))
 	for i, x := range users {
-		out[i] = userResponse{x.Name, x.Admin}
+		out[i] = userResponse{x.Name, x.Admin, profileOf(x)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }

@@ -33,6 +33,17 @@ type user struct {
 	// QuotaBytes caps the bytes of the files they share (admin-set);
 	// 0, as in every record from before quotas, is unlimited.
 	QuotaBytes int64 `json:"quota_bytes,omitempty"`
+	// DisplayName is the name people see ("Mum"), as cleanDisplayName
+	// left it; empty, as in every record from before profiles, shows
+	// Name. Mentions stay by Name.
+	DisplayName string `json:"display_name,omitempty"`
+	// Avatar is the version of their profile picture (in bucketAvatars):
+	// the Unix nanoseconds of its last change, for URLs that change with
+	// it; 0 when they have none.
+	Avatar int64 `json:"avatar,omitempty"`
+	// Zone is their IANA time zone, for the local time their profile
+	// card shows; empty when unknown.
+	Zone string `json:"zone,omitempty"`
 }
 
 // session is the server-side record behind a session cookie. The cookie holds
