@@ -1,6 +1,8 @@
-// files.go owns files and images shared in rooms: uploads (kept in the
-// database, so one backup holds everything), and serving them to the
+// files.go owns files and images shared in rooms: uploads (streamed into
+// the database as they arrive, so one backup holds everything and memory
+// holds about a chunk of each), and serving them, with HTTP ranges, to the
 // members of their room only, images inline, anything else as a download.
+// What happens to an image's bytes (GPS removed, thumbnails) is photos.go's.
 
 package main
 
@@ -151,6 +153,10 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 	})
 	if err != nil {
 		s.uploadFailed(w, err, tooBig)
+		return
+	}
+	if a.Size == 0 { // all of it taken out by transformUpload
+		writeError(w, http.StatusBadRequest, "the file is empty")
 		return
 	}
 	a = s.afterUpload(a)

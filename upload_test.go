@@ -59,6 +59,9 @@ func TestRange(t *testing.T) {
 	if !strings.HasPrefix(etag, `"hearth-file-`) || resp.Header.Get("Last-Modified") == "" || resp.Header.Get("Accept-Ranges") != "bytes" {
 		t.Fatalf("headers %v, want a strong ETag, Last-Modified and Accept-Ranges", resp.Header)
 	}
+	if resp, err := ann.http.Head(url); err != nil || resp.StatusCode != 200 || resp.ContentLength != size || resp.Header.Get("ETag") != etag {
+		t.Errorf("HEAD: %v %+v, want 200 with the length and the ETag", err, resp)
+	}
 
 	for _, tc := range []struct {
 		name    string
