@@ -21,6 +21,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -225,19 +226,23 @@ func TestBrowserPhotoViewer(t *testing.T) {
 	p.login(ts, "mum", pw)
 	p.until("both photos drawn", `[...document.querySelectorAll("#message-list img.thumb")].filter(i => i.complete && i.naturalWidth > 0).length === 2`)
 	// Drawn at their size before they load: the attachment's, scaled to
-	// the chat's box (320×240 at most); the server's thumbnail where it
-	// made them.
+	// the chat's box (320×240 at most), from the server's thumbnails (320
+	// px, and 640 for screens of 2× density).
 	for _, f := range []*attachment{sunset.File, tall.File} {
-		got := p.eval(fmt.Sprintf(`(() => { const i = document.querySelector('#message-list a[data-file="%d"] img'); return [i.getAttribute("width"), i.getAttribute("height"), i.getAttribute("src")].join(" "); })()`, f.ID))
-		scale := min(1, 320/float64(f.Width), 240/float64(f.Height))
-		src := fmt.Sprintf("/api/files/%d", f.ID)
-		if hasThumbs(p, f.ID) {
-			src += "/thumb?size=320"
+		if !slices.Equal(f.Thumbs, []int{320, 640}) {
+			t.Errorf("%s has thumbnails %v, want [320 640]", f.Name, f.Thumbs)
 		}
-		want := fmt.Sprintf("%d %d %s", int(float64(f.Width)*scale+0.5), int(float64(f.Height)*scale+0.5), src)
+		got := p.eval(fmt.Sprintf(`(() => { const i = document.querySelector('#message-list a[data-file="%d"] img'); return [i.getAttribute("width"), i.getAttribute("height"), i.getAttribute("src"), i.getAttribute("srcset")].join(" "); })()`, f.ID))
+		scale := min(1, 320/float64(f.Width), 240/float64(f.Height))
+		thumb := fmt.Sprintf("/api/files/%d/thumb?size=", f.ID)
+		want := fmt.Sprintf("%d %d %s320 %s320 1x, %s640 2x", int(float64(f.Width)*scale+0.5), int(float64(f.Height)*scale+0.5), thumb, thumb, thumb)
 		if got != want {
 			t.Errorf("photo %s drawn as %v, want %s", f.Name, got, want)
 		}
+	}
+	// A file stored before thumbnails existed has none: the original.
+	if got := p.eval(`import("/js/media.js").then(({ photoSources }) => JSON.stringify(photoSources({ id: 7, name: "old.jpg", type: "image/jpeg" })))`); got != `{"src":"/api/files/7"}` {
+		t.Errorf("a photo without thumbnails is drawn from %v", got)
 	}
 
 	// To the first photo with the keyboard: the messages, ↑↑, then Tab
@@ -301,20 +306,13 @@ func TestBrowserPhotoViewer(t *testing.T) {
 	phone.untilOr("the second photo after a swipe", viewer, viewer+` === "true|tall.png|2 of 2"`)
 }
 
-// hasThumbs reports whether the page has thumbnails of file id from the
-// server (the attachment's "thumbs").
-func hasThumbs(p *page, id uint64) bool {
-	return p.eval(fmt.Sprintf(`import("/js/state.js").then(({ state }) => [...state.rooms.get("general").msgs.values()].some(m => m.file && m.file.id === %d && (m.file.thumbs || []).includes(320)))`, id)) == true
-}
-
 // TestBrowserVoiceMessage: over HTTPS, with Chromium's fake microphone
 // (a beep), mum records a voice message of about a second and sends it;
 // dad, in his own browser, gets a voice player whose audio loads and
 // plays. On a phone, holding the microphone records until it is let go,
 // and sliding left cancels. A recording cancelled with Escape sends
-// nothing, and on plain
-// HTTP (not localhost) the microphone says why it cannot record and links
-// to the HTTPS help.
+// nothing, and on plain HTTP (not localhost) the microphone says why it
+// cannot record and links to the HTTPS help.
 func TestBrowserVoiceMessage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives Chromium")
