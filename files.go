@@ -134,6 +134,7 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 		return
 	}
 	a.Type = sniffType(head[:n])
+	a.Voice, a.DurationMS = voiceOf(r.URL.Query(), &a.Type)
 	body = s.transformUpload(a, io.MultiReader(bytes.NewReader(head[:n]), body))
 	a.Size, a.Chunks, err = s.st.writeChunks(id, body, func(index int, before int64, chunk []byte) error {
 		if allowance >= 0 && before+int64(len(chunk)) > allowance {
@@ -314,11 +315,67 @@ func (l *userRates) prune() {
 
 // sniffType decides a file's Content-Type from its bytes.
 func sniffType(data []byte) string {
+	if t := isoMediaType(data); t != "" {
+		return t
+	}
 	t := http.DetectContentType(data)
 	if i := strings.IndexByte(t, ';'); i >= 0 && !strings.HasPrefix(t, "text/") {
 		t = t[:i]
 	}
 	return t
+}
+
+// mediaTypes are the videos and sounds phones and browsers record, played
+// in the page from GET /api/files/{id} (so served inline, and seekable
+// through Range).
+var mediaTypes = []string{"video/mp4", "video/webm", "video/quicktime", "audio/mp4", "audio/webm", "audio/ogg", "audio/mpeg", "audio/wave"}
+
+// isoMediaType names an ISO base media file (MP4, QuickTime, M4A) by its
+// ftyp box's major brand: net/http's sniffer knows only "mp4" brands, so an
+// iPhone's video ("qt  ") and Safari's voice messages ("M4A ") would be
+// bytes to download instead of something to play.
+func isoMediaType(data []byte) string {
+	if len(data) < 12 || string(data[4:8]) != "ftyp" {
+		return ""
+	}
+	switch brand := string(data[8:12]); {
+	case brand == "qt  ":
+		return "video/quicktime"
+	case brand == "M4A " || brand == "M4B ":
+		return "audio/mp4"
+	case strings.HasPrefix(brand, "mp4"), strings.HasPrefix(brand, "iso"), strings.HasPrefix(brand, "avc"),
+		strings.HasPrefix(brand, "3gp"), brand == "MSNV", brand == "M4V ", brand == "dash":
+		return "video/mp4"
+	}
+	return ""
+}
+
+// maxVoiceDuration bounds the length a client may claim for a recording.
+const maxVoiceDuration = int64(time.Hour / time.Millisecond)
+
+// voiceOf reads an upload's voice=1 and duration_ms=N, which the client
+// sends for a recording it made. Only a sound (or a WebM or MP4, which is
+// how browsers record sound) can be one; its type then says audio, since
+// the sniffer cannot tell a WebM of sound from one of video.
+func voiceOf(q url.Values, typ *string) (voice bool, durationMS int64) {
+	if q.Get("voice") != "1" {
+		return false, 0
+	}
+	switch *typ {
+	case "video/webm":
+		*typ = "audio/webm"
+	case "video/mp4":
+		*typ = "audio/mp4"
+	case "application/ogg":
+		*typ = "audio/ogg"
+	}
+	if !strings.HasPrefix(*typ, "audio/") {
+		return false, 0
+	}
+	if d, err := strconv.ParseInt(q.Get("duration_ms"), 10, 64); err == nil && d > 0 && d <= maxVoiceDuration {
+		durationMS = d
+	}
+	return true, durationMS
 }
 
 // cleanFileName keeps a file name displayable and harmless in a header. It
@@ -371,7 +428,7 @@ func (s *server) handleFile(w http.ResponseWriter, r *http.Request, sess session
 		return
 	}
 	disposition := "attachment"
-	if slices.Contains(inlineTypes, a.Type) {
+	if slices.Contains(inlineTypes, a.Type) || slices.Contains(mediaTypes, a.Type) {
 		disposition = "inline"
 	}
 	h := w.Header()

@@ -447,3 +447,56 @@ func TestSocketsAndUploadsShareOneAllowance(t *testing.T) {
 		t.Errorf("an upload after the sockets spent the allowance: %d, want 429", status)
 	}
 }
+
+// TestVoiceAndVideoUploads checks what phones and the voice recorder send:
+// an ftyp box names MP4, QuickTime and M4A files (net/http's sniffer knows
+// only "mp4" brands), a recording says voice=1 and its length, and both
+// are served inline, seekable, to be played in the page.
+func TestVoiceAndVideoUploads(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann := ts.loggedIn("ann")
+	ftyp := func(brand string) []byte {
+		b := append([]byte{0, 0, 0, 24}, "ftyp"+brand+"\x00\x00\x02\x00isommp41"...)
+		return append(b, bytes.Repeat([]byte{0}, 2000)...)
+	}
+	webm := append([]byte{0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0xF7, 0x81, 0x01, 0x42, 0xF2, 0x81, 0x04, 0x42, 0xF3, 0x81, 0x08, 0x42, 0x82, 0x84}, "webm"...)
+	webm = append(webm, bytes.Repeat([]byte{0}, 2000)...)
+	cases := []struct {
+		name, query string
+		data        []byte
+		wantType    string
+		wantVoice   bool
+		wantMS      int64
+	}{
+		{"iPhone video", "", ftyp("qt  "), "video/quicktime", false, 0},
+		{"Android video", "", ftyp("isom"), "video/mp4", false, 0},
+		{"Chrome voice", "&voice=1&duration_ms=4210", webm, "audio/webm", true, 4210},
+		{"Safari voice", "&voice=1&duration_ms=900", ftyp("M4A "), "audio/mp4", true, 900},
+		{"a claimed length past an hour is dropped", "&voice=1&duration_ms=99999999", webm, "audio/webm", true, 0},
+		{"a length that is not a number is dropped", "&voice=1&duration_ms=-5", webm, "audio/webm", true, 0},
+		{"a photo is never a voice message", "&voice=1&duration_ms=10", tinyPNG, "image/png", false, 0},
+		{"a WebM without voice=1 stays a video", "", webm, "video/webm", false, 0},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, m := upload(t, ann, "general", fmt.Sprintf("f%d%s", i, c.query), c.data)
+			if status != http.StatusCreated || m.File == nil {
+				t.Fatalf("upload: %d", status)
+			}
+			if f := m.File; f.Type != c.wantType || f.Voice != c.wantVoice || f.DurationMS != c.wantMS {
+				t.Errorf("file %+v, want type %s voice %v duration %d", f, c.wantType, c.wantVoice, c.wantMS)
+			}
+			req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/files/%d", ts.URL, m.File.ID), nil)
+			req.Header.Set("Range", "bytes=10-19")
+			resp, err := ann.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			inline := strings.HasPrefix(resp.Header.Get("Content-Disposition"), "inline")
+			if resp.StatusCode != http.StatusPartialContent || !inline {
+				t.Errorf("GET: %d, disposition %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+			}
+		})
+	}
+}

@@ -57,6 +57,11 @@ type attachment struct {
 	// /api/files/{id}/thumb?size=N. None for other files, for images that
 	// could not be decoded, and for files stored before format 4.
 	Thumbs []int `json:"thumbs,omitempty"`
+	// Voice marks a voice message recorded in the client, and DurationMS
+	// is its length as the recording page timed it (a WebM from
+	// MediaRecorder carries none), for the player to show before it loads.
+	Voice      bool  `json:"voice,omitempty"`
+	DurationMS int64 `json:"duration_ms,omitempty"`
 }
 
 // description is a as a message carries it: what the store needs to read
