@@ -2,11 +2,14 @@
 // Chromium. axe-core (vendored in testdata/axe) runs on the setup page (a
 // link unused and used), the join, reset and login pages, the chat (with
 // messages, reactions, a photo, a file, a code block, a bot, a DM, a private
-// room, unread badges, a message's actions and the emoji picker), the photo
-// viewer and the microphone's bar, every dialog, each tab of the admin
-// console, /help/https and /trust, light and dark, 1280 and 390 px wide: a
-// serious or critical violation fails the test. It also checks where the keyboard's focus goes after reacting to a
-// message and after closing search.
+// room, unread badges, a message's actions and the emoji picker, a display
+// name in Hebrew and profile pictures), the photo viewer and the
+// microphone's bar, every dialog (profile cards and the Account dialog with
+// a picture to use among them), each tab of the admin console,
+// /help/https and /trust, light and dark, 1280 and 390 px wide: a serious
+// or critical violation fails the test. It also checks where the
+// keyboard's focus goes after reacting to a message and after closing
+// search.
 
 package main
 
@@ -159,6 +162,13 @@ func TestBrowserAxe(t *testing.T) {
 	say("dad", "grans-80th", "Cake from the bakery on Friday?")
 	say("kid", "garden", "The tomatoes are red")
 	mustDo(t, mum, http.StatusCreated, "POST", "/api/invites", map[string]any{"hours": 72, "max_uses": 1}, nil)
+	// Kid has a display name in Hebrew with an emoji, and a picture; dad
+	// a time zone for his card.
+	mustDo(t, kid, http.StatusOK, "PUT", "/api/me/profile", map[string]string{"display_name": kidShown}, nil)
+	mustDo(t, dad, http.StatusOK, "PUT", "/api/me/profile", map[string]string{"zone": "America/New_York"}, nil)
+	if status, _, body := sendPicture(t, kid, "PUT", "/api/me/avatar", "image/jpeg", gpsPhoto(t)); status != http.StatusOK {
+		t.Fatalf("kid's picture: %d %s", status, body)
+	}
 
 	for _, scheme := range []string{"light", "dark"} {
 		for _, width := range []int64{1280, 390} {
@@ -244,6 +254,16 @@ func TestBrowserAxe(t *testing.T) {
 				dialog("the search dialog", `document.getElementById("open-search").click(); document.getElementById("search-input").value = "pizza"; document.getElementById("search-form").requestSubmit()`,
 					`document.querySelectorAll("#search-results li").length > 0`)
 				dialog("the notifications dialog", `document.getElementById("open-notify").click()`, `document.getElementById("notify-text").textContent !== ""`)
+				dialog("the account dialog", `document.getElementById("open-account").click()`, `document.getElementById("dialog-account").open`)
+				p.eval(fakePicture("account-file"))
+				p.until("a picture previewed", `!document.getElementById("account-use").hidden`)
+				p.axe("the account dialog with a picture to use")
+				p.eval(`location.hash = "general"`)
+				p.sees("The washing machine is done")
+				dialog("a profile card", `document.querySelector('#message-list .msg-user[data-user="kid"]').click()`,
+					`document.getElementById("dialog-profile").open && document.querySelector("#profile-picture img").complete`)
+				dialog("a profile card with a local time", `document.querySelector('#message-list .msg-user[data-user="dad"]').click()`,
+					`document.getElementById("dialog-profile").open && document.getElementById("profile-time").textContent !== ""`)
 				dialog("the devices dialog", `document.getElementById("open-sessions").click()`, `document.querySelectorAll("#session-list li").length > 0`)
 				dialog("the invites dialog", `document.getElementById("open-invites").click()`, `document.querySelectorAll("#invite-list li").length > 0`)
 				for _, tab := range []string{"people", "invites", "rooms", "bots", "server", "log"} {
@@ -303,13 +323,18 @@ func TestBrowserFocusAfterReaction(t *testing.T) {
 	p.sees("dinner at 6?")
 	onMessage := `(() => { const e = document.activeElement; const li = e.closest("#message-list .msg"); return !!li && li.textContent.includes("dinner at 6?") })()`
 
-	// To the message with the arrow keys, Tab to its reaction button.
+	// To the message with the arrow keys, Tab past its writer's name
+	// (which opens her profile card) to its reaction button.
 	p.eval(`document.getElementById("messages").focus()`)
 	p.press("ArrowUp", "ArrowUp", 38, 0)
 	p.until("the message focused", `document.activeElement.matches(".msg") && document.activeElement.textContent.includes("dinner at 6?")`)
 	p.press("Tab", "Tab", 9, 0)
+	if got := p.eval(`document.activeElement.dataset.user`); got != "kid" {
+		t.Fatalf("Tab from the message focused %v, want its writer's name", p.eval(focused))
+	}
+	p.press("Tab", "Tab", 9, 0)
 	if got := p.eval(focused); got != "pick" {
-		t.Fatalf("Tab from the message focused %v, want its reaction button", got)
+		t.Fatalf("Tab from the writer's name focused %v, want the message's reaction button", got)
 	}
 
 	// Escape closes the picker and gives the focus back to its button or

@@ -473,7 +473,7 @@ func TestBrowserSidebarFoot(t *testing.T) {
 				t.Error("the menu does not fit the screen")
 			}
 			items, _ := p.eval(`[...document.querySelectorAll("#me-menu button")].filter((b) => !b.hidden).map((b) => b.textContent).join(", ")`).(string)
-			if items != "Invite people, Bots, Admin, Devices, Notifications, Log out" {
+			if items != "Invite people, Bots, Admin, Account, Devices, Notifications, Log out" {
 				t.Errorf("the menu holds %s", items)
 			}
 			p.press("ArrowUp", "ArrowUp", 38, 0)

@@ -8,7 +8,7 @@
 "use strict";
 
 // A new name for CACHE drops the old copy when this worker takes over.
-const CACHE = "hearth-shell-v6";
+const CACHE = "hearth-shell-v7";
 // SHELL is every file the page needs to start, every module of js/ among
 // them: a page missing one would not run offline. (TestShellListsEveryModule
 // checks the list against the directory.)
@@ -18,6 +18,7 @@ const SHELL = [
   "/js/auth.js", "/js/socket.js", "/js/history.js", "/js/outbox.js", "/js/notify.js",
   "/js/composer.js", "/js/emoji.js", "/js/highlight.js", "/js/actions.js", "/js/replies.js", "/js/rooms.js", "/js/admin.js", "/js/account.js",
   "/js/disk.js", "/js/push.js", "/js/media.js", "/js/uploads.js", "/js/viewer.js", "/js/voice.js",
+  "/js/people.js", "/js/profile.js",
 ];
 
 self.addEventListener("install", (e) => {

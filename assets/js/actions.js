@@ -13,6 +13,7 @@ import { retryPending, discardPending, changeMessage, queuedEdit, retryChange, d
 import { openEmojiPicker } from "./emoji.js";
 import { showOriginal } from "./replies.js";
 import { startReply } from "./composer.js";
+import { isolated } from "./people.js";
 import { cancelUpload, retryUpload, discardUpload } from "./uploads.js";
 import { openViewer } from "./viewer.js";
 
@@ -68,7 +69,7 @@ export function onMessageAction(ev) {
       break;
     }
     case "delete":
-      if (confirm(m.user === state.me.username ? "Delete this message?" : `Delete ${m.user}'s message?`)) changeMessage(r.name, id, "delete");
+      if (confirm(m.user === state.me.username ? "Delete this message?" : `Delete ${isolated(m.user)}'s message?`)) changeMessage(r.name, id, "delete");
       break;
     case "edit":
       state.editing = { room: r.name, id, draft: queuedEdit(r.name, id) ?? m.body };

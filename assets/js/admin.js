@@ -7,6 +7,8 @@ import { $, el, item, linkInput, openDialog, fullFmt, fileSize, ago, describeAge
 import { api } from "./api.js";
 import { state } from "./state.js";
 import { diskFacts, compactItem } from "./disk.js";
+import { applyProfile, avatarEl, nameEl, displayName } from "./people.js";
+import { sendPicture } from "./account.js";
 
 // copyButton copies text, shown in field (an input or a textarea): with
 // the clipboard API where the page may use it (HTTPS, localhost), else by
@@ -357,10 +359,12 @@ export async function showAdminTab(tab) {
 async function showPeople(list, live) {
   const { users } = await api("GET", "/api/admin/users");
   if (!live()) return;
-  list.replaceChildren(...users.map((u) => adminItem(
-    [u.name, u.admin && pill("admin", true), u.disabled && pill("disabled"), u.online && pill("online", true), u.login_limited && pill("login limited")],
+  for (const u of users) applyProfile(u); // the freshest there is
+  list.replaceChildren(...users.map((u) => withPicture(u.name, adminItem(
+    [nameEl(u.name), displayName(u.name) !== u.name && el("span", { class: "admin-login" }, " @" + u.name),
+      u.admin && pill("admin", true), u.disabled && pill("disabled"), u.online && pill("online", true), u.login_limited && pill("login limited")],
     `${u.sessions} device${u.sessions === 1 ? "" : "s"} · joined ${new Date(u.created).toLocaleDateString()}`,
-    u.name === state.me.username ? [] : [
+    profileButtons(u).concat(u.name === state.me.username ? [] : [
       [u.admin ? "Remove admin" : "Make admin", async () => { await api("PUT", `/api/admin/users/${u.name}`, { admin: !u.admin, disabled: u.disabled }); showAdminTab("people"); }],
       u.disabled
         ? ["Enable", async () => { await api("PUT", `/api/admin/users/${u.name}`, { admin: u.admin, disabled: false }); showAdminTab("people"); }]
@@ -384,7 +388,45 @@ async function showPeople(list, live) {
             `Log out ${u.name}'s ${describeAgent(x.user_agent)}`]])));
         if (!sessions.length) adminNotice(`${u.name} is not logged in anywhere.`);
       }],
-    ])));
+    ])))));
+}
+
+// withPicture puts login's picture at the start of their row.
+function withPicture(login, li) {
+  li.prepend(avatarEl(login, "small"));
+  return li;
+}
+
+// profileButtons change how someone appears, for those who cannot (or
+// asked for help): their display name, and their picture, sent as
+// chosen (the server makes the square) or removed.
+function profileButtons(u) {
+  const again = () => showAdminTab("people");
+  const buttons = [
+    ["Display name", (li) => editInline(li, [
+      { label: "Display name (empty: the login name)", value: u.display_name || "", dir: "auto", spellcheck: false },
+    ], async ([name]) => {
+      await api("PUT", `/api/admin/users/${u.name}`, { display_name: name });
+      again();
+    }), false, `Display name of ${u.name}`],
+    ["Picture", () => new Promise((resolve, reject) => {
+      // The file dialog opens from the click itself, as browsers require.
+      const input = el("input", { type: "file", accept: "image/jpeg,image/png,image/gif,image/webp" });
+      input.oncancel = () => resolve();
+      input.onchange = async () => {
+        try {
+          if (input.files[0]) await sendPicture(`/api/admin/users/${u.name}/avatar`, input.files[0]);
+          resolve();
+          again();
+        } catch (e) { reject(e); }
+      };
+      input.click();
+    }), false, `Picture of ${u.name}: choose one`],
+  ];
+  if (u.avatar) {
+    buttons.push(["Remove picture", async () => { await api("DELETE", `/api/admin/users/${u.name}/avatar`); again(); }, true, `Remove picture of ${u.name}`]);
+  }
+  return buttons;
 }
 
 async function showRooms(list, live) {

@@ -12,6 +12,7 @@ import { config } from "./config.js";
 import { setStatus, renderReplyBar } from "./render.js";
 import { sendMessage } from "./outbox.js";
 import { openEmojiPicker } from "./emoji.js";
+import { avatarEl, nameEl, displayName, matchesPerson } from "./people.js";
 
 const TYPING_EVERY = 3000;   // ms between our typing frames
 
@@ -118,11 +119,13 @@ let mentionPick = 0;
 // mentionQuery is the part of a name typed after an @ just before the
 // caret ("" right after the @), or null. The server's pattern needs a
 // character of the name, so a bare @ is tried with one added: "a" is in
-// every name's alphabet.
+// every name's alphabet. A display name may be typed too ("@Gr" finds
+// Grandad, "@أ" أمي), in any script, up to a space: the menu then puts
+// the login name in its place, which is what mentions are made of.
 function mentionQuery() {
   const ta = $("composer-input");
   const before = ta.value.slice(0, ta.selectionStart);
-  const m = before.match(config.mentionEndRE);
+  const m = before.match(config.mentionEndRE) || before.match(/(?:^|[\s(])@([^\s@]{1,32})$/u);
   if (m) return m[1];
   return before.endsWith("@") && config.mentionEndRE.test(before + "a") ? "" : null;
 }
@@ -132,7 +135,7 @@ function mentionCandidates() {
   if (q === null) return [];
   const r = state.rooms.get(state.current);
   const pool = r && r.private ? r.members : state.users;
-  return pool.filter((u) => u !== state.me.username && u.startsWith(q)).slice(0, 8);
+  return pool.filter((u) => u !== state.me.username && matchesPerson(u, q)).slice(0, 8);
 }
 
 function renderMentionMenu() {
@@ -144,7 +147,7 @@ function renderMentionMenu() {
     role: "option",
     "aria-selected": String(i === mentionPick),
     onmousedown: (e) => { e.preventDefault(); completeMention(u); },
-  }, "@" + u)));
+  }, avatarEl(u, "small"), nameEl(u, { class: "mention-name" }), displayName(u) !== u && el("span", { class: "mention-login" }, "@" + u))));
 }
 
 function completeMention(name) {
@@ -180,4 +183,3 @@ export function openComposerEmoji() {
     setTimeout(() => { if (state.connected) setStatus(""); }, 5000);
   });
 }
-

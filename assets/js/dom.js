@@ -95,13 +95,24 @@ export function openDialog(id) {
   }, { once: true });
 }
 
-// paintAvatar gives node a person's initial and a colour made from the name.
-export function paintAvatar(node, name) {
+// paintAvatar gives node a colour made from a person's (login) name and
+// the first character of label (their display name, or that name): a
+// whole character as people see it, so an emoji sequence or a letter with
+// its accents stays whole.
+export function paintAvatar(node, name, label = name) {
   let h = 0;
   for (const ch of name) h = (h * 31 + ch.codePointAt(0)) % 360;
   node.style.setProperty("--hue", h);
-  node.textContent = [...name][0] || "?";
+  node.textContent = firstCharacter(label) || "?";
   return node;
+}
+
+const graphemes = "Segmenter" in Intl ? new Intl.Segmenter() : null;
+
+function firstCharacter(s) {
+  if (!graphemes) return [...s][0];
+  for (const { segment } of graphemes.segment(s)) return segment;
+  return "";
 }
 
 // avatar is a new painted avatar; cls adds "small" and the like.

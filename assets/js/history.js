@@ -14,6 +14,7 @@ import {
 import { markRead } from "./notify.js";
 import { sessionEnded } from "./auth.js";
 import { showDraft } from "./composer.js";
+import { nameEl } from "./people.js";
 
 const PAGE = 50;        // history page when scrolling up
 const CATCHUP_PAGE = 200;
@@ -301,7 +302,7 @@ export async function runSearch(ev) {
     const r = state.rooms.get(m.room);
     const li = el("li", { class: "result", tabIndex: 0 },
       el("div", { class: "item-main" },
-        el("div", { class: "item-title" }, `${m.user} in ${r && r.dm ? roomLabel(r) : "#" + m.room}`),
+        el("div", { class: "item-title" }, nameEl(m.user), " in ", r && r.dm ? el("bdi", null, roomLabel(r)) : "#" + m.room),
         el("div", { class: "result-text" }, markedText(snippet(m.body, terms, 160), terms)),
         el("div", { class: "item-sub" }, fullFmt.format(new Date(m.ts)))));
     li.onclick = li.onkeydown = (e) => {

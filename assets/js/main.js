@@ -6,15 +6,15 @@
 // Modules import downwards only, so there is no import cycle, and no
 // module's top level uses another's exports: this file's last lines start
 // everything.
-//   main → socket, rooms, actions, admin, account
+//   main → socket, profile, actions, admin → rooms, account
 //        → replies → history → composer, voice, viewer, notify, auth
 //        → uploads, outbox, emoji
-//        → render, push → media, format, config → dom, state, api
-import { $, showView, openDialog, paintAvatar } from "./dom.js";
+//        → render, push → media, format, config, people → dom, state, api
+import { $, showView, openDialog } from "./dom.js";
 import { api } from "./api.js";
 import { state, room } from "./state.js";
 import { loadConfig } from "./config.js";
-import { renderTyping, renderHeader, updateTitle, openSidebar, closeSidebar, setStatus } from "./render.js";
+import { renderTyping, renderHeader, updateTitle, openSidebar, closeSidebar, setStatus, renderMe } from "./render.js";
 import { showLogin, showSetup, showJoin, showReset, submitAuth, sessionEnded } from "./auth.js";
 import { connect, retryDelay, retryNow, wentOffline, showOffline, sendVisibility } from "./socket.js";
 import { hashRoom, selectRoom, jumpTo, runSearch, onMessagesScroll, jumpToLatest } from "./history.js";
@@ -29,7 +29,11 @@ import { onMessageAction, onDocumentClick, onEditorInput, onEditorKey, onMessage
 import { onReplyBarClick, onMessagesTouchStart, onMessagesTouchMove, onMessagesTouchEnd, endTouch } from "./replies.js";
 import { onRoomListClick, openNewRoom, createRoom, openNewDM, openMembers } from "./rooms.js";
 import { openAdmin, showAdminTab, onAdminTabKey, openInvites, createInvite } from "./admin.js";
-import { openSessions, logout, onMenuToggle, onMenuKey } from "./account.js";
+import {
+  openSessions, logout, onMenuToggle, onMenuKey, openAccount, onPictureChosen, usePicture, cancelPicture, removePicture, saveName, syncZone,
+} from "./account.js";
+import { onPersonClick, onProfileDialogClick, onMessagesFocus, messageShown, editMine } from "./profile.js";
+import { setPeople } from "./people.js";
 
 // Until the server answers, the loading view says what is happening:
 // "Connecting…" after a moment, and when the server cannot be reached (a
@@ -100,8 +104,7 @@ async function startChat() {
   state.loggingOut = false;
   state.offlineSince = 0;
   state.retry = 0;
-  $("me-name").textContent = state.me.username;
-  paintAvatar($("me-avatar"), state.me.username);
+  renderMe();
   $("open-invites").hidden = !state.me.admin;
   loadPending();
   $("open-bots").hidden = !state.me.admin;
@@ -109,7 +112,8 @@ async function startChat() {
   try {
     const { rooms } = await api("GET", "/api/rooms");
     for (const r of rooms) room(r.name, r);
-    state.users = (await api("GET", "/api/users")).users.map((u) => u.name);
+    setPeople((await api("GET", "/api/users")).users);
+    renderMe();
   } catch (e) {
     if (e.status === 401) return sessionEnded();
   }
@@ -117,6 +121,7 @@ async function startChat() {
   selectRoom(state.rooms.has(wanted) ? wanted : "general");
   connect();
   loadNotifications();
+  syncZone();
 }
 
 // loadNotifications fetches what notifies the person (the room's bell
@@ -231,6 +236,20 @@ function wire() {
   $("me-menu").addEventListener("toggle", onMenuToggle);
   $("me-menu").addEventListener("keydown", onMenuKey);
   $("open-sessions").onclick = openSessions;
+  $("open-account").onclick = openAccount;
+  $("account-choose").onclick = () => $("account-file").click();
+  $("account-file").onchange = onPictureChosen;
+  $("account-use").onclick = usePicture;
+  $("account-cancel").onclick = cancelPicture;
+  $("account-remove").onclick = removePicture;
+  $("account-form").addEventListener("submit", saveName);
+  // A name or a picture (data-user) opens the person's card.
+  document.addEventListener("click", onPersonClick);
+  $("dialog-profile").addEventListener("click", onProfileDialogClick);
+  $("message-list").addEventListener("focusin", onMessagesFocus);
+  $("message-list").addEventListener("focusout", onMessagesFocus);
+  $("profile-message").onclick = messageShown;
+  $("profile-edit").onclick = editMine;
   $("open-invites").onclick = openInvites;
   $("invite-form").addEventListener("submit", createInvite);
   $("logout").onclick = logout;

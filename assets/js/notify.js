@@ -15,6 +15,7 @@ import { renderRooms, updateTitle, noteSeen } from "./render.js";
 import {
   registration, pushSupported, pushActive, loadPush, subscribe, unsubscribe, removeDevice, sendTest, saveSettings,
 } from "./push.js";
+import { displayName, person, avatarURL, nameEl } from "./people.js";
 
 const BODY_MAX = 160; // characters of a message in a notification, as the server's push
 
@@ -52,10 +53,14 @@ export function notify(r, m, open) {
   const mentioned = (m.mentions || []).includes(state.me.username);
   const hide = state.notify && state.notify.hide_text;
   const text = m.file ? `shared ${m.file.name}` : m.body;
-  const body = hide ? `New message from ${m.user}` : text.length > BODY_MAX ? text.slice(0, BODY_MAX - 1) + "…" : text;
-  const title = r.dm ? m.user : `${m.user} in #${r.name}`;
+  // Named as the server's pushes name them: by display name, with the
+  // sender's picture where they have one.
+  const who = m.bot ? m.user : displayName(m.user);
+  const pic = !m.bot && person(m.user).avatar;
+  const body = hide ? `New message from ${who}` : text.length > BODY_MAX ? text.slice(0, BODY_MAX - 1) + "…" : text;
+  const title = r.dm ? who : `${who} in #${r.name}`;
   show(title, {
-    body, tag: "room:" + r.name, renotify: r.dm || mentioned, icon: "/icon-192.png", badge: "/badge-96.png",
+    body, tag: "room:" + r.name, renotify: r.dm || mentioned, icon: pic ? avatarURL(m.user, pic) : "/icon-192.png", badge: "/badge-96.png",
     data: { room: r.name, id: m.id },
   }, open);
   setBadge(totalUnread());
@@ -368,7 +373,7 @@ function drawSettings() {
   const chosen = new Set(s.breakthrough || []);
   $("notify-breakthrough").hidden = !others.length;
   $("notify-people").replaceChildren(...others.map((u) =>
-    el("label", { class: "check" }, el("input", { type: "checkbox", value: u, checked: chosen.has(u) }), u)));
+    el("label", { class: "check" }, el("input", { type: "checkbox", value: u, checked: chosen.has(u) }), nameEl(u))));
 }
 
 // saveNotifySettings sends the form; the server's answer is drawn back.

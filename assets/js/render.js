@@ -5,13 +5,15 @@
 // files (media.js draws them), uploads on their way, reactions and the open
 // editor). It reads state and never changes what the server said; it sends
 // nothing. Clicks on what it draws are handled by delegation elsewhere
-// (data-room, data-action), so it imports no feature.
+// (data-room, data-action, data-user), so it imports no feature. People
+// appear as people.js draws them: display names and pictures.
 // Of a room's messages it draws a bounded window around what the reader
 // sees, and it follows which rows are in view: what the reader has seen.
-import { $, el, keyed, avatar, paintAvatar, timeFmt, fullFmt, dayLabel, shortTime } from "./dom.js";
+import { $, el, keyed, timeFmt, fullFmt, dayLabel, shortTime } from "./dom.js";
 import { state, roomLabel, notifyLevel, lowerIndex } from "./state.js";
 import { markWords } from "./highlight.js";
 import { renderBody, quoteLine } from "./format.js";
+import { displayName, nameEl, avatarEl, personSig } from "./people.js";
 import { renderFile, uploadBar } from "./media.js";
 
 const GROUP_GAP_MS = 5 * 60 * 1000; // consecutive messages closer than this share a header
@@ -36,12 +38,14 @@ export function renderRooms() {
     const label = roomLabel(r);
     const cls = [r.private && !r.dm && "private", r.dm && "dm", r.unread && "unread"].filter(Boolean).join(" ");
     const current = r.name === state.current;
+    const other = r.dm ? dmPartner(r) : null; // a DM shows who it is with, their picture first
     return {
       key: r.name,
-      sig: [label, cls, current, r.mentions, r.unread].join("\0"),
+      sig: [label, cls, current, r.mentions, r.unread, other && personSig(other)].join("\0"),
       make: () => el("li", null,
-        el("button", { type: "button", "data-room": r.name, class: cls, "aria-current": current && "true" },
-          el("span", { class: "room-name" }, label),
+        el("button", { type: "button", "data-room": r.name, class: cls, "aria-current": current && "true", title: other ? "@" + other : null },
+          other && avatarEl(other, "small"),
+          el("span", { class: "room-name" }, el("bdi", null, label)),
           r.mentions ? badge(r.mentions, "badge mention", "mentions") : r.unread ? badge(r.unread, "badge", "unread") : null)),
     };
   };
@@ -50,11 +54,39 @@ export function renderRooms() {
   keyed($("dm-list"), all.filter((r) => r.dm).sort((a, b) => roomLabel(a).localeCompare(roomLabel(b))).map(spec));
 }
 
+// dmPartner is the other person of a DM (ourselves in a DM with
+// ourselves).
+function dmPartner(r) {
+  return r.members.find((m) => m !== state.me.username) || state.me.username;
+}
+
+// renderOnline lists who is online; each opens their profile card
+// (data-user, profile.js).
 export function renderOnline() {
   $("online-count").textContent = state.online.length ? String(state.online.length) : "";
   keyed($("online-list"), state.online.map((name) => ({
-    key: name, sig: "", make: () => el("li", null, avatar(name, "small"), el("span", null, name)),
+    key: name, sig: personSig(name), make: () => el("li", null,
+      el("button", { type: "button", class: "person-button", "data-user": name, "aria-haspopup": "dialog", title: "@" + name },
+        avatarEl(name, "small"), nameEl(name, { class: "person-name" }))),
   })));
+}
+
+// renderMe shows who is logged in at the foot of the sidebar.
+export function renderMe() {
+  const me = state.me.username;
+  $("me-name").replaceChildren(nameEl(me));
+  $("me-avatar").replaceWith(avatarEl(me, "small", { id: "me-avatar", "aria-hidden": "true" }));
+}
+
+// renderPeople draws anew whatever shows a name or a picture, after a
+// profile changed or everyone's were fetched again.
+export function renderPeople() {
+  renderMe();
+  renderRooms();
+  renderOnline();
+  renderHeader();
+  renderTyping();
+  if (state.current) renderMessages();
 }
 
 export function updateTitle() {
@@ -76,7 +108,7 @@ export function renderHeader() {
   const r = state.rooms.get(state.current);
   if (!r) return;
   const title = $("room-title");
-  title.textContent = roomLabel(r);
+  title.replaceChildren(el("bdi", null, roomLabel(r)));
   title.classList.toggle("dm-title", r.dm);
   $("composer-input").placeholder = r.dm ? `Message ${roomLabel(r)}` : `Message #${r.name}`;
   $("open-members").hidden = !r.private || r.dm;
@@ -88,12 +120,20 @@ export function renderHeader() {
   renderReplyBar();
 }
 
+// renderTyping says who is typing, by their display names. It is redrawn
+// every second, but changed only when the line does, so that a screen
+// reader says it once.
 export function renderTyping() {
   const r = state.rooms.get(state.current);
   const now = Date.now();
   const who = r ? [...r.typing].filter(([, until]) => until > now).map(([u]) => u) : [];
-  $("typing").textContent = who.length === 0 ? "" : who.length === 1 ? `${who[0]} is typing…`
-    : who.length === 2 ? `${who[0]} and ${who[1]} are typing…` : "Several people are typing…";
+  const line = $("typing");
+  const key = who.map((u) => u + "\u0001" + personSig(u)).join("\0");
+  if (line.dataset.key === key) return;
+  line.dataset.key = key;
+  const name = (u) => nameEl(u);
+  line.replaceChildren(...(who.length === 0 ? [] : who.length === 1 ? [name(who[0]), " is typing…"]
+    : who.length === 2 ? [name(who[0]), " and ", name(who[1]), " are typing…"] : ["Several people are typing…"]));
 }
 
 // --- sidebar on phones ---
@@ -192,8 +232,15 @@ function messageItem(server, first, extraClass, queued = []) {
     "data-id": m.id || null,
     tabIndex: m.id ? -1 : undefined, // reached with the arrow keys
   },
-  paintAvatar(el("span", { class: "avatar", "aria-hidden": "true" }), m.user),
-  el("div", { class: "msg-meta" }, el("span", { class: "msg-user" }, m.user), m.bot && el("span", { class: "bot-tag" }, "BOT"), when),
+  // A person's picture and name open their profile card (profile.js):
+  // the name from the keyboard too, once its message has the focus (it
+  // is out of the Tab order until then, as the message's actions are);
+  // a bot has none.
+  m.bot ? avatarEl(m.user) : avatarEl(m.user, "", { "data-user": m.user, "aria-hidden": "true" }),
+  el("div", { class: "msg-meta" },
+    m.bot ? el("span", { class: "msg-user" }, el("bdi", null, m.user))
+      : el("button", { type: "button", class: "msg-user", "data-user": m.user, "aria-haspopup": "dialog", title: "@" + m.user, tabIndex: -1 }, el("bdi", null, displayName(m.user))),
+    m.bot && el("span", { class: "bot-tag" }, "BOT"), when),
   sideTime, replyQuote(m), body, more);
   if (!m.id || m.deleted) return li;
   const me = state.me.username;
@@ -204,7 +251,7 @@ function messageItem(server, first, extraClass, queued = []) {
       const waiting = (m.queuedEmoji || []).includes(emoji);
       return el("button", {
         type: "button", class: "reaction" + (users.includes(me) ? " mine" : "") + (waiting ? " queued" : ""),
-        "data-action": "react", "data-emoji": emoji, title: users.join(", ") + (waiting ? " (not sent yet)" : ""),
+        "data-action": "react", "data-emoji": emoji, title: users.map(displayName).join(", ") + (waiting ? " (not sent yet)" : ""),
       }, `${emoji} ${users.length}`);
     })));
   }
@@ -232,6 +279,15 @@ function quoted(m) {
   return orig ? { user: orig.user, body: orig.body, deleted: orig.deleted } : m.reply || null;
 }
 
+// peopleSig is how the people a message names look (its writer, whom it
+// quotes, who reacted), for keyed()'s signature: a new display name or
+// picture draws it anew.
+function peopleSig(m) {
+  const q = m.reply_to && quoted(m);
+  const who = [m.user, q && q.user, ...Object.values(m.reactions || {}).flat()];
+  return who.filter(Boolean).map(personSig).join("\0");
+}
+
 // quoteSig is what of the original a reply draws, for keyed()'s signature.
 function quoteSig(m) {
   if (!m.reply_to) return "";
@@ -249,8 +305,8 @@ function replyQuote(m) {
   const text = q.deleted ? "deleted message" : quoteLine(q.body || "");
   return el("button", {
     type: "button", class: "reply-quote" + (q.deleted ? " deleted" : ""), "data-action": "quote", "data-reply-to": m.reply_to,
-    "aria-label": `Reply to ${q.user}: ${text}. Show the original.`,
-  }, el("span", { class: "reply-user" }, q.user), el("span", { class: "reply-text" }, text));
+    "aria-label": `Reply to ${displayName(q.user)}: ${text}. Show the original.`,
+  }, nameEl(q.user, { class: "reply-user" }), el("span", { class: "reply-text" }, text));
 }
 
 function isLong(text) {
@@ -280,7 +336,7 @@ export function renderReplyBar() {
   bar.hidden = false;
   bar.replaceChildren(
     el("button", { type: "button", class: "reply-bar-quote", "data-action": "quote", "data-reply-to": rp.id, title: "Show the message" },
-      el("span", { class: "reply-bar-label" }, "Replying to ", el("strong", null, q.user)),
+      el("span", { class: "reply-bar-label" }, "Replying to ", el("strong", null, nameEl(q.user))),
       el("span", { class: "reply-text" }, q.deleted ? "deleted message" : quoteLine(q.body || ""))),
     el("button", { type: "button", class: "icon-button reply-cancel", "data-action": "cancel-reply", "aria-label": "Cancel reply (Esc)", title: "Cancel reply (Esc)" }, "✕"));
 }
@@ -527,7 +583,7 @@ export function renderMessages(stick) {
     // Whatever messageItem draws from goes into the signature.
     const queued = state.changes.size ? [...state.changes.values()].filter((c) => c.room === r.name && c.id === id) : [];
     const queuedSig = queued.length ? JSON.stringify([queued.map((c) => [c.type, c.body, c.emoji, c.on, c.failed]), state.connected]) : "";
-    const sig = [JSON.stringify(m), first, state.me.admin, id === editingID, queuedSig, quoteSig(m), state.expanded.has(`${r.name} ${id}`)].join("\0");
+    const sig = [JSON.stringify(m), first, state.me.admin, id === editingID, queuedSig, quoteSig(m), state.expanded.has(`${r.name} ${id}`), peopleSig(m)].join("\0");
     specs.push({ key: `${r.name} ${id}`, sig, make: () => messageItem(m, first, null, queued) });
     prev = m;
     pushEvents(id);

@@ -1,12 +1,14 @@
 // rooms.js owns making and joining conversations: the room and DM lists'
 // clicks, the new-room dialog (with the server's name rule), a private
-// room's members, and starting a direct conversation.
-import { $, el, avatar, openDialog } from "./dom.js";
+// room's members, and starting a direct conversation (openDM: from the
+// new-DM dialog and from a profile card's Message button).
+import { $, el, openDialog } from "./dom.js";
 import { api } from "./api.js";
 import { state, room } from "./state.js";
 import { config } from "./config.js";
 import { renderRooms } from "./render.js";
 import { selectRoom } from "./history.js";
+import { avatarEl, nameEl, displayName } from "./people.js";
 
 // onRoomListClick opens the room whose button (data-room) was clicked.
 export function onRoomListClick(e) {
@@ -18,7 +20,8 @@ export function onRoomListClick(e) {
 // those in chosen, and returns a function reading the checked names.
 function peopleChecks(list, chosen, disabled) {
   list.replaceChildren(...state.users.filter((u) => u !== state.me.username).map((u) => el("label", { class: "check" },
-    el("input", { type: "checkbox", value: u, checked: chosen.includes(u), disabled: !!disabled }), " ", u)));
+    el("input", { type: "checkbox", value: u, checked: chosen.includes(u), disabled: !!disabled }), " ", nameEl(u),
+    displayName(u) !== u && el("span", { class: "muted" }, "@" + u))));
   return () => [...list.querySelectorAll("input:checked")].map((b) => b.value);
 }
 
@@ -75,6 +78,15 @@ export async function openMembers() {
   openDialog("dialog-members");
 }
 
+// openDM opens the direct conversation with user, making it if it is
+// new, and shows it. It throws what the server says when it cannot.
+export async function openDM(user) {
+  const r = await api("POST", "/api/dms", { user });
+  room(r.name, r);
+  renderRooms();
+  selectRoom(r.name);
+}
+
 export function openNewDM() {
   $("dm-error").textContent = "";
   $("dm-people").replaceChildren(...state.users.filter((u) => u !== state.me.username).map((u) => el("li", null,
@@ -83,15 +95,12 @@ export function openNewDM() {
       class: "person",
       onclick: async () => {
         try {
-          const r = await api("POST", "/api/dms", { user: u });
-          room(r.name, r);
+          await openDM(u);
           $("dialog-dm").close();
-          renderRooms();
-          selectRoom(r.name);
         } catch (e) {
           $("dm-error").textContent = e.message;
         }
       },
-    }, avatar(u, "small"), u))));
+    }, avatarEl(u, "small"), nameEl(u), displayName(u) !== u && el("span", { class: "muted" }, "@" + u)))));
   openDialog("dialog-dm");
 }

@@ -2,8 +2,9 @@
 // session cookie), reconnecting soon after a drop, saying so on the status
 // line, and dispatching every frame the server sends: hello,
 // messages and their updates, reads, typing, presence, rooms added,
-// renamed or removed, the person's notification settings changed on
-// another device, and the server's notices to admins; and telling the
+// renamed or removed, someone's profile changed, the person's
+// notification settings changed on another device, and the server's
+// notices to admins; and telling the
 // server whether this page is on screen (it pushes to phones only while
 // none is). PROTOCOL.md describes the frames.
 import { $, el } from "./dom.js";
@@ -11,7 +12,7 @@ import { api } from "./api.js";
 import { state, room, moveNotifyLevel, moveDraft, saveDraft, readUpTo } from "./state.js";
 import {
   renderOnline, renderRooms, renderHeader, renderMessages, renderTyping, followsNewest,
-  updateTitle, addEvent, setStatus,
+  updateTitle, addEvent, setStatus, renderPeople,
 } from "./render.js";
 import { catchUp, selectRoom, insert } from "./history.js";
 import { transmit, savePending, refused, settle, flushChanges, moveChanges } from "./outbox.js";
@@ -19,6 +20,7 @@ import { markRead, notify, tidyNotifications } from "./notify.js";
 import { applySettings } from "./push.js";
 import { sessionEnded } from "./auth.js";
 import { showNotice } from "./disk.js";
+import { applyProfile, loadPeople, isolated } from "./people.js";
 
 const TYPING_SHOWN = 4500;   // ms a typing indicator stays without news
 
@@ -183,6 +185,9 @@ function handleFrame(f) {
       renderRooms();
       renderOnline();
       showNotice(f.notice); // an admin's: absent, it is over
+      // Profiles changed while we were away: fetched again (the first
+      // hello follows startChat's own fetch).
+      if (state.conn > 1) loadPeople().then(renderPeople, () => {});
       // Changes made offline go once the messages they change are caught up.
       catchUp().then(flushChanges);
       for (const p of state.pending.values()) if (!p.failed) transmit(p);
@@ -236,6 +241,11 @@ function handleFrame(f) {
       break;
     case "notice":
       showNotice(f);
+      break;
+    case "profile":
+      // Someone's display name, picture or time zone changed.
+      applyProfile(f);
+      renderPeople();
       break;
     case "notifications":
       // Changed on another device (or migrated): the room's bell follows.
@@ -319,10 +329,11 @@ function renameRoom(from, to) {
 }
 
 function presenceText(f) {
+  const who = isolated(f.user);
   switch (f.event) {
-    case "joined": return `${f.user} joined for the first time 🎉`;
-    case "back": return `${f.user} is back`;
-    case "left": return `${f.user} left`;
+    case "joined": return `${who} joined for the first time 🎉`;
+    case "back": return `${who} is back`;
+    case "left": return `${who} left`;
   }
-  return `${f.user}: ${f.event}`;
+  return `${who}: ${f.event}`;
 }

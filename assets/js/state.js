@@ -26,6 +26,7 @@ export const state = {
   uploads: new Map(),    // id → a file being sent, or that failed to be (uploads.js)
   hiddenUnread: 0,       // messages in the current room while the tab was hidden
   users: [],             // every account's name, for pickers and @mentions
+  people: new Map(),     // name → {name, display_name, avatar, zone}: how people appear (people.js)
   typingSent: 0,         // when we last told the room we are typing
   editing: null,         // {room, id, draft, caret}: the message being edited
   replying: null,        // {room, id, user, body}: the message the composer answers (replies.js)
@@ -124,10 +125,14 @@ export function room(name, info) {
   return r;
 }
 
-// roomLabel is how a room is named on screen: a DM by the other person.
+// roomLabel is how a room is named on screen: a DM by the other person,
+// by their display name where they have one.
 export function roomLabel(r) {
   if (!r.dm) return r.name;
-  return r.members.find((m) => m !== state.me.username) || r.name;
+  const other = r.members.find((m) => m !== state.me.username);
+  if (!other) return r.name;
+  const p = state.people.get(other);
+  return (p && p.display_name) || other;
 }
 
 // notifyLevel is the person's choice for a room, kept on the server so it
