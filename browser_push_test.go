@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -427,8 +428,21 @@ func TestBrowserNotificationsDialogExplains(t *testing.T) {
 	p.screenshot("notify-on-320-dark")
 	p.colorScheme("light")
 
-	// The test cannot reach the push service: the server's error shows.
+	// An admin replaces the push keys (a backup leaked): the server forgets
+	// every device, and this one subscribes again by itself, with the new
+	// key, the next time it asks the server, without a question.
 	mum := loginClient(t, ts, "mum", "hearth-and-home")
+	var reset struct {
+		PublicKey string `json:"public_key"`
+	}
+	mustDo(t, mum, http.StatusOK, "POST", "/api/admin/push/reset", nil, &reset)
+	p.eval(`import("/js/push.js").then((m) => m.loadPush()); true`)
+	p.until("subscribed again with the new key", `fetch("/api/push").then((r) => r.json()).then((s) => s.public_key === `+strconv.Quote(reset.PublicKey)+` && s.subscriptions.some((d) => d.this_device))`)
+	if v := p.eval(`navigator.serviceWorker.ready.then((r) => r.pushManager.getSubscription()).then((sub) => btoa(String.fromCharCode(...new Uint8Array(sub.options.applicationServerKey))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""))`); v != reset.PublicKey {
+		t.Errorf("subscribed again with key %v, want the new %s", v, reset.PublicKey)
+	}
+
+	// The test cannot reach the push service: the server's error shows.
 	p.eval(`document.getElementById("notify-test").click()`)
 	p.untilOr("the test's error", `document.getElementById("notify-test-result").textContent`, `document.getElementById("notify-test-result").textContent.startsWith("The test failed: ") && document.getElementById("notify-test-result").classList.contains("form-error")`)
 	got := p.eval(`document.getElementById("notify-test-result").textContent`).(string)

@@ -44,6 +44,12 @@ export function pushActive() {
 // loadPush asks the server about our push subscriptions and its push
 // services; this device counts as subscribed when the server holds one of
 // its subscriptions and the browser still has it.
+//
+// A device that was subscribed and that the server no longer knows (a new
+// login is a new session, a restored backup, an admin's reset of the push
+// keys) subscribes again by itself, without asking: its person allowed
+// notifications here and never turned them off. (Turning them off, or
+// removing this device, drops the browser's subscription too.)
 export async function loadPush() {
   const info = await api("GET", "/api/push");
   const mine = (info.subscriptions || []).some((s) => s.this_device);
@@ -54,8 +60,14 @@ export async function loadPush() {
     publicKey: info.public_key || "",
     devices: info.subscriptions || [],
   };
+  if (!mine && local && Notification.permission === "granted" && !resuming) {
+    resuming = true;
+    try { await subscribe(); } catch { /* the Notifications dialog says why when opened */ } finally { resuming = false; }
+  }
   return state.push;
 }
+
+let resuming = false; // loadPush is subscribing this device again
 
 async function localSubscription() {
   if (!pushSupported()) return null;
