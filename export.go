@@ -2,7 +2,8 @@
 // Hearth to read: JSON lines (one message a line), a self-contained HTML
 // archive with the shared images beside it, readable in any browser, and
 // one room as a single HTML file with its photos inside, for an admin to
-// download.
+// download. The HTML shows people as the chat does: by display name, with
+// their profile picture.
 
 package main
 
@@ -65,10 +66,12 @@ body{font:16px/1.45 system-ui,sans-serif;margin:0 auto;max-width:48rem;padding:1
 h1{font-size:1.3rem} nav a{margin-right:.75rem}
 .m{padding:.4rem 0;border-bottom:1px solid rgba(128,128,128,.2)} .u{font-weight:700} .t{color:#6b5e52;font-size:.8rem;margin-left:.4rem}
 .b{white-space:pre-wrap;overflow-wrap:anywhere} .d{color:#6b5e52;font-style:italic} img{max-width:100%;max-height:20rem;border-radius:8px;display:block;margin-top:.3rem}
+.a{display:inline-block;width:1.5rem;height:1.5rem;border-radius:6px;background-size:cover;vertical-align:middle;margin-right:.4rem}
+{{.Pictures}}
 </style></head><body>
 {{with .Rooms}}<nav>{{range .}}<a href="{{.File}}">{{.Title}}</a>{{end}}</nav>{{end}}
 <h1>{{.Title}}</h1>{{with .Note}}<p class="t">{{.}}</p>{{end}}
-{{range .Messages}}<div class="m" id="m{{.ID}}"><span class="u">{{.User}}</span><span class="t">{{time .TS}}{{if not .Edited.IsZero}} (edited){{end}}</span>{{if .ReplyTo}} <a class="t" href="#m{{.ReplyTo}}">↩ reply to an earlier message</a>{{end}}
+{{range .Messages}}{{$p := index $.People .User}}<div class="m" id="m{{.ID}}">{{with $p.Picture}}<span class="a {{.}}"></span>{{end}}<span class="u" title="@{{.User}}"><bdi>{{or $p.Name .User}}</bdi></span><span class="t">{{time .TS}}{{if not .Edited.IsZero}} (edited){{end}}</span>{{if .ReplyTo}} <a class="t" href="#m{{.ReplyTo}}">↩ reply to an earlier message</a>{{end}}
 {{if .Deleted}}<div class="b d">This message was deleted.</div>{{else}}<div class="b">{{.Body}}</div>{{end}}
 {{with .File}}{{$s := src .}}{{if and (image .) (inline $s)}}<img src="{{$s}}" alt="{{.Name}}">{{else if image .}}<a href="{{$s}}"><img src="{{$s}}" alt="{{.Name}}"></a>{{else}}<a href="{{$s}}" download>{{.Name}}</a>{{end}}{{end}}</div>
 {{else}}<p>Nothing was said here.</p>{{end}}
@@ -76,6 +79,38 @@ h1{font-size:1.3rem} nav a{margin-right:.75rem}
 `
 
 type archiveRoom struct{ Title, File string }
+
+// archivePerson is how an archive shows someone: their display name ("":
+// their login name) and the class of the style rule holding their
+// profile picture ("": none).
+type archivePerson struct{ Name, Picture string }
+
+// archivePeople returns how an archive shows the writers of msgs, and the
+// style rules that hold their pictures: each picture once per page, as a
+// data: URI, however many messages show it. Bots, and accounts gone, are
+// shown by name.
+func archivePeople(st *store, msgs []message) (map[string]archivePerson, template.CSS) {
+	people := map[string]archivePerson{}
+	var rules strings.Builder
+	for _, m := range msgs {
+		if _, done := people[m.User]; done {
+			continue
+		}
+		var p archivePerson
+		if u, err := st.getUser(m.User); err == nil && !m.Bot {
+			p.Name = u.DisplayName
+			if pic, _, err := st.avatar(m.User); err == nil {
+				// Classes are numbered: a login name may hold dots.
+				p.Picture = fmt.Sprintf("p%d", len(people))
+				fmt.Fprintf(&rules, ".%s{background-image:url(data:image/jpeg;base64,%s)}\n", p.Picture, base64.StdEncoding.EncodeToString(pic))
+			}
+		}
+		people[m.User] = p
+	}
+	// The rules are this function's own text: class names it made and
+	// base64, nothing anyone wrote.
+	return people, template.CSS(rules.String())
+}
 
 // archiveExts are the extensions an archived file may keep, by its sniffed
 // type: types a browser shows inertly when opened from the archive's folder.
@@ -208,7 +243,8 @@ func exportHTML(st *store, dir string) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		err = page.Execute(f, map[string]any{"Title": nav[i].Title, "Rooms": nav, "Messages": msgs})
+		people, pictures := archivePeople(st, msgs)
+		err = page.Execute(f, map[string]any{"Title": nav[i].Title, "Rooms": nav, "Messages": msgs, "People": people, "Pictures": pictures})
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -305,7 +341,8 @@ func writeRoomPage(st *store, title string, msgs []message, base string, w io.Wr
 		return base + "/api/files/" + strconv.FormatUint(a.ID, 10)
 	})
 	note := fmt.Sprintf("Saved from Hearth on %s: %d messages.", time.Now().Local().Format("Mon 2 Jan 2006 15:04"), len(msgs))
-	return page.Execute(w, map[string]any{"Title": title, "Note": note, "Messages": msgs})
+	people, pictures := archivePeople(st, msgs)
+	return page.Execute(w, map[string]any{"Title": title, "Note": note, "Messages": msgs, "People": people, "Pictures": pictures})
 }
 
 // dataURI is file id as a data: URI, its bytes streamed from the store

@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -476,4 +479,57 @@ func TestPushNamesTheSenderByDisplayName(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("the icon: %d", resp.StatusCode)
 	}
+}
+
+// TestArchivesShowProfiles: an admin's HTML download and hearth export's
+// archive name people by display name (escaped, in a <bdi>, the login
+// name on hover) with their picture, put in the page once however many
+// messages show it.
+func TestArchivesShowProfiles(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.addUser("mum", "password-mum", true)
+	mum := loginClient(t, ts, "mum", "password-mum")
+	kid := ts.loggedIn("kid")
+	mustDo(t, kid, http.StatusOK, "PUT", "/api/me/profile", map[string]string{"display_name": "Kiddo <3"}, nil)
+	sendPicture(t, kid, "PUT", "/api/me/avatar", "image/jpeg", gpsPhoto(t))
+	s := kid.dial()
+	for i := range 3 {
+		s.say("general", fmt.Sprint("hello ", i), fmt.Sprint("a-", i))
+		s.ack(fmt.Sprint("a-", i))
+	}
+	sm := mum.dial()
+	sm.say("general", "hi love", "m-1")
+	sm.ack("m-1")
+	pic, _, err := ts.store().avatar("kid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what, page string) {
+		t.Helper()
+		if n := strings.Count(page, base64.StdEncoding.EncodeToString(pic)); n != 1 {
+			t.Errorf("%s holds kid's picture %d times, want once", what, n)
+		}
+		if n := strings.Count(page, `<span class="a p0"></span><span class="u" title="@kid"><bdi>Kiddo &lt;3</bdi></span>`); n != 3 {
+			t.Errorf("%s shows kid with her picture on %d messages, want 3:\n%s", what, n, page)
+		}
+		if !strings.Contains(page, `<span class="u" title="@mum"><bdi>mum</bdi></span>`) {
+			t.Errorf("%s does not show mum by her login name:\n%s", what, page)
+		}
+	}
+	resp, err := mum.http.Get(ts.URL + "/api/admin/rooms/general/export?format=html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	check("the download", string(page))
+	dir := t.TempDir()
+	if _, err := exportHTML(ts.store(), dir); err != nil {
+		t.Fatal(err)
+	}
+	index, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("the archive", string(index))
 }
