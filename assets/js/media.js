@@ -2,24 +2,17 @@
 // server's thumbnail (the original where there is none) at its known size,
 // so nothing jumps as it loads, opening the viewer (viewer.js, through
 // data-action="view"); a video that plays in place; a voice message's
-// compact player (play/pause, position, duration); anything else as a
-// download; and the bar of an upload under way (uploads.js). It draws and
+// compact player (play/pause, position, duration), which other sounds get
+// too, under their name; anything else as a download; and the bar of an upload under way (uploads.js). It draws and
 // runs the players; it never changes state. A player drawn again while
 // its message is redrawn (a reaction came) is the same element moved into
 // the new row, so it keeps playing.
 import { el, fileSize } from "./dom.js";
 import { config } from "./config.js";
 
-// VIDEO_TYPES play inline, as the server labels them from their bytes.
-// (A QuickTime .mov whose brands name no MP4 is sniffed as
-// application/octet-stream, and so stays a download.)
+// VIDEO_TYPES play in place, as the server labels them from their bytes
+// (a recording sent as a voice message is labelled audio/… instead).
 const VIDEO_TYPES = ["video/mp4", "video/webm", "video/quicktime"];
-// VOICE_TYPES are what MediaRecorder writes, as the server labels them:
-// WebM (Chrome, Firefox: sniffed as video/webm), Ogg, MP4 (Safari).
-const VOICE_TYPES = ["audio/webm", "video/webm", "audio/ogg", "application/ogg", "audio/mp4", "video/mp4", "audio/mpeg"];
-// VOICE_NAME is how voice.js names a recording. Until the server keeps
-// voice=1 (the attachment's "voice"), the name says it is one.
-const VOICE_NAME = /^voice-\d{4}-\d{2}-\d{2}-\d{4}(-\d+)?\.(webm|ogg|oga|m4a|mp4)$/;
 const BOX = { w: 320, h: 240 }; // the largest a photo is drawn in the chat
 const VIDEO_SIDE = 320;          // a video's box: its longer side at most
 
@@ -35,12 +28,18 @@ export function isPhoto(f) {
   return config.inlineTypes.includes(f.type);
 }
 
+// isVoice says whether f is a voice message: one recorded in the page
+// and sent with voice=1, which the server keeps as "voice".
 export function isVoice(f) {
-  return f.voice === true || (f.voice === undefined && VOICE_NAME.test(f.name) && VOICE_TYPES.includes(f.type));
+  return f.voice === true;
 }
 
 export function isVideo(f) {
   return VIDEO_TYPES.includes(f.type) && !isVoice(f);
+}
+
+function isSound(f) {
+  return f.type.startsWith("audio/");
 }
 
 // photoSources are the src and srcset of a photo drawn about 320 px wide:
@@ -81,6 +80,8 @@ export function renderFile(node, f) {
     node.append(reuse(f, voicePlayer));
   } else if (isVideo(f)) {
     node.append(reuse(f, videoPlayer));
+  } else if (isSound(f)) {
+    node.append(reuse(f, soundPlayer));
   } else {
     node.append(el("a", { href: url, class: "file-link", download: f.name }, `⬇ ${f.name} · ${fileSize(f.size)}`));
   }
@@ -142,12 +143,18 @@ function videoPlayer(f) {
   return box;
 }
 
+// soundPlayer is a sound file's player: a voice message's, under the
+// file's name.
+function soundPlayer(f) {
+  return el("div", { class: "sound" }, el("div", { class: "sound-name" }, f.name), voicePlayer(f, `Sound: ${f.name}`));
+}
+
 // voicePlayer is a voice message's player: a play/pause button, the
 // position (a slider, which seeks) and the time, the recording's length
 // until it plays. The length is f.duration_ms where the server keeps it
 // (a WebM from MediaRecorder says none), else what the audio element
 // finds.
-function voicePlayer(f) {
+function voicePlayer(f, label = "Voice message") {
   const audio = el("audio", { preload: "metadata", src: `/api/files/${f.id}` });
   let length = f.duration_ms > 0 ? f.duration_ms / 1000 : NaN;
   const play = el("button", { type: "button", class: "voice-play", "aria-label": "Play voice message" });
@@ -156,7 +163,7 @@ function voicePlayer(f) {
     "aria-label": "Position in the voice message",
   });
   const time = el("span", { class: "voice-time" }, Number.isFinite(length) ? clock(length) : "–:––");
-  const root = el("div", { class: "voice", role: "group", "aria-label": "Voice message" }, play, seek, time, audio);
+  const root = el("div", { class: "voice", role: "group", "aria-label": label }, play, seek, time, audio);
   const show = () => {
     const at = audio.currentTime || 0;
     const playing = !audio.paused && !audio.ended;
@@ -205,7 +212,7 @@ function voicePlayer(f) {
   audio.addEventListener("ended", () => { audio.currentTime = 0; });
   audio.addEventListener("error", () => {
     root.classList.add("broken");
-    root.replaceChildren(el("span", { class: "media-error" }, "This device cannot play this voice message. "),
+    root.replaceChildren(el("span", { class: "media-error" }, `This device cannot play this ${f.voice ? "voice message" : "sound"}. `),
       el("a", { href: `/api/files/${f.id}`, download: f.name }, "Download it"));
   });
   return root;
