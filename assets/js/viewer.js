@@ -8,6 +8,7 @@
 import { $, el, fullFmt } from "./dom.js";
 import { state } from "./state.js";
 import { isPhoto, photoSources } from "./media.js";
+import { nameEl } from "./people.js";
 
 const SWIPE = 50; // px a touch moves sideways (more than down) to change photo
 
@@ -53,7 +54,7 @@ function show() {
   $("viewer-img").replaceWith(img);
   fit();
   $("viewer-name").textContent = f.name;
-  $("viewer-who").textContent = `Shared by ${m.user}` + (m.ts ? ` · ${fullFmt.format(new Date(m.ts))}` : "");
+  $("viewer-who").replaceChildren("Shared by ", nameEl(m.user), m.ts ? ` · ${fullFmt.format(new Date(m.ts))}` : "");
   $("viewer-count").textContent = list.length > 1 && i >= 0 ? `${i + 1} of ${list.length}` : "";
   const dl = $("viewer-download");
   dl.href = url;
