@@ -26,6 +26,9 @@ const maxEndpointLen = 2048
 
 // pushSubscriptionRequest is a browser's PushSubscription.toJSON().
 type pushSubscriptionRequest struct {
+	// Resume is set by a device subscribing again by itself, not by its
+	// person: refused (409) after they removed the device elsewhere.
+	Resume   bool   `json:"resume,omitempty"`
 	Endpoint string `json:"endpoint"`
 	Keys     struct {
 		P256dh string `json:"p256dh"`
@@ -123,8 +126,11 @@ func (s *server) handlePushSubscribe(w http.ResponseWriter, r *http.Request, ses
 		P256dh: strings.TrimRight(req.Keys.P256dh, "="), Auth: strings.TrimRight(req.Keys.Auth, "="),
 		Created: time.Now().UTC(),
 	}
-	created, err := s.st.putPushSubscription(sub)
+	created, err := s.st.putPushSubscription(sub, req.Resume)
 	switch {
+	case errors.Is(err, errPushOff):
+		writeError(w, http.StatusConflict, errPushOff.Error()+": turn them on again here to get them")
+		return
 	case errors.Is(err, errSessionNotFound):
 		writeError(w, http.StatusUnauthorized, "not logged in")
 		return

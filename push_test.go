@@ -623,3 +623,34 @@ func TestPushKeyReset(t *testing.T) {
 		t.Errorf("the reset is not in the audit log: %+v", audit.Entries)
 	}
 }
+
+// TestPushRemovedDeviceStaysRemoved: a device removed from the list on
+// another device does not subscribe again by itself (resume), until its
+// person turns notifications on there again.
+func TestPushRemovedDeviceStaysRemoved(t *testing.T) {
+	f := newPushFixture(t, "mum")
+	phone := f.people["mum"]
+	laptop := f.ts.newClient()
+	laptop.do("POST", "/api/login", map[string]string{"username": "mum", "password": "password-mum"}, nil)
+	var st struct{ Subscriptions []pushDevice }
+	laptop.do("GET", "/api/push", nil, &st)
+	if len(st.Subscriptions) != 1 {
+		t.Fatalf("devices: %+v", st.Subscriptions)
+	}
+	if status, _ := laptop.do("DELETE", "/api/push/"+st.Subscriptions[0].ID, nil, nil); status != http.StatusNoContent {
+		t.Fatalf("remove: %d", status)
+	}
+	resume := f.subs["mum"].JSON()
+	resume["resume"] = true
+	if status, body := phone.do("POST", "/api/push", resume, nil); status != http.StatusConflict || !strings.Contains(body, "turned off") {
+		t.Errorf("the removed phone resumed by itself: %d %s", status, body)
+	}
+	if status, body := phone.do("POST", "/api/push", f.subs["mum"].JSON(), nil); status != http.StatusCreated {
+		t.Errorf("turning it on again on the phone: %d %s", status, body)
+	}
+	// And resuming is allowed again after that.
+	phone.do("DELETE", "/api/push", nil, nil)
+	if status, body := phone.do("POST", "/api/push", resume, nil); status != http.StatusCreated {
+		t.Errorf("resume after the person turned it on again: %d %s", status, body)
+	}
+}

@@ -57,6 +57,10 @@ type session struct {
 	Expires    time.Time `json:"expires"`
 	UserAgent  string    `json:"user_agent"`
 	RemoteAddr string    `json:"remote_addr"`
+	// PushOff is set when the person removed this device from the list
+	// of those pushed, from another device: the device then does not
+	// subscribe again by itself (see putPushSubscription).
+	PushOff bool `json:"push_off,omitempty"`
 }
 
 // invite lets people create accounts through /join?code=….

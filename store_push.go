@@ -45,6 +45,10 @@ const (
 // errPushNotFound is a subscription id that names none of the user's.
 var errPushNotFound = errors.New("no such push subscription")
 
+// errPushOff refuses a device's subscribing again by itself (resume) after
+// its person removed it from the list on another device.
+var errPushOff = errors.New("notifications were turned off for this device")
+
 // pushSubscriptionID names a subscription by its endpoint, without
 // showing the endpoint (a capability URL) to anyone who lists devices.
 func pushSubscriptionID(endpoint string) string {
@@ -59,11 +63,26 @@ func pushKey(session, id string) []byte { return []byte(session + "\x00" + id) }
 // limits. created is false when it replaced one. It returns
 // errSessionNotFound, wrapped, if the session ended meanwhile: a
 // subscription must never outlive its session.
-func (st *store) putPushSubscription(sub pushSubscription) (created bool, err error) {
+//
+// resume is a device subscribing again by itself (it had push on, and the
+// server no longer knew it): refused with errPushOff, wrapped, when its
+// person removed the device from another one. A subscription the person
+// asked for (not resume) turns that off again.
+func (st *store) putPushSubscription(sub pushSubscription, resume bool) (created bool, err error) {
 	sub.ID = pushSubscriptionID(sub.Endpoint)
-	err = st.db.Update(func(tx *bbolt.Tx) error {
-		if tx.Bucket(bucketSessions).Get([]byte(sub.Session)) == nil {
-			return errSessionNotFound
+	err = st.updateAccounts(func(tx *bbolt.Tx) error {
+		var sess session
+		if err := getJSON(tx.Bucket(bucketSessions), []byte(sub.Session), &sess, errSessionNotFound); err != nil {
+			return err
+		}
+		if sess.PushOff {
+			if resume {
+				return errPushOff
+			}
+			sess.PushOff = false
+			if err := putJSON(tx.Bucket(bucketSessions), []byte(sub.Session), sess); err != nil {
+				return err
+			}
 		}
 		b := tx.Bucket(bucketPush)
 		key := pushKey(sub.Session, sub.ID)
@@ -138,10 +157,34 @@ func (st *store) deleteSessionPush(session, endpoint string) (int, error) {
 }
 
 // deleteUserPush deletes the subscription id of user, whichever of their
-// sessions it belongs to; errPushNotFound if they have none such.
+// sessions it belongs to; errPushNotFound if they have none such. Its
+// session is marked PushOff, so that device does not subscribe again by
+// itself.
 func (st *store) deleteUserPush(user, id string) error {
-	err := st.db.Update(func(tx *bbolt.Tx) error {
-		return deletePushWhereTx(tx, errPushNotFound, func(s pushSubscription) bool { return s.User == user && s.ID == id })
+	err := st.updateAccounts(func(tx *bbolt.Tx) error {
+		var sessions []string
+		err := deletePushWhereTx(tx, errPushNotFound, func(s pushSubscription) bool {
+			if s.User == user && s.ID == id {
+				sessions = append(sessions, s.Session)
+				return true
+			}
+			return false
+		})
+		if err != nil {
+			return err
+		}
+		sb := tx.Bucket(bucketSessions)
+		for _, key := range sessions {
+			var sess session
+			if getJSON(sb, []byte(key), &sess, errSessionNotFound) != nil {
+				continue // ended meanwhile
+			}
+			sess.PushOff = true
+			if err := putJSON(sb, []byte(key), sess); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil && !errors.Is(err, errPushNotFound) {
 		return fmt.Errorf("store: delete push subscription of %q: %w", user, err)

@@ -48,8 +48,9 @@ export function pushActive() {
 // A device that was subscribed and that the server no longer knows (a new
 // login is a new session, a restored backup, an admin's reset of the push
 // keys) subscribes again by itself, without asking: its person allowed
-// notifications here and never turned them off. (Turning them off, or
-// removing this device, drops the browser's subscription too.)
+// notifications here and never turned them off. (Turning them off here
+// drops the browser's subscription too; removing this device from another
+// one makes the server refuse this resume, with 409.)
 export async function loadPush() {
   const info = await api("GET", "/api/push");
   const mine = (info.subscriptions || []).some((s) => s.this_device);
@@ -62,7 +63,7 @@ export async function loadPush() {
   };
   if (!mine && local && Notification.permission === "granted" && !resuming) {
     resuming = true;
-    try { await subscribe(); } catch { /* the Notifications dialog says why when opened */ } finally { resuming = false; }
+    try { await subscribe(true); } catch { /* the Notifications dialog says why when opened */ } finally { resuming = false; }
   }
   return state.push;
 }
@@ -88,7 +89,9 @@ export class PushError extends Error {
 // subscribe turns push on for this device: the browser's permission, a
 // subscription from its push service for the server's key, and the server
 // told of it.
-export async function subscribe() {
+//
+// resume says the device does it by itself (see loadPush), not its person.
+export async function subscribe(resume = false) {
   const permission = await Notification.requestPermission();
   if (permission !== "granted") throw new PushError("permission", permission);
   const reg = await registration();
@@ -108,7 +111,7 @@ export async function subscribe() {
     throw new PushError("browser", e.message || String(e));
   }
   try {
-    await api("POST", "/api/push", sub.toJSON());
+    await api("POST", "/api/push", resume ? { ...sub.toJSON(), resume: true } : sub.toJSON());
   } catch (e) {
     throw new PushError("server", e.message);
   }
