@@ -260,6 +260,26 @@ func TestBrowserAdminServerTab(t *testing.T) {
 	if s, _ := status.(string); !strings.HasPrefix(s, "200 attachment") {
 		t.Errorf("the backup link answers %v", status)
 	}
+
+	// Reset phone notifications (after a backup leaked) asks first: Escape
+	// keeps the key; the confirmation makes a new one and says so.
+	key := func() any { return p.eval(`fetch("/api/push").then((r) => r.json()).then((s) => s.public_key)`) }
+	before := key()
+	reset := `[...document.querySelectorAll("#admin-list button")].find((b) => b.textContent === "Reset phone notifications")`
+	p.eval(reset + `.click(); true`)
+	p.until("the question", `!!document.querySelector("#admin-list .inline-confirm") && document.activeElement.textContent === "Cancel"`)
+	p.eval(`document.activeElement.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true})); true`)
+	p.until("kept", `!document.querySelector("#admin-list .inline-confirm")`)
+	if key() != before {
+		t.Fatal("Escape reset the push key")
+	}
+	p.eval(reset + `.click(); true`)
+	p.until("the question again", `!!document.querySelector("#admin-list .inline-confirm")`)
+	p.eval(`document.querySelector("#admin-list .inline-confirm .danger").click(); true`)
+	p.until("the reset said", `[...document.querySelectorAll("#admin-list [role=status]")].some((e) => e.textContent.startsWith("Reset: 0 devices forgotten"))`)
+	if after := key(); after == before || after == "" {
+		t.Errorf("the push key after the reset: %v (before %v)", after, before)
+	}
 }
 
 // TestBrowserDisableAsksFirst disables the kid from the console: Disable

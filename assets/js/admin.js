@@ -130,6 +130,27 @@ function backupsItem(b) {
   return li;
 }
 
+// pushResetItem is the Server tab's answer to a backup that may have
+// leaked (it holds the key that signs phone notifications and every
+// device's push address): POST /api/admin/push/reset makes a new key and
+// forgets every device, which subscribes again by itself the next time
+// Hearth opens on it. done says how the last reset went.
+function pushResetItem(done) {
+  const button = el("button", { type: "button", class: "button" }, "Reset phone notifications");
+  const li = item("Phone notifications", [
+    el("div", null, "A backup holds the key that signs phone notifications and each device's push address. If one may have leaked, reset them: the copy then reaches no one, and each device turns notifications on again by itself the next time Hearth opens on it."),
+    done && el("p", { role: "status" }, done),
+  ], el("div", { class: "item-actions" }, button));
+  button.onclick = () => confirmInline(li, "Reset phone notifications? Every device stops getting them until Hearth is opened on it again.",
+    "Reset phone notifications", async () => {
+      const { removed } = await api("POST", "/api/admin/push/reset");
+      const next = pushResetItem(`Reset: ${removed} device${removed === 1 ? "" : "s"} forgotten, a new key in use.`);
+      li.replaceWith(next);
+      next.querySelector("button")?.focus();
+    });
+  return li;
+}
+
 // --- admin console ---
 
 let adminTab = "people";
@@ -342,6 +363,7 @@ export async function showAdminTab(tab) {
         el("li", null, el("dl", { class: "facts" }, facts.map(([k, v]) => [el("dt", null, k), el("dd", null, v)]))),
         compactItem(f),
         backupsItem(backups),
+        pushResetItem(),
         item("Backup", "The whole database: accounts, rooms, messages and files, as one file. It holds everyone's messages: keep it somewhere safe.",
           el("a", { href: "/api/admin/backup", class: "button", download: "" }, "Download a backup")));
     } else {
