@@ -18,6 +18,8 @@ type clientConfig struct {
 	RoomNamePattern string   `json:"room_name_pattern"` // a whole room name
 	MentionPattern  string   `json:"mention_pattern"`   // an @mention in a body; its one group is the name
 	MinPassword     int      `json:"min_password"`      // in characters
+	MediaTypes      []string `json:"media_types"`       // files played in the page (video and sound)
+	MaxUpload       int64    `json:"max_upload"`        // bytes in one shared file (-max-upload)
 }
 
 // handleConfig answers GET /api/config.
@@ -29,5 +31,7 @@ func (s *server) handleConfig(w http.ResponseWriter, r *http.Request) {
 		RoomNamePattern: roomNamePattern.String(),
 		MentionPattern:  mentionPattern.String(),
 		MinPassword:     minPasswordLen,
+		MediaTypes:      mediaTypes,
+		MaxUpload:       s.cfg.MaxUpload,
 	})
 }

@@ -53,6 +53,9 @@ func TestConfig(t *testing.T) {
 	if cfg.MinPassword != minPasswordLen {
 		t.Errorf("min_password = %d, want %d", cfg.MinPassword, minPasswordLen)
 	}
+	if !slices.Equal(cfg.MediaTypes, mediaTypes) || cfg.MaxUpload != defaultConfig().MaxUpload {
+		t.Errorf("media_types = %q, max_upload = %d", cfg.MediaTypes, cfg.MaxUpload)
+	}
 }
 
 func TestConfigPatterns(t *testing.T) {
