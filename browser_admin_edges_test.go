@@ -11,7 +11,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -554,5 +556,41 @@ func TestBrowserNotifyLevelNarrow(t *testing.T) {
 	}
 	if got := p.eval(`(() => { const h = document.querySelector(".chat-head"); return h.scrollWidth <= h.clientWidth })()`); got != true {
 		t.Error("the room's header overflows at 320 px")
+	}
+}
+
+// TestBrowserAdminStorageLimit sets a person's storage limit from Admin →
+// People: the row says what their files take and the limit, and an upload
+// past it is refused with that limit.
+func TestBrowserAdminStorageLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, nil)
+	ts.addUser("mum", "hearth-and-home", true)
+	kid := ts.loggedIn("kid")
+	if status, _ := upload(t, kid, "general", "cat.png", tinyPNG); status != http.StatusCreated {
+		t.Fatalf("upload: %d", status)
+	}
+	p := newPage(t, browser, 390, 800)
+	p.login(ts, "mum", "hearth-and-home")
+	p.menu("open-admin")
+	row := `[...document.querySelectorAll("#admin-list li")].find((li) => li.textContent.includes("@kid") || li.querySelector(".item-title")?.textContent.startsWith("kid"))`
+	p.until("kid's files", row+`?.textContent.includes("`+fmt.Sprint(len(tinyPNG))+` bytes of files")`)
+	p.eval(`[...` + row + `.querySelectorAll("button")].find((b) => b.textContent === "Storage limit").click(); true`)
+	p.until("the limit's field", `document.activeElement.getAttribute("inputmode") === "numeric"`)
+	p.eval(`document.activeElement.value = "1"; document.activeElement.form.requestSubmit(); true`)
+	p.until("the limit shown", row+`?.textContent.includes("limit 1.0 MB")`)
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	req, _ := http.NewRequest("POST", ts.URL+"/api/rooms/general/files?name=big.bin", bytes.NewReader(big))
+	resp, err := kid.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "quota of 1 MiB") {
+		t.Errorf("an upload past the limit: %d %s", resp.StatusCode, body)
 	}
 }

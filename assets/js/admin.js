@@ -385,8 +385,8 @@ async function showPeople(list, live) {
   list.replaceChildren(...users.map((u) => withPicture(u.name, adminItem(
     [nameEl(u.name), displayName(u.name) !== u.name && el("span", { class: "admin-login" }, " @" + u.name),
       u.admin && pill("admin", true), u.disabled && pill("disabled"), u.online && pill("online", true), u.login_limited && pill("login limited")],
-    `${u.sessions} device${u.sessions === 1 ? "" : "s"} · joined ${new Date(u.created).toLocaleDateString()}`,
-    profileButtons(u).concat(u.name === state.me.username ? [] : [
+    `${u.sessions} device${u.sessions === 1 ? "" : "s"} · joined ${new Date(u.created).toLocaleDateString()} · ${storageText(u)}`,
+    profileButtons(u).concat([quotaButton(u)], u.name === state.me.username ? [] : [
       [u.admin ? "Remove admin" : "Make admin", async () => { await api("PUT", `/api/admin/users/${u.name}`, { admin: !u.admin, disabled: u.disabled }); showAdminTab("people"); }],
       u.disabled
         ? ["Enable", async () => { await api("PUT", `/api/admin/users/${u.name}`, { admin: u.admin, disabled: false }); showAdminTab("people"); }]
@@ -449,6 +449,29 @@ function profileButtons(u) {
     buttons.push(["Remove picture", async () => { await api("DELETE", `/api/admin/users/${u.name}/avatar`); again(); }, true, `Remove picture of ${u.name}`]);
   }
   return buttons;
+}
+
+// storageText says what someone's shared files take, against their
+// storage limit when they have one.
+function storageText(u) {
+  const used = `${fileSize(u.used_bytes || 0)} of files`;
+  return u.quota_bytes ? `${used}, limit ${fileSize(u.quota_bytes)}` : used;
+}
+
+const MiB = 1 << 20;
+
+// quotaButton edits someone's storage limit, in MB (empty: none): an
+// upload that would pass it is refused and says so.
+function quotaButton(u) {
+  return ["Storage limit", (li) => editInline(li, [
+    { label: "Storage limit in MB (empty: no limit)", value: u.quota_bytes ? String(Math.round(u.quota_bytes / MiB)) : "", inputmode: "numeric" },
+  ], async ([mb]) => {
+    const text = mb.trim();
+    const n = text === "" ? 0 : Number(text);
+    if (!Number.isFinite(n) || n < 0) throw new Error("The storage limit is a number of megabytes, or empty for none.");
+    await api("PUT", `/api/admin/users/${u.name}`, { quota_bytes: Math.round(n * MiB) });
+    showAdminTab("people");
+  }), false, `Storage limit of ${u.name}`];
 }
 
 async function showRooms(list, live) {
