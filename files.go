@@ -79,15 +79,8 @@ func (s *server) handleUpload(w http.ResponseWriter, r *http.Request, sess sessi
 		writeError(w, http.StatusBadRequest, "the file is empty")
 		return
 	}
-	// A fresh reading, not the watcher's last: a few uploads can fill a
-	// disk between two of its readings.
-	if s.disk.check().State.pausesUploads() {
-		writeError(w, http.StatusInsufficientStorage, diskLowMessage)
-		return
-	}
-	release, ok := s.uploading.acquire(u.Name, maxUploadsAtOnce)
+	release, ok := s.admitUpload(w, u)
 	if !ok {
-		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("you are already sending %d files: wait for one to finish", maxUploadsAtOnce))
 		return
 	}
 	defer release()
@@ -405,28 +398,57 @@ func hiddenInName(r rune) bool {
 	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
-// handleFile serves a file to those who may see its room, through
-// http.ServeContent over the file's chunks: Range requests (206, several
-// ranges, 416 for one that cannot be met), If-Range, and conditional GETs
-// on the ETag and Last-Modified, while only what is sent is read.
-func (s *server) handleFile(w http.ResponseWriter, r *http.Request, sess session, u user) {
+// visibleFile finds the file of the request's {id}, if u may see its
+// room; otherwise it answers 404, the same for a file that does not exist
+// and one in a room u may not see.
+func (s *server) visibleFile(w http.ResponseWriter, r *http.Request, u user) (attachment, bool) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "no such file")
-		return
+		return attachment{}, false
 	}
-	a, body, err := s.st.openFile(id)
+	a, err := s.st.getFile(id)
 	if err != nil {
 		if !errors.Is(err, errFileNotFound) {
 			slog.Error("load file", "err", err)
 		}
 		writeError(w, http.StatusNotFound, "no such file")
-		return
+		return attachment{}, false
 	}
 	if rm, ok := s.st.room(a.Room); !ok || !rm.visibleTo(u.Name) {
 		writeError(w, http.StatusNotFound, "no such file")
+		return attachment{}, false
+	}
+	return a, true
+}
+
+// admitUpload lets one more upload of u's in, or answers why not: the disk
+// is nearly full (a fresh reading, not the watcher's last: a few uploads can
+// fill a disk between two of its readings), or they already send
+// maxUploadsAtOnce. The caller calls release when done.
+func (s *server) admitUpload(w http.ResponseWriter, u user) (release func(), ok bool) {
+	if s.disk.check().State.pausesUploads() {
+		writeError(w, http.StatusInsufficientStorage, diskLowMessage)
+		return nil, false
+	}
+	release, ok = s.uploading.acquire(u.Name, maxUploadsAtOnce)
+	if !ok {
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("you are already sending %d files: wait for one to finish", maxUploadsAtOnce))
+		return nil, false
+	}
+	return release, true
+}
+
+// handleFile serves a file to those who may see its room, through
+// http.ServeContent over the file's chunks: Range requests (206, several
+// ranges, 416 for one that cannot be met), If-Range, and conditional GETs
+// on the ETag and Last-Modified, while only what is sent is read.
+func (s *server) handleFile(w http.ResponseWriter, r *http.Request, sess session, u user) {
+	a, ok := s.visibleFile(w, r, u)
+	if !ok {
 		return
 	}
+	body := newFileReader(s.st, a)
 	disposition := "attachment"
 	if slices.Contains(inlineTypes, a.Type) || slices.Contains(mediaTypes, a.Type) {
 		disposition = "inline"

@@ -90,21 +90,8 @@ func (s *server) afterUpload(a attachment) attachment {
 // see and for a size the file has no thumbnail of. A thumbnail never
 // changes, so browsers may keep it as long as they like.
 func (s *server) handleThumb(w http.ResponseWriter, r *http.Request, sess session, u user) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil {
-		writeError(w, http.StatusNotFound, "no such file")
-		return
-	}
-	a, err := s.st.getFile(id)
-	if err != nil {
-		if !errors.Is(err, errFileNotFound) {
-			slog.Error("load file", "err", err)
-		}
-		writeError(w, http.StatusNotFound, "no such file")
-		return
-	}
-	if rm, ok := s.st.room(a.Room); !ok || !rm.visibleTo(u.Name) {
-		writeError(w, http.StatusNotFound, "no such file")
+	a, ok := s.visibleFile(w, r, u)
+	if !ok {
 		return
 	}
 	side, err := strconv.Atoi(r.URL.Query().Get("size"))
@@ -112,10 +99,10 @@ func (s *server) handleThumb(w http.ResponseWriter, r *http.Request, sess sessio
 		writeError(w, http.StatusNotFound, "no such thumbnail")
 		return
 	}
-	data, err := s.st.getThumb(id, side)
+	data, err := s.st.getThumb(a.ID, side)
 	if err != nil {
 		if !errors.Is(err, errFileNotFound) {
-			slog.Error("load thumbnail", "file", id, "err", err)
+			slog.Error("load thumbnail", "file", a.ID, "err", err)
 		}
 		writeError(w, http.StatusNotFound, "no such thumbnail")
 		return

@@ -228,15 +228,10 @@ func (s *server) putAvatar(w http.ResponseWriter, r *http.Request, by user, name
 		writeError(w, http.StatusNotFound, "no such user")
 		return
 	}
-	if s.disk.check().State.pausesUploads() {
-		writeError(w, http.StatusInsufficientStorage, diskLowMessage)
-		return
-	}
 	// Each picture is read whole (up to maxAvatarUpload) and decoded: one
 	// person's requests share their upload allowance.
-	release, ok := s.uploading.acquire(by.Name, maxUploadsAtOnce)
+	release, ok := s.admitUpload(w, by)
 	if !ok {
-		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("you are already sending %d files: wait for one to finish", maxUploadsAtOnce))
 		return
 	}
 	defer release()
