@@ -215,6 +215,8 @@ func (s *server) commitAndAnswer(w http.ResponseWriter, p *pendingSend) (settled
 		writeError(w, http.StatusNotFound, "no such room")
 	case errors.Is(p.req.Err, errRoomArchived):
 		writeError(w, http.StatusConflict, "this room is archived: it keeps its history but takes no new messages")
+	case errors.As(p.req.Err, new(*quotaError)):
+		writeError(w, http.StatusRequestEntityTooLarge, p.req.Err.Error())
 	case errors.Is(p.req.Err, errDiskFull), errors.Is(p.err, errDiskFull):
 		writeError(w, http.StatusInsufficientStorage, diskFullMessage)
 	case p.err != nil || p.req.Err != nil:

@@ -130,6 +130,9 @@ type pusher struct {
 	// try again; deferred the newest push held back for it meanwhile.
 	notBefore map[string]time.Time
 	deferred  map[string]pushSend
+	// hostDown holds, per push service host that did not answer, when to
+	// try it again (see hostDownFor).
+	hostDown map[string]time.Time
 }
 
 // vapidKeys is the server's VAPID key pair, base64url: browsers subscribe
@@ -169,6 +172,7 @@ func newPusher(st *store, client *http.Client, contact string) (*pusher, error) 
 		sends:     newDropQueue[pushSend](pushQueueSize),
 		notBefore: map[string]time.Time{},
 		deferred:  map[string]pushSend{},
+		hostDown:  map[string]time.Time{},
 	}
 	p.keys.Store(&vapidKeys{public: string(pub), private: string(priv)})
 	return p, nil
@@ -451,8 +455,22 @@ type pushOutcome struct {
 // replacing any push already waiting for the device, and goes when the
 // wait is over.
 func (p *pusher) deliver(ctx context.Context, s pushSend) pushOutcome {
+	// A push planned or held back before its subscription went (a logout,
+	// a device removed, a push service's 410, new keys) is not sent.
+	if ok, err := p.st.hasPushSubscription(s.sub); err != nil || !ok {
+		return pushOutcome{reason: "gone"}
+	}
+	now := time.Now()
 	p.mu.Lock()
-	if until, ok := p.notBefore[s.sub.Endpoint]; ok && time.Now().Before(until) {
+	if until, ok := p.hostDown[serviceHost(s.sub.Endpoint)]; ok && now.Before(until) {
+		p.mu.Unlock()
+		metricPushFailed("network")
+		return pushOutcome{reason: "network"}
+	}
+	if len(p.notBefore) > maxHeldEndpoints {
+		p.forgetPastLocked(now)
+	}
+	if until, ok := p.notBefore[s.sub.Endpoint]; ok && now.Before(until) {
 		_, waiting := p.deferred[s.sub.Endpoint]
 		p.deferred[s.sub.Endpoint] = s
 		p.mu.Unlock()
@@ -464,6 +482,32 @@ func (p *pusher) deliver(ctx context.Context, s pushSend) pushOutcome {
 	delete(p.notBefore, s.sub.Endpoint)
 	p.mu.Unlock()
 	return p.send(ctx, s)
+}
+
+// maxHeldEndpoints bounds the endpoints remembered for their 429s before
+// those whose wait is over are forgotten.
+const maxHeldEndpoints = 1024
+
+// hostDownFor is how long a push service host that did not answer (a
+// timeout, a refused or failed connection) is not tried again: one that
+// stalls must not hold the senders for everyone's pushes, message after
+// message.
+const hostDownFor = time.Minute
+
+// forgetPastLocked drops the waits that are over. p.mu is held.
+func (p *pusher) forgetPastLocked(now time.Time) {
+	for e, until := range p.notBefore {
+		if !now.Before(until) {
+			if _, held := p.deferred[e]; !held {
+				delete(p.notBefore, e)
+			}
+		}
+	}
+	for h, until := range p.hostDown {
+		if !now.Before(until) {
+			delete(p.hostDown, h)
+		}
+	}
 }
 
 // retryDeferred queues the push held back for endpoint by a 429.
@@ -499,6 +543,11 @@ func (p *pusher) send(ctx context.Context, s pushSend) pushOutcome {
 		})
 	if err != nil {
 		reason := p.failedToReach(err, s.sub)
+		if reason == "network" || reason == "timeout" {
+			p.mu.Lock()
+			p.hostDown[serviceHost(s.sub.Endpoint)] = time.Now().Add(hostDownFor)
+			p.mu.Unlock()
+		}
 		metricPushFailed(reason)
 		return pushOutcome{reason: reason}
 	}
@@ -553,14 +602,24 @@ func (p *pusher) failedToReach(err error, sub pushSubscription) string {
 	if reason == "error" {
 		// A subscription the library cannot encrypt for (keys were checked
 		// when it was stored, so this is rare): say which, not the keys.
-		slog.Warn("push: could not send", "user", sub.User, "err", err)
+		slog.Warn("push: could not send", "user", sub.User, "service", serviceHost(sub.Endpoint), "err", withoutURL(err))
 		return reason
 	}
 	if p.reachable.Swap(-1) != -1 {
 		slog.Warn("push: cannot reach the push service; phone notifications need this server to reach the internet (notifications still show while Hearth is open)",
-			"service", serviceHost(sub.Endpoint), "err", err)
+			"service", serviceHost(sub.Endpoint), "err", withoutURL(err))
 	}
 	return reason
+}
+
+// withoutURL is err without the request's URL, which net/http puts in its
+// errors: a push endpoint is a capability, not for logs.
+func withoutURL(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
+	}
+	return err
 }
 
 // serviceHost is the host of a push endpoint, for logs and device lists:

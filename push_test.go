@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -24,13 +25,17 @@ type pushFixture struct {
 	people map[string]*client
 	subs   map[string]*testSubscription
 	n      int
+	pusher atomic.Pointer[pusher] // the server's, for the push service's checks
 }
 
 func newPushFixture(t *testing.T, names ...string) *pushFixture {
 	t.Helper()
 	f := &pushFixture{t: t, people: map[string]*client{}, subs: map[string]*testSubscription{}}
-	f.svc = newTestPushService(t, func() string { return f.ts.app.srv.push.publicKey() })
+	// The push service's handlers read the key while the test may stop or
+	// restart the server: they read it through the pusher, kept here.
+	f.svc = newTestPushService(t, func() string { return f.pusher.Load().publicKey() })
 	f.ts = newTestServer(t, func(c *config) { c.PushClient = f.svc.Client() })
+	f.pusher.Store(f.ts.app.srv.push)
 	for _, name := range names {
 		f.people[name] = f.ts.loggedIn(name)
 		f.subs[name] = f.svc.subscribe(t)
@@ -601,6 +606,7 @@ func TestPushKeyReset(t *testing.T) {
 	}
 	// The test push service checks each push's k against the key now.
 	f.ts.restart() // and the new pair is the one kept
+	f.pusher.Store(f.ts.app.srv.push)
 	if f.ts.app.srv.push.publicKey() != reset.PublicKey {
 		t.Fatal("the new key pair was not kept")
 	}

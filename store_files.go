@@ -245,10 +245,24 @@ func (st *store) putChunk(id uint64, index int, data []byte) error {
 // with Time set to now) goes into files and the upload leaves uploads, in
 // tx, the transaction of the message that carries it. It returns the file
 // as stored, or errUploadGone if the upload is not pending.
+//
+// The sharer's quota, if they have one, is checked again here, against the
+// files they have completed: two uploads of unknown length sent at once
+// were each allowed what was left, and only one of them fits.
 func completeUploadTx(tx *bbolt.Tx, a attachment, now time.Time) (attachment, error) {
 	ub := tx.Bucket(bucketUploads)
 	if ub.Get(idKey(a.ID)) == nil {
 		return attachment{}, errUploadGone
+	}
+	var u user
+	if getJSON(tx.Bucket(bucketUsers), []byte(a.User), &u, errUserNotFound) == nil && u.QuotaBytes > 0 {
+		used, err := completedUsageTx(tx, a.User)
+		if err != nil {
+			return attachment{}, err
+		}
+		if used+a.Size > u.QuotaBytes {
+			return attachment{}, &quotaError{Quota: u.QuotaBytes, Used: used}
+		}
 	}
 	a.Time = now.UTC()
 	if err := putJSON(tx.Bucket(bucketFiles), idKey(a.ID), a); err != nil {
@@ -517,27 +531,7 @@ func (st *store) usage() (map[string]int64, error) {
 // files, as each upload under a quota does, reads every description but
 // decodes only theirs.
 func usageTx(tx *bbolt.Tx, only string) (map[string]int64, error) {
-	used := map[string]int64{}
-	var mark []byte
-	if only != "" {
-		mark, _ = json.Marshal(only)
-	}
-	err := tx.Bucket(bucketFiles).ForEach(func(k, v []byte) error {
-		if mark != nil && !bytes.Contains(v, mark) {
-			return nil
-		}
-		var a struct {
-			User string `json:"user"`
-			Size int64  `json:"size"`
-		}
-		if err := json.Unmarshal(v, &a); err != nil {
-			return fmt.Errorf("file %x: %w", k, err)
-		}
-		if a.User != "" && (only == "" || a.User == only) {
-			used[a.User] += a.Size
-		}
-		return nil
-	})
+	used, err := filesUsageTx(tx, only)
 	if err != nil {
 		return nil, err
 	}
@@ -612,4 +606,40 @@ func attributeFilesTx(tx *bbolt.Tx) error {
 			return putJSON(files, idKey(sm.File.ID), a)
 		})
 	})
+}
+
+// filesUsageTx is the bytes of the completed files of each sharer (only
+// that one's, when only is set).
+func filesUsageTx(tx *bbolt.Tx, only string) (map[string]int64, error) {
+	used := map[string]int64{}
+	var mark []byte
+	if only != "" {
+		mark, _ = json.Marshal(only)
+	}
+	err := tx.Bucket(bucketFiles).ForEach(func(k, v []byte) error {
+		if mark != nil && !bytes.Contains(v, mark) {
+			return nil
+		}
+		var a struct {
+			User string `json:"user"`
+			Size int64  `json:"size"`
+		}
+		if err := json.Unmarshal(v, &a); err != nil {
+			return fmt.Errorf("file %x: %w", k, err)
+		}
+		if a.User != "" && (only == "" || a.User == only) {
+			used[a.User] += a.Size
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return used, nil
+}
+
+// completedUsageTx is the bytes of name's completed files.
+func completedUsageTx(tx *bbolt.Tx, name string) (int64, error) {
+	used, err := filesUsageTx(tx, name)
+	return used[name], err
 }

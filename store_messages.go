@@ -287,7 +287,8 @@ func appendTx(tx *bbolt.Tx, mb, cb, rb *bbolt.Bucket, req *appendRequest, now ti
 		a := u.File
 		a.Room = m.Room // the room it is committed to, which decides who may fetch it
 		a, err := completeUploadTx(tx, a, now)
-		if errors.Is(err, errUploadGone) {
+		var quota *quotaError
+		if errors.Is(err, errUploadGone) || errors.As(err, &quota) {
 			req.Err = err // refuses this upload alone
 			return nil
 		}

@@ -282,6 +282,25 @@ func (st *store) replacePushKeys(keys map[string][]byte) (int, error) {
 	return n, nil
 }
 
+// hasPushSubscription reports whether sub is still stored, as it was:
+// not deleted since (nor replaced by a subscription with new keys).
+func (st *store) hasPushSubscription(sub pushSubscription) (bool, error) {
+	var found bool
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		var cur pushSubscription
+		err := getJSON(tx.Bucket(bucketPush), pushKey(sub.Session, sub.ID), &cur, errPushNotFound)
+		found = err == nil && cur.Endpoint == sub.Endpoint && cur.P256dh == sub.P256dh && cur.Auth == sub.Auth
+		if errors.Is(err, errPushNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: read a push subscription: %w", err)
+	}
+	return found, nil
+}
+
 // pushSubscriptions returns the subscriptions of user, newest first; with
 // session set, only that session's.
 func (st *store) pushSubscriptions(user, session string) ([]pushSubscription, error) {

@@ -621,3 +621,61 @@ func uploadBytesMetric(t *testing.T, base string) int64 {
 	}
 	return 0
 }
+
+// TestQuotaHoldsForUploadsAtOnce sends two uploads of unknown length at
+// once, each within what is left of the quota and together past it: both
+// are let in while their bodies arrive, and the commit that would pass the
+// quota refuses the second to finish, leaving nothing of it.
+func TestQuotaHoldsForUploadsAtOnce(t *testing.T) {
+	ts := newTestServer(t, nil)
+	admin := adminClient(t, ts)
+	ann := ts.loggedIn("ann")
+	mustDo(t, admin, http.StatusOK, "PUT", "/api/admin/users/ann", map[string]int64{"quota_bytes": 3 << 20}, nil)
+	type answer struct {
+		status int
+		body   string
+	}
+	start := func(name string) (*io.PipeWriter, chan answer) {
+		pr, pw := io.Pipe()
+		done := make(chan answer, 1)
+		req, _ := http.NewRequest("POST", ts.URL+"/api/rooms/general/files?name="+name, pr) // no Content-Length: chunked
+		go func() {
+			resp, err := ann.http.Do(req)
+			if err != nil {
+				done <- answer{0, err.Error()}
+				return
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			done <- answer{resp.StatusCode, string(raw)}
+		}()
+		return pw, done
+	}
+	first, firstDone := start("first.bin")
+	second, secondDone := start("second.bin")
+	two := make([]byte, 2<<20)
+	if _, err := first.Write(two); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := second.Write(two); err != nil {
+		t.Fatal(err)
+	}
+	second.Close()
+	if a := <-secondDone; a.status != http.StatusCreated {
+		t.Fatalf("the first to finish: %d %s", a.status, a.body)
+	}
+	first.Close()
+	a := <-firstDone
+	if a.status != http.StatusRequestEntityTooLarge || !strings.Contains(a.body, "quota of 3 MiB (you use 2 MiB)") {
+		t.Errorf("the second to finish: %d %s, want 413 with the quota", a.status, a.body)
+	}
+	used := func() int64 {
+		var n int64
+		ts.store().db.View(func(tx *bbolt.Tx) error { n, _ = completedUsageTx(tx, "ann"); return nil })
+		return n
+	}
+	if got := used(); got != 2<<20 {
+		t.Errorf("ann stores %d bytes, want 2 MiB", got)
+	}
+	eventually(t, 5*time.Second, "the refused upload's chunks deleted", func() bool { c := countChunks(t, ts.store()); return c.uploads == 0 && c.bytes == 2<<20 })
+}
