@@ -108,7 +108,10 @@ function build(d) {
   // A click on the backdrop lands on the dialog itself (its box is all
   // .emoji-inner).
   panel.addEventListener("click", (e) => { if (e.target === panel) finish(null); });
-  panel.addEventListener("close", () => { if (opened) finish(null); });
+  // A close event is queued, not sent at once: one from an Escape can
+  // arrive after the picker was opened again (Escape, then a quick click),
+  // and must not close the new one.
+  panel.addEventListener("close", () => { if (opened && !panel.open) finish(null); });
   list.addEventListener("click", (e) => {
     const c = e.target.closest(".emoji-cell");
     if (c) finish(c.dataset.emoji);
