@@ -1,9 +1,9 @@
 // store.go owns the bbolt file: opening (and refusing bad files),
 // initialising, closing, the meta keys, the errors every store file
 // returns, and the JSON helpers. The store files (store.go and
-// store_*.go, one concern each: accounts, profiles, rooms, messages,
-// search, files, bots, audit, backup, push) are the only ones that import
-// bbolt, and they never talk to the network.
+// store_*.go, one concern each: accounts, sessions, profiles, rooms,
+// messages, reads, search, files, bots, audit, backup, push) are the only
+// ones that import bbolt, and they never talk to the network.
 //
 // Layout (top-level buckets):
 //

@@ -1,6 +1,6 @@
 // store_messages.go owns message history: appending and changing messages
-// in group commits, history pages and catch-up by rev, mentions, read
-// markers and unread counts, and retention's pruning.
+// in group commits, history pages and catch-up by rev, mentions, and
+// retention's pruning. Read markers are store_reads.go's.
 
 package main
 
@@ -569,55 +569,6 @@ func mentionsTx(tx *bbolt.Tx, body string) []string {
 		}
 	}
 	return out
-}
-
-// setRead records that user has read room up to id; it never moves back.
-// It returns the marker as stored.
-func (st *store) setRead(userName, roomName string, id uint64) (uint64, error) {
-	key := []byte(userName + "\x00" + roomName)
-	err := st.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketReads)
-		if v := b.Get(key); v != nil && binary.BigEndian.Uint64(v) >= id {
-			id = binary.BigEndian.Uint64(v)
-			return nil
-		}
-		return b.Put(key, idKey(id))
-	})
-	return id, err
-}
-
-// maxUnreadCount caps counting: past it a badge says "999+" anyway.
-const maxUnreadCount = 1000
-
-// unread returns user's read marker in room and, after it, how many
-// messages by others there are and how many of those mention the user
-// (each capped at maxUnreadCount).
-func (st *store) unread(userName, roomName string) (read uint64, unread, mentions int, err error) {
-	err = st.db.View(func(tx *bbolt.Tx) error {
-		if v := tx.Bucket(bucketReads).Get([]byte(userName + "\x00" + roomName)); v != nil {
-			read = binary.BigEndian.Uint64(v)
-		}
-		mb := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
-		if mb == nil {
-			return errRoomNotFound
-		}
-		c := mb.Cursor()
-		for k, v := c.Seek(idKey(read + 1)); k != nil && unread < maxUnreadCount; k, v = c.Next() {
-			m, err := decodeMessage(roomName, k, v)
-			if err != nil {
-				return err
-			}
-			if m.User == userName || m.Deleted {
-				continue
-			}
-			unread++
-			if slices.Contains(m.Mentions, userName) {
-				mentions++
-			}
-		}
-		return nil
-	})
-	return read, unread, mentions, err
 }
 
 // pruneRoom removes up to batch of a room's oldest messages that its
