@@ -97,13 +97,8 @@ func (s *server) handleAdminSetUser(w http.ResponseWriter, r *http.Request, sess
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	if req.DisplayName != nil {
-		clean, err := cleanDisplayName(*req.DisplayName)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		req.DisplayName = &clean
+	if !cleanRequestedName(w, req.DisplayName) {
+		return
 	}
 	if name == u.Name && (req.Admin != nil || req.Disabled != nil) && (req.Admin == nil || !*req.Admin || (req.Disabled != nil && *req.Disabled)) {
 		writeError(w, http.StatusBadRequest, "you cannot take away your own admin rights or disable yourself")

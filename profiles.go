@@ -147,6 +147,22 @@ func (s *server) profileChanged(u user) {
 	s.hub.do(func() { s.hub.broadcast(f) })
 }
 
+// cleanRequestedName cleans a requested display name in place by
+// cleanDisplayName's rules; nil (not asked) is left alone. It answers 400
+// and returns false when the name is refused.
+func cleanRequestedName(w http.ResponseWriter, name *string) bool {
+	if name == nil {
+		return true
+	}
+	clean, err := cleanDisplayName(*name)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return false
+	}
+	*name = clean
+	return true
+}
+
 // handleSetProfile changes the person's display name and time zone:
 // {"display_name": "Mum", "zone": "Europe/London"}, each optional ("" for
 // none). It answers with the profile as stored.
@@ -158,13 +174,8 @@ func (s *server) handleSetProfile(w http.ResponseWriter, r *http.Request, sess s
 	if !decodeJSON(w, r, &req) {
 		return
 	}
-	if req.DisplayName != nil {
-		clean, err := cleanDisplayName(*req.DisplayName)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		req.DisplayName = &clean
+	if !cleanRequestedName(w, req.DisplayName) {
+		return
 	}
 	if req.Zone != nil {
 		if err := checkZone(*req.Zone); err != nil {
