@@ -486,6 +486,20 @@ func TestBrowserSidebarFoot(t *testing.T) {
 				t.Errorf("the footer: sticks out: %s", o)
 			}
 
+			// The menu is drawn in its place from the start: read the moment
+			// it shows, it is already just above its button (no jump, and
+			// nothing moving under a pointer on its way to an item).
+			placed := p.eval(`(() => {
+				const menu = document.getElementById("me-menu");
+				menu.showPopover();
+				const r = menu.getBoundingClientRect(), b = document.getElementById("open-menu").getBoundingClientRect();
+				menu.hidePopover();
+				return Math.abs(r.bottom - (b.top - 6)) <= 1 && Math.abs(r.left - Math.max(8, b.left)) <= 1;
+			})()`)
+			if placed != true {
+				t.Error("the menu first shows away from its button, then moves")
+			}
+
 			// From the keyboard.
 			p.eval(`document.getElementById("open-menu").focus()`)
 			p.press("Enter", "Enter", 13, 0)

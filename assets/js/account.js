@@ -167,15 +167,20 @@ export async function syncZone() {
 // --- the menu and devices ---
 
 // onMenuToggle places the sidebar's menu above the button that opened it
-// (the menu lives in the top layer, outside the sidebar's box) and, as it
-// opens, focuses its first item.
+// (the menu lives in the top layer, outside the sidebar's box) before it
+// is drawn, so it never shows first somewhere else and jumps (nor moves
+// from under a pointer on its way to an item); once open, it focuses the
+// first item.
 export function onMenuToggle(e) {
   if (e.newState !== "open") return;
   const menu = e.target;
-  const at = $("open-menu").getBoundingClientRect();
-  menu.style.left = `${Math.max(8, at.left)}px`;
-  menu.style.bottom = `${window.innerHeight - at.top + 6}px`;
-  menu.style.minWidth = `${Math.min(at.width, window.innerWidth - 16)}px`;
+  if (e.type === "beforetoggle") {
+    const at = $("open-menu").getBoundingClientRect();
+    menu.style.left = `${Math.max(8, at.left)}px`;
+    menu.style.bottom = `${window.innerHeight - at.top + 6}px`;
+    menu.style.minWidth = `${Math.min(at.width, window.innerWidth - 16)}px`;
+    return;
+  }
   menu.querySelector("button:not([hidden])")?.focus();
 }
 

@@ -233,7 +233,7 @@ function wire() {
   // (Capturing: hidden first, the focus is back on the menu's button for
   // the dialog to return it to.)
   $("me-menu").addEventListener("click", (e) => { if (e.target.closest("button")) $("me-menu").hidePopover(); }, true);
-  $("me-menu").addEventListener("toggle", onMenuToggle);
+  for (const t of ["beforetoggle", "toggle"]) $("me-menu").addEventListener(t, onMenuToggle);
   $("me-menu").addEventListener("keydown", onMenuKey);
   $("open-sessions").onclick = openSessions;
   $("open-account").onclick = openAccount;
