@@ -47,6 +47,8 @@ type pendingSend struct {
 	// it in their hello (or, if the hub has stopped, once it was handed
 	// over). HTTP handlers wait on it, then read req.
 	done chan struct{}
+	// queued and committed time the stages of its way (metrics.go).
+	queued, committed time.Time
 }
 
 // private reports whether p's reply is for its sender alone: a refusal, or
@@ -75,6 +77,7 @@ func newCommitter(st messageAppender, h *hub) *committer {
 // submit queues p for the next commit, waiting while the queue is full. It
 // returns false if the committer has stopped.
 func (cm *committer) submit(p *pendingSend) bool {
+	p.queued = time.Now()
 	select {
 	case cm.queue <- p:
 		return true
@@ -119,6 +122,9 @@ func (cm *committer) run(ctx context.Context) {
 			reqs = append(reqs, &p.req)
 		}
 		start := time.Now()
+		for _, p := range batch {
+			metricStageQueue.Update(start.Sub(p.queued).Seconds())
+		}
 		if len(reqs) > 0 {
 			if err := cm.st.appendMessages(reqs, start); err != nil {
 				slog.Error("commit messages", "count", len(reqs), "err", err)
@@ -136,7 +142,9 @@ func (cm *committer) run(ctx context.Context) {
 				}
 			}
 		}
-		metricCommitSeconds.Update(time.Since(start).Seconds())
+		committed := time.Now()
+		metricCommitSeconds.Update(committed.Sub(start).Seconds())
+		metricStageCommit.Update(committed.Sub(start).Seconds())
 		metricBatchSize.Update(float64(len(batch)))
 		// Encoding here, not in the hub, overlaps it with the hub's fan-out
 		// of the previous batch.
@@ -152,6 +160,9 @@ func (cm *committer) run(ctx context.Context) {
 					metricStored.Inc()
 				}
 			}
+		}
+		for _, p := range batch {
+			p.committed = committed
 		}
 		// The hub gets its own slice: batch is reused for the next round.
 		// It closes each done once it has delivered the batch.

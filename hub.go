@@ -477,6 +477,11 @@ func (h *hub) announce(user, event string) {
 // messages committed before it are queued first, under the room as it was,
 // and those after it follow its frame.
 func (h *hub) fanOut(batch []*pendingSend) {
+	start := time.Now()
+	if len(batch) > 0 {
+		metricStageHandoff.Update(start.Sub(batch[0].committed).Seconds())
+		defer func() { metricStageFanout.Update(time.Since(start).Seconds()) }()
+	}
 	var delivered int
 	for len(batch) > 0 {
 		i := slices.IndexFunc(batch, func(p *pendingSend) bool { return p.req.Op.changesRoom() })

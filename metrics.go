@@ -40,10 +40,24 @@ var (
 	// metricBackupFailures counts automatic and "Back up now" backups
 	// that failed (backups.go); a success does not reset it.
 	metricBackupFailures = sharedMetrics.NewCounter("hearth_backup_failures_total")
+	// The stages of a message's way from its sender's socket to the
+	// sockets of those who hear it, each a histogram with buckets 25%
+	// apart from 50 µs to 2 s (fine enough for a p999): where a slow
+	// delivery spent its time. The load tool reads them after its rate run.
+	metricStageQueue   = stageHistogram("queue")   // queued → its batch's commit begins
+	metricStageCommit  = stageHistogram("commit")  // a batch's transaction, fsyncs included
+	metricStageHandoff = stageHistogram("handoff") // committed → the hub starts its fan-out
+	metricStageFanout  = stageHistogram("fanout")  // the hub queueing a batch for every socket
+	metricStageWrite   = stageHistogram("write")   // queued for a socket → written to it
 	// metricUploadBytes counts the bytes of uploads written to the
 	// database as they arrive, chunk by chunk (finished or not).
 	metricUploadBytes = sharedMetrics.NewCounter("hearth_upload_bytes_total")
 )
+
+// stageHistogram is hearth_delivery_STAGE_seconds.
+func stageHistogram(stage string) *metrics.PrometheusHistogram {
+	return sharedMetrics.NewPrometheusHistogramExt("hearth_delivery_"+stage+"_seconds", metrics.ExponentialBuckets(0.00005, 1.25, 48))
+}
 
 // The "# TYPE" lines tell Prometheus which series are histograms.
 func init() { metrics.ExposeMetadata(true) }

@@ -46,6 +46,10 @@ func TestHealthAndMetrics(t *testing.T) {
 		"hearth_messages_stored_total", "hearth_messages_delivered_total", `hearth_logins_total{result="ok"}`,
 		`hearth_commit_seconds_bucket{le="+Inf"}`, `hearth_commit_batch_size_bucket{le="1"}`,
 		"hearth_commit_seconds_count", "hearth_commit_batch_size_sum",
+		// Every stage of the message's way was timed (its hello's write too).
+		"hearth_delivery_queue_seconds_count", "hearth_delivery_commit_seconds_count",
+		"hearth_delivery_handoff_seconds_count", "hearth_delivery_fanout_seconds_count",
+		"hearth_delivery_write_seconds_count",
 	} {
 		if series[name] < 1 {
 			t.Errorf("%s = %v, want at least 1", name, series[name])

@@ -41,10 +41,11 @@ const (
 // adds to it and closes it; the writer goroutine drains it.
 type sendQueue struct {
 	mu          sync.Mutex
-	items       []frames // nil when empty: an idle queue holds no memory
-	bytes       int64    // queued and not yet written
-	writing     bool     // a writer goroutine is running
-	closing     bool     // no more frames: the writer sends the close frame
+	items       []frames  // nil when empty: an idle queue holds no memory
+	bytes       int64     // queued and not yet written
+	since       time.Time // when the oldest of items was queued
+	writing     bool      // a writer goroutine is running
+	closing     bool      // no more frames: the writer sends the close frame
 	closeCode   int
 	closeReason string
 	waiting     bool          // the writer lingers, waiting on wake
@@ -63,6 +64,9 @@ func (c *conn) enqueue(f frames) (depth int, ok bool) {
 	}
 	if len(c.q.items) >= sendQueueSize || c.q.bytes+n > maxQueuedBytes {
 		return len(c.q.items), false
+	}
+	if len(c.q.items) == 0 {
+		c.q.since = time.Now()
 	}
 	c.q.items = append(c.q.items, f)
 	c.q.bytes += n
@@ -119,7 +123,7 @@ func (c *conn) write(linger bool) {
 	lingered := !linger // the queue stayed empty for writerLinger
 	for {
 		c.q.mu.Lock()
-		items, closing := c.q.items, c.q.closing
+		items, closing, since := c.q.items, c.q.closing, c.q.since
 		c.q.items = nil
 		if len(items) == 0 && !closing {
 			if lingered {
@@ -159,6 +163,7 @@ func (c *conn) write(linger bool) {
 				n += f.size()
 			}
 			err := c.out.flush(time.Now().Add(writeWait))
+			metricStageWrite.Update(time.Since(since).Seconds())
 			c.q.mu.Lock()
 			c.q.bytes -= n
 			c.q.mu.Unlock()
