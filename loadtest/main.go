@@ -17,6 +17,24 @@
 // Hearth as committed at REF (from git archive, so the working tree is not
 // touched) and runs it as one more target, "base", with the same flags: a
 // before/after comparison on the same machine in the same run.
+//
+// Two scenarios are not in the default list; they measure Hearth as a
+// household runs it, on one small machine: each server is pinned to one
+// core (taskset -c 0) with GOMAXPROCS=1 and GOMEMLIMIT=256MiB.
+//
+//	go run ./loadtest -scenarios household -targets hearth,gorilla   # a family's evening, 2 minutes
+//	go run ./loadtest -scenarios idlecost -targets hearth,gorilla    # 150 idle sockets, 5 minutes
+//
+// household plays 50 people on 150 sockets: bursts of a few messages,
+// mostly idle, a phone photo every minute and sockets that drop and catch
+// up (Hearth only: the gorilla example has no files, history or
+// accounts). It reports delivery latency, server CPU, RSS and disk writes
+// per message; -household-strace also counts fsyncs with strace. idlecost
+// reports the CPU and the wakeups per second of a server holding idle
+// sockets. With -hearth-arch arm64 (or arm) Hearth is built for that
+// architecture and run under qemu-user, and every line for it says so:
+//
+//	go run ./loadtest -scenarios household -targets hearth -hearth-arch arm64 -household-duration 1m
 package main
 
 import (
@@ -44,7 +62,15 @@ type config struct {
 	connectWorkers     int
 	historyN           int
 	baseline           string // a git ref, for the "base" target
+	household          householdConfig
+	idleCostN          int
+	idleCostDuration   time.Duration
+	hearthArch         string // "", or the GOARCH to build Hearth for and run under qemu-user
 	workDir            string
+
+	// Set by a scenario for the targets it starts, not by flags.
+	users  int  // accounts Hearth is given (loadUsers unless a scenario says)
+	pinned bool // start servers on one core with one P (serverCommand)
 }
 
 func main() {
@@ -67,11 +93,19 @@ func main() {
 	flag.IntVar(&cfg.connectWorkers, "connect-workers", 16, "parallel dialers, for connect")
 	flag.IntVar(&cfg.historyN, "history-n", 1_000_000, "messages stored, for history")
 	flag.StringVar(&cfg.baseline, "baseline", "", "also build Hearth at this git `ref` and run it as target \"base\"")
+	flag.DurationVar(&cfg.household.duration, "household-duration", 2*time.Minute, "how long household runs")
+	flag.IntVar(&cfg.household.people, "household-people", 50, "people (accounts), for household")
+	flag.IntVar(&cfg.household.sockets, "household-sockets", 150, "sockets of those people (phones, laptops, idle tabs), for household")
+	flag.BoolVar(&cfg.household.strace, "household-strace", false, "count Hearth's fsyncs in household with strace (which slows each one it traces)")
+	flag.IntVar(&cfg.idleCostN, "idle-cost-n", 150, "idle sockets, for idlecost")
+	flag.DurationVar(&cfg.idleCostDuration, "idle-cost-duration", 5*time.Minute, "how long idlecost holds the sockets")
+	flag.StringVar(&cfg.hearthArch, "hearth-arch", "", "build Hearth for `arch` (arm64 or arm) and run it under qemu-user")
 	pprofAddr := flag.String("hearth-pprof", "", "pass -pprof ADDR to Hearth, to profile it during a run")
 	flag.Parse()
 	if *pprofAddr != "" {
 		hearthLoadFlags = append(hearthLoadFlags, "-pprof", *pprofAddr)
 	}
+	cfg.users = loadUsers
 	cfg.scenarios = strings.Split(*scenarios, ",")
 	cfg.targets = strings.Split(*targets, ",")
 	if cfg.baseline != "" && !wants(cfg.targets, "base") {
@@ -104,8 +138,8 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("loadtest: %s, %d CPUs; Hearth started with raised limits: %s\n",
-		time.Now().Format("2006-01-02 15:04"), numCPU(), strings.Join(hearthLoadFlags, " "))
+	fmt.Printf("loadtest: %s, %d CPUs; Hearth started with raised limits: %s%s\n",
+		time.Now().Format("2006-01-02 15:04"), numCPU(), strings.Join(hearthLoadFlags, " "), hearthNote)
 	if bins.base != "" {
 		fmt.Printf("loadtest: base is Hearth at %s (%s); hearth is the working tree\n", cfg.baseline, bins.baseCommit)
 	}
@@ -125,6 +159,10 @@ func run(ctx context.Context, cfg config) error {
 			err = scenarioConnect(ctx, cfg, bins)
 		case "history":
 			err = scenarioHistory(ctx, cfg, bins)
+		case "household":
+			err = scenarioHousehold(ctx, cfg, bins)
+		case "idlecost":
+			err = scenarioIdleCost(ctx, cfg, bins)
 		default:
 			err = fmt.Errorf("unknown scenario %q", sc)
 		}

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +36,8 @@ var hearthLoadFlags = []string{
 	"-max-conns-per-user", "1000000", "-max-conns-per-addr", "1000000",
 }
 
-// loadUsers is how many accounts the clients share; loadPassword is theirs.
+// loadUsers is how many accounts the clients share unless a scenario says
+// otherwise (cfg.users); loadPassword is theirs.
 const (
 	loadUsers    = 20
 	loadPassword = "load-test-password"
@@ -43,8 +45,22 @@ const (
 
 type binaries struct {
 	hearth, gorilla, self string
-	base, baseCommit      string // Hearth at -baseline, and that commit; "" without it
+	base, baseCommit      string   // Hearth at -baseline, and that commit; "" without it
+	hearthVia             []string // what runs Hearth's binary (qemu-user with -hearth-arch), or nothing
 }
+
+// hearthArgv is the command line that runs Hearth's binary with args.
+func (b binaries) hearthArgv(args ...string) []string {
+	return append(append(slices.Clone(b.hearthVia), b.hearth), args...)
+}
+
+// hearthNote follows every line printed for Hearth when it runs emulated
+// (-hearth-arch), so that no one takes its figures for native ones.
+var hearthNote string
+
+// emulators are the qemu-user programs that run Hearth built for another
+// architecture, by -hearth-arch.
+var emulators = map[string]string{"arm64": "qemu-aarch64", "arm": "qemu-arm"}
 
 func buildBinaries(cfg config) (binaries, error) {
 	b := binaries{hearth: filepath.Join(cfg.workDir, "hearth"), gorilla: filepath.Join(cfg.workDir, "chat")}
@@ -52,7 +68,21 @@ func buildBinaries(cfg config) (binaries, error) {
 	if b.self, err = os.Executable(); err != nil {
 		return b, err
 	}
-	if out, err := exec.Command("go", "build", "-tags", "pprof", "-o", b.hearth, ".").CombinedOutput(); err != nil {
+	if cfg.hearthArch != "" {
+		emu, ok := emulators[cfg.hearthArch]
+		if !ok {
+			return b, fmt.Errorf("-hearth-arch %q: want arm64 or arm", cfg.hearthArch)
+		}
+		path, err := exec.LookPath(emu)
+		if err != nil {
+			return b, fmt.Errorf("-hearth-arch %s needs %s on PATH (apt-get install qemu-user): %w", cfg.hearthArch, emu, err)
+		}
+		b.hearthVia = []string{path}
+		hearthNote = fmt.Sprintf(" (emulated %s under qemu-user)", cfg.hearthArch)
+	}
+	build := exec.Command("go", "build", "-tags", "pprof", "-o", b.hearth, ".")
+	build.Env = hearthBuildEnv(cfg)
+	if out, err := build.CombinedOutput(); err != nil {
 		return b, fmt.Errorf("build Hearth (run from the repository root): %v\n%s", err, out)
 	}
 	if cfg.baseline != "" {
@@ -110,10 +140,25 @@ func buildBaseline(cfg config, b *binaries) error {
 	b.base = filepath.Join(cfg.workDir, "hearth-base")
 	build := exec.Command("go", "build", "-tags", "pprof", "-o", b.base, ".")
 	build.Dir = src
+	build.Env = hearthBuildEnv(cfg)
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build Hearth at %s: %v\n%s", b.baseCommit, err, out)
 	}
 	return nil
+}
+
+// hearthBuildEnv is the environment Hearth is built in: this one, or with
+// -hearth-arch a static Linux build for that architecture (ARMv7 for arm,
+// as the release builds it).
+func hearthBuildEnv(cfg config) []string {
+	env := os.Environ()
+	if cfg.hearthArch != "" {
+		env = append(env, "GOOS=linux", "GOARCH="+cfg.hearthArch, "CGO_ENABLED=0")
+		if cfg.hearthArch == "arm" {
+			env = append(env, "GOARM=7")
+		}
+	}
+	return env
 }
 
 func wants(list []string, s string) bool {
@@ -134,10 +179,33 @@ var (
 	procs   = map[*exec.Cmd]bool{}
 )
 
-func startProcess(dir, bin string, args ...string) (*exec.Cmd, error) {
-	cmd := exec.Command(bin, args...)
+// pinnedWrap and pinnedEnv start a server as the household scenarios
+// want it (cfg.pinned): on one core, with one P and a soft memory limit,
+// like an appliance on a Raspberry Pi that has other work to do.
+var (
+	pinnedWrap = []string{"taskset", "-c", "0"}
+	pinnedEnv  = []string{"GOMAXPROCS=1", "GOMEMLIMIT=256MiB"}
+)
+
+// serverCommand is argv as cfg wants a server started: pinned or not. env
+// is what to add to this process's environment.
+func serverCommand(cfg config, argv ...string) (env, _ []string) {
+	if !cfg.pinned {
+		return nil, argv
+	}
+	return pinnedEnv, append(slices.Clone(pinnedWrap), argv...)
+}
+
+// startProcess starts argv in dir with env added to this process's
+// environment, and remembers it for killAll. With a wrapper such as
+// taskset (which execs the program) the PID is the program's own.
+func startProcess(dir string, env []string, argv ...string) (*exec.Cmd, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = nil, os.Stderr
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -234,6 +302,7 @@ func cpuTime(pid int) time.Duration {
 type delivery struct {
 	sender, seq int
 	sentNs      int64
+	id          uint64 // the server's id for the message: Hearth's; 0 for the others
 }
 
 // client is one connection of any target. Send is called by one goroutine
@@ -270,7 +339,7 @@ func parsePayload(p []byte) (delivery, bool) {
 	s, err1 := strconv.Atoi(string(f[0]))
 	q, err2 := strconv.Atoi(string(f[1]))
 	ns, err3 := strconv.ParseInt(string(f[2]), 10, 64)
-	return delivery{s, q, ns}, err1 == nil && err2 == nil && err3 == nil
+	return delivery{sender: s, seq: q, sentNs: ns}, err1 == nil && err2 == nil && err3 == nil
 }
 
 // dialer is shared by every WebSocket client: one frame read costs the same
@@ -302,31 +371,39 @@ type hearthTarget struct {
 	mu      sync.Mutex
 }
 
-// startHearth runs Hearth on a fresh database (or dbPath, if given) with
-// loadUsers accounts, logs in sessions sessions, and waits until it serves.
+// startHearth runs Hearth on a fresh database with cfg.users accounts,
+// logs in sessions sessions, and waits until it serves.
 func startHearth(bins binaries, cfg config, sessions int) (*hearthTarget, error) {
 	dir, err := os.MkdirTemp(cfg.workDir, "hearth-")
 	if err != nil {
 		return nil, err
 	}
 	db := filepath.Join(dir, "hearth.db")
-	for i := range loadUsers {
-		cmd := exec.Command(bins.hearth, "user", "add", "-db", db, fmt.Sprintf("load%02d", i))
+	for i := range cfg.users {
+		argv := bins.hearthArgv("user", "add", "-db", db, loadUser(i))
+		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Stdin = strings.NewReader(loadPassword + "\n")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("hearth user add: %v: %s", err, out)
 		}
 	}
-	return runHearth(bins, dir, db, sessions)
+	return runHearth(bins, cfg, dir, db, sessions)
 }
 
-func runHearth(bins binaries, dir, db string, sessions int) (*hearthTarget, error) {
+// loadUser is the name of the load tool's i-th account.
+func loadUser(i int) string { return fmt.Sprintf("load%02d", i) }
+
+// runHearth serves the database db as cfg says (pinned or not), logs in
+// sessions sessions spread over cfg.users accounts, and waits until it
+// serves.
+func runHearth(bins binaries, cfg config, dir, db string, sessions int) (*hearthTarget, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	args := append([]string{"serve", "-addr", addr, "-db", db, "-log-level", "error"}, hearthLoadFlags...)
-	cmd, err := startProcess(dir, bins.hearth, args...)
+	env, argv := serverCommand(cfg, bins.hearthArgv(args...)...)
+	cmd, err := startProcess(dir, env, argv...)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +413,7 @@ func runHearth(bins binaries, dir, db string, sessions int) (*hearthTarget, erro
 		return nil, err
 	}
 	for i := range sessions {
-		c, err := h.login(fmt.Sprintf("load%02d", i%loadUsers))
+		c, err := h.login(loadUser(i % cfg.users))
 		if err != nil {
 			h.Stop()
 			return nil, err
@@ -413,7 +490,10 @@ func (c *hearthClient) Send(sender, seq int, sentNs int64) error {
 	return c.ws.WriteMessage(websocket.TextMessage, b)
 }
 
-var bodyField = []byte(`"body":"`)
+var (
+	bodyField = []byte(`"body":"`)
+	idField   = []byte(`"id":`)
+)
 
 func (c *hearthClient) Read(fn func(delivery)) error {
 	data, err := readFrame(c.ws, &c.rbuf)
@@ -430,10 +510,28 @@ func (c *hearthClient) Read(fn func(delivery)) error {
 	rest := data[i+len(bodyField):]
 	if j := bytes.IndexByte(rest, '"'); j >= 0 {
 		if d, ok := parsePayload(rest[:j]); ok {
+			d.id = messageID(data)
 			fn(d)
 		}
 	}
 	return nil
+}
+
+// messageID reads the "id" of a message frame: the first such field, as the
+// server writes it before the body. It returns 0 if there is none.
+func messageID(frame []byte) uint64 {
+	i := bytes.Index(frame, idField)
+	if i < 0 {
+		return 0
+	}
+	var id uint64
+	for _, b := range frame[i+len(idField):] {
+		if b < '0' || b > '9' {
+			break
+		}
+		id = id*10 + uint64(b-'0')
+	}
+	return id
 }
 
 func (c *hearthClient) Close() { c.ws.Close() }
@@ -450,7 +548,8 @@ func startGorilla(bins binaries, cfg config) (*gorillaTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd, err := startProcess(cfg.workDir, bins.gorilla, "-addr", addr)
+	env, argv := serverCommand(cfg, bins.gorilla, "-addr", addr)
+	cmd, err := startProcess(cfg.workDir, env, argv...)
 	if err != nil {
 		return nil, err
 	}
@@ -520,7 +619,8 @@ func startTCP(bins binaries, cfg config) (*tcpTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd, err := startProcess(cfg.workDir, bins.self, "tcp-fanout-server", addr)
+	env, argv := serverCommand(cfg, bins.self, "tcp-fanout-server", addr)
+	cmd, err := startProcess(cfg.workDir, env, argv...)
 	if err != nil {
 		return nil, err
 	}
