@@ -284,6 +284,8 @@ func report(scenario string, values map[string][]float64, unit, better string) {
 	for _, other := range []string{"base", "gorilla", "tcp"} {
 		if v, ok := values[other]; ok && median(v) > 0 {
 			line += fmt.Sprintf("  %.2f× %s", median(h)/median(v), other)
+		} else if ok {
+			line += fmt.Sprintf("  none: %s's is 0", other)
 		}
 	}
 	fmt.Println(line + hearthNote)

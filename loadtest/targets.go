@@ -59,8 +59,11 @@ func (b binaries) hearthArgv(args ...string) []string {
 var hearthNote string
 
 // emulators are the qemu-user programs that run Hearth built for another
-// architecture, by -hearth-arch.
-var emulators = map[string]string{"arm64": "qemu-aarch64", "arm": "qemu-arm"}
+// architecture (-hearth-arch), and the names the lines give it.
+var emulators = map[string]struct{ qemu, name string }{
+	"arm64": {"qemu-aarch64", "arm64"},
+	"arm":   {"qemu-arm", "arm/v7"},
+}
 
 func buildBinaries(cfg config) (binaries, error) {
 	b := binaries{hearth: filepath.Join(cfg.workDir, "hearth"), gorilla: filepath.Join(cfg.workDir, "chat")}
@@ -73,12 +76,12 @@ func buildBinaries(cfg config) (binaries, error) {
 		if !ok {
 			return b, fmt.Errorf("-hearth-arch %q: want arm64 or arm", cfg.hearthArch)
 		}
-		path, err := exec.LookPath(emu)
+		path, err := exec.LookPath(emu.qemu)
 		if err != nil {
-			return b, fmt.Errorf("-hearth-arch %s needs %s on PATH (apt-get install qemu-user): %w", cfg.hearthArch, emu, err)
+			return b, fmt.Errorf("-hearth-arch %s needs %s on PATH (apt-get install qemu-user): %w", cfg.hearthArch, emu.qemu, err)
 		}
 		b.hearthVia = []string{path}
-		hearthNote = fmt.Sprintf(" (emulated %s under qemu-user)", cfg.hearthArch)
+		hearthNote = fmt.Sprintf(" (emulated %s under qemu-user)", emu.name)
 	}
 	build := exec.Command("go", "build", "-tags", "pprof", "-o", b.hearth, ".")
 	build.Env = hearthBuildEnv(cfg)
