@@ -117,6 +117,7 @@ type streamResult struct {
 	deliveries int64 // while sending
 	perSec     float64
 	p50, p99   time.Duration
+	p999       time.Duration
 	dropped    int     // clients the server cut off
 	missing    int64   // deliveries never made (rate)
 	serverCPU  float64 // cores the server used while sending
@@ -236,6 +237,7 @@ func stream(ctx context.Context, t target, cfg config, rate int) (streamResult, 
 	if len(all) > 0 {
 		res.p50 = time.Duration(all[len(all)/2]) * time.Microsecond
 		res.p99 = time.Duration(all[len(all)*99/100]) * time.Microsecond
+		res.p999 = time.Duration(all[len(all)*999/1000]) * time.Microsecond
 	}
 	return res, nil
 }
@@ -315,8 +317,17 @@ func scenarioRate(ctx context.Context, cfg config, bins binaries) error {
 		if err != nil {
 			return "", 0, err
 		}
-		return fmt.Sprintf("p50 %8s  p99 %8s  (%d msgs/s to %d clients, %v; %d sent, %d deliveries missing, %d clients dropped)",
-			ms(r.p50), ms(r.p99), cfg.rate, cfg.n, cfg.duration, r.sent, r.missing, r.dropped), float64(r.p99), nil
+		line := fmt.Sprintf("p50 %8s  p99 %8s  p999 %8s  (%d msgs/s to %d clients, %v; %d sent, %d deliveries missing, %d clients dropped)",
+			ms(r.p50), ms(r.p99), ms(r.p999), cfg.rate, cfg.n, cfg.duration, r.sent, r.missing, r.dropped)
+		// Where Hearth's deliveries spent that time, stage by stage.
+		if h, ok := t.(*hearthTarget); ok {
+			stages, err := stageBreakdown(h.addr)
+			if err != nil {
+				stages = err.Error()
+			}
+			line += "\n                  stages: " + stages
+		}
+		return line, float64(r.p99), nil
 	})
 	if err != nil {
 		return err
