@@ -201,3 +201,53 @@ func BenchmarkStartup(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkDiskPerMessage commits household messages one at a time (a
+// family's evening: too sparse for two to share a commit) into a room
+// that already holds 20,000 of them, and reports what each commit writes:
+// database pages (4 KiB each, the two meta pages included) and bytes.
+// This is what wears an SD card.
+func BenchmarkDiskPerMessage(b *testing.B) {
+	st := newTestStore(b)
+	words := strings.Fields("are we still on for dinner tonight can someone pick up milk and bread on the way home " +
+		"the bus is late again who has the car keys school trip form needs signing by friday grandma called back " +
+		"love you all see you soon football practice moved to thursday lasagne pizza swimming homework doctor")
+	body := func(n int) string {
+		var s strings.Builder
+		for x := uint64(n) + 1; s.Len() < 60; {
+			x = x*6364136223846793005 + 1442695040888963407
+			s.WriteString(words[(x>>33)%uint64(len(words))])
+			s.WriteByte(' ')
+		}
+		return s.String()
+	}
+	req := func(n int) *appendRequest {
+		return &appendRequest{Msg: message{Room: defaultRoom, User: fmt.Sprint("user", n%8), Body: body(n), ClientID: "c" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + strconv.Itoa(n)}}
+	}
+	const seeded = 20_000
+	for done := 0; done < seeded; done += maxBatch {
+		reqs := make([]*appendRequest, maxBatch)
+		for i := range reqs {
+			reqs[i] = req(done + i)
+		}
+		if err := st.appendMessages(reqs, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	before := st.db.Stats().TxStats
+	b.ResetTimer()
+	for i := range b.N {
+		if err := st.appendMessages([]*appendRequest{req(seeded + i)}, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	after := st.db.Stats().TxStats
+	// Each write is one page run, the meta page being the last of each
+	// commit; PageAlloc counts the bytes of the dirty pages (not meta).
+	pageSize := float64(st.db.Info().PageSize)
+	writes := float64(after.GetWrite() - before.GetWrite())
+	bytes := float64(after.GetPageAlloc()-before.GetPageAlloc()) + pageSize*float64(b.N) // + the meta page
+	b.ReportMetric(writes/float64(b.N), "writes/msg")
+	b.ReportMetric(bytes/float64(b.N)/1024, "KiB/msg")
+}

@@ -13,6 +13,8 @@
 package main
 
 import (
+	"go.etcd.io/bbolt"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -245,6 +247,21 @@ func (r *crashRun) check(round string) int {
 				break
 			}
 		}
+	}
+	// Every message stored is in the search index once the file is open
+	// again: entries a kill kept from being written are written then.
+	if err := st.db.View(func(tx *bbolt.Tx) error {
+		index := tx.Bucket(bucketWords)
+		for _, m := range stored {
+			for _, w := range words(m.Body) {
+				if !m.Deleted && index.Get(wordKey(w, &m)) == nil {
+					r.t.Fatalf("%s: message %d of %s lacks its index entry for %q", round, m.ID, m.Room, w)
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		r.t.Fatal(err)
 	}
 	for _, c := range r.clients {
 		for cid, id := range c.acked {

@@ -142,6 +142,7 @@ func TestSearchPrefixWithinTheBound(t *testing.T) {
 		mustAppend(t, st, t0.Add(time.Duration(i+1)*time.Minute), body)
 		newest = append([]string{body}, newest...)
 	}
+	flushIndex(t, st) // the bound is the index walk's
 	all := func(string) bool { return true }
 	got, err := st.search([]string{"comm", "zeb"}, all, 50)
 	if err != nil || fmt.Sprint(bodies(got)) != "[commonwealth zebra]" {
@@ -172,6 +173,7 @@ func TestSearchPrefixWordsAreBounded(t *testing.T) {
 	for i, body := range []string{"wordd", "worda", "wordc", "worde", "wordb"} {
 		mustAppend(t, st, t0.Add(time.Duration(i)*time.Minute), body)
 	}
+	flushIndex(t, st) // the bound is the index walk's
 	got, err := st.search([]string{"wor"}, func(string) bool { return true }, 50)
 	if g := fmt.Sprint(bodies(got)); err != nil || g != "[wordb wordc worda]" {
 		t.Errorf("search wor = %s, %v; want the words a, b and c only, newest first", g, err)

@@ -8,11 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 func TestWords(t *testing.T) {
@@ -185,6 +188,7 @@ func TestSearchWalksTheRarestWordWithinABound(t *testing.T) {
 	if err := st.appendMessages(reqs, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	flushIndex(t, st) // the bound is the index walk's
 	all := func(string) bool { return true }
 	got, err := st.search([]string{"commonplace", "zebra"}, all, 50)
 	if err != nil || len(got) != 1 || got[0].Body != "commonplace zebra" {
@@ -193,4 +197,176 @@ func TestSearchWalksTheRarestWordWithinABound(t *testing.T) {
 	if got, _ := st.search([]string{"commonplace"}, all, 50); len(got) != searchExamineMax {
 		t.Errorf("a word in 21 messages found %d, want the newest %d (the bound)", len(got), searchExamineMax)
 	}
+}
+
+// flushIndex writes the index entries of the messages waiting for them,
+// so a test can exercise the index walk itself.
+func flushIndex(t testing.TB, st *store) {
+	t.Helper()
+	if err := st.flushIndex(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// indexedCount is how many index entries the database holds.
+func indexedCount(t testing.TB, st *store) int {
+	t.Helper()
+	n := 0
+	if err := st.db.View(func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucketWords).Stats().KeyN
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestIndexEntriesAreWrittenTogether: a new message's index entries wait
+// (its commit writes only the message), search finds it meanwhile, newest
+// first among the others, and the commit that brings the waiting to
+// indexBatch writes them all.
+func TestIndexEntriesAreWrittenTogether(t *testing.T) {
+	st := newTestStore(t)
+	t0 := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+	mustAppend(t, st, t0, "lasagne for dinner")
+	mustAppend(t, st, t0.Add(time.Minute), "who took the lasagne")
+	if n := indexedCount(t, st); n != 0 {
+		t.Fatalf("%d index entries written with two messages, want them waiting", n)
+	}
+	got, err := st.search([]string{"lasag"}, func(string) bool { return true }, 50)
+	if g := fmt.Sprint(bodies(got)); err != nil || g != "[who took the lasagne lasagne for dinner]" {
+		t.Errorf("search lasag before the index is written = %s, %v", g, err)
+	}
+	want := len(words("lasagne for dinner")) + len(words("who took the lasagne"))
+	for i := 2; i < indexBatch; i++ {
+		body := fmt.Sprintf("chatter %d", i)
+		mustAppend(t, st, t0.Add(time.Duration(i)*time.Minute), body)
+		want += len(words(body))
+	}
+	if n := indexedCount(t, st); n != want {
+		t.Errorf("after %d messages: %d index entries, want %d (all written)", indexBatch, n, want)
+	}
+	if w := st.unindexed.list(); len(w) != 0 {
+		t.Errorf("%d messages still waiting", len(w))
+	}
+	got, _ = st.search([]string{"lasag"}, func(string) bool { return true }, 50)
+	if g := fmt.Sprint(bodies(got)); g != "[who took the lasagne lasagne for dinner]" {
+		t.Errorf("search lasag from the index = %s", g)
+	}
+}
+
+// TestSearchMergesWaitingAndIndexed: results from the index and from the
+// messages waiting for it come in one order, newest first, the limit
+// taking the newest; a message edited while waiting is found by its new
+// words only, one deleted not at all, and neither gains entries for what
+// it no longer says when the waiting are written.
+func TestSearchMergesWaitingAndIndexed(t *testing.T) {
+	st := newTestStore(t)
+	t0 := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+	mustAppend(t, st, t0, "pizza one")
+	mustAppend(t, st, t0.Add(2*time.Minute), "pizza three")
+	flushIndex(t, st)
+	mustAppend(t, st, t0.Add(time.Minute), "pizza two, written later with an older time")
+	mustAppend(t, st, t0.Add(3*time.Minute), "pizza four")
+	mustAppend(t, st, t0.Add(4*time.Minute), "pizza five")
+	all := func(string) bool { return true }
+	got, _ := st.search([]string{"pizz"}, all, 50)
+	if g := fmt.Sprint(bodies(got)); g != "[pizza five pizza four pizza three pizza two, written later with an older time pizza one]" {
+		t.Errorf("search pizz = %s", g)
+	}
+	got, _ = st.search([]string{"pizz"}, all, 3)
+	if g := fmt.Sprint(bodies(got)); g != "[pizza five pizza four pizza three]" {
+		t.Errorf("search pizz, 3 = %s", g)
+	}
+
+	// While waiting: edit "pizza four" to say soup, delete "pizza five".
+	waiting := st.unindexed.list()
+	four, five := waiting[1], waiting[0]
+	change := func(r *appendRequest) {
+		t.Helper()
+		if err := st.appendMessages([]*appendRequest{r}, t0.Add(5*time.Minute)); err != nil || r.Err != nil {
+			t.Fatalf("change: %v %v", err, r.Err)
+		}
+	}
+	change(&appendRequest{Op: opEdit, Msg: message{Room: "general", User: "ann", ID: four.id, Body: "soup four"}})
+	change(&appendRequest{Op: opDelete, Msg: message{Room: "general", User: "ann", ID: five.id}})
+	check := func(when string) {
+		t.Helper()
+		got, _ := st.search([]string{"pizz"}, all, 50)
+		if g := fmt.Sprint(bodies(got)); g != "[pizza three pizza two, written later with an older time pizza one]" {
+			t.Errorf("%s: search pizz = %s", when, g)
+		}
+		got, _ = st.search([]string{"soup"}, all, 50)
+		if g := fmt.Sprint(bodies(got)); g != "[soup four]" {
+			t.Errorf("%s: search soup = %s", when, g)
+		}
+	}
+	check("waiting")
+	flushIndex(t, st)
+	check("written")
+	// One entry per word still said.
+	want := 0
+	for _, b := range []string{"pizza one", "pizza three", "pizza two, written later with an older time", "soup four"} {
+		want += len(words(b))
+	}
+	if n := indexedCount(t, st); n != want {
+		t.Errorf("%d index entries, want %d", n, want)
+	}
+	// Search respects who may see: a waiting message in a room not
+	// visible is not found.
+	mustAppendIn(t, st, "kitchen", t0.Add(6*time.Minute), "pizza in the kitchen")
+	got, _ = st.search([]string{"kitchen"}, func(r string) bool { return r != "kitchen" }, 50)
+	if len(got) != 0 {
+		t.Errorf("a waiting message in a room not visible was found: %s", bodies(got))
+	}
+}
+
+// TestIndexWrittenAfterACrash: the entries a crash kept from being written
+// are written when the database opens again, and a clean close writes
+// them before it closes.
+func TestIndexWrittenAfterACrash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crash.db")
+	st, err := openStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+	mustAppend(t, st, t0, "lasagne for dinner")
+	mustAppendIn(t, st, "kitchen", t0.Add(time.Minute), "the kitchen tap drips")
+	// A crash: the file closed as it stands, nothing written on the way out.
+	if err := st.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = openStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := indexedCount(t, st); n != 3+4 {
+		t.Errorf("after the crash: %d index entries, want 7", n)
+	}
+	if w := st.unindexed.list(); len(w) != 0 {
+		t.Errorf("%d messages waiting after open, want none", len(w))
+	}
+	mustAppend(t, st, t0.Add(2*time.Minute), "soup tomorrow")
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st = openAgain(t, path)
+	if n := indexedCount(t, st); n != 3+4+2 {
+		t.Errorf("after a clean close: %d index entries, want 9", n)
+	}
+	got, _ := st.search([]string{"drip"}, func(string) bool { return true }, 50)
+	if g := fmt.Sprint(bodies(got)); g != "[the kitchen tap drips]" {
+		t.Errorf("search drip = %s", g)
+	}
+}
+
+func openAgain(t *testing.T, path string) *store {
+	t.Helper()
+	st, err := openStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

@@ -144,6 +144,10 @@ type store struct {
 	// which reads both on every socket. Every write of either goes through
 	// updateAccounts, which empties the cache after it commits.
 	accounts accountCache
+
+	// unindexed is the new messages whose index entries wait to be
+	// written together (store_search.go).
+	unindexed unindexed
 }
 
 // openStore opens (creating if needed) the database at path, migrates an
@@ -184,6 +188,11 @@ func openStoreWith(path string, keepCopy bool) (*store, error) {
 	if err := st.loadRooms(); err != nil {
 		st.db.Close()
 		return nil, fmt.Errorf("store: load rooms of %s: %w", path, err)
+	}
+	// Messages a crash left without their index entries get them now.
+	if err := st.indexRecent(); err != nil {
+		st.db.Close()
+		return nil, err
 	}
 	// Whoever opens the file for writing holds its lock, so no upload can
 	// be under way: any still pending was cut short by a crash or a kill.
@@ -304,6 +313,9 @@ func (st *store) ping() error {
 // Close closes the database; pending writes were committed by their
 // transactions already.
 func (st *store) Close() error {
+	if err := st.flushIndex(); err != nil {
+		slog.Warn("index waiting messages before closing", "err", err) // the next open writes them (indexRecent)
+	}
 	if err := st.db.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", st.path, err)
 	}

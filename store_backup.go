@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 
@@ -16,6 +17,11 @@ import (
 // writeBackup writes a consistent copy of the database to w, from one read
 // transaction: writers go on meanwhile. It returns the bytes written.
 func (st *store) writeBackup(w io.Writer) (int64, error) {
+	// The copy holds every index entry (or, if they cannot be written
+	// now, the copy's first open writes them: indexRecent).
+	if err := st.flushIndex(); err != nil {
+		slog.Warn("index waiting messages before a backup", "err", err)
+	}
 	var n int64
 	err := st.db.View(func(tx *bbolt.Tx) error {
 		var err error

@@ -203,9 +203,14 @@ func (req *appendRequest) reset() {
 func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 	now = now.UTC().Truncate(time.Millisecond)
 	var rooms roomOverlay
+	// New messages' index entries wait, and are written indexBatch at a
+	// time, in the commit that brings the count there (store_search.go).
+	waiting := st.unindexed.list()
+	var added []roomID
 	err := st.db.Update(func(tx *bbolt.Tx) error {
 		// Update's fn must be safe to rerun: everything it sets starts over.
 		rooms = roomOverlay{st: st}
+		added = added[:0]
 		msgs, cids, revs := tx.Bucket(bucketMessages), tx.Bucket(bucketClientIDs), tx.Bucket(bucketRevs)
 		for _, req := range reqs {
 			req.reset()
@@ -240,11 +245,22 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 			if err != nil {
 				return err
 			}
+			if req.Op == opSend && req.Err == nil && !req.Dup {
+				added = append(added, roomID{m.Room, m.ID})
+			}
+		}
+		if len(waiting)+len(added) >= indexBatch {
+			return indexWaitingTx(tx, append(waiting, added...))
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("store: append %d changes: %w", len(reqs), err)
+	}
+	if len(waiting)+len(added) >= indexBatch {
+		st.unindexed.drop(waiting)
+	} else {
+		st.unindexed.add(added)
 	}
 	st.applyRooms(rooms)
 	return nil
@@ -307,9 +323,7 @@ func appendTx(tx *bbolt.Tx, mb, cb, rb *bbolt.Bucket, req *appendRequest, now ti
 	if err := putMessage(mb, rb, m); err != nil {
 		return err
 	}
-	if err := indexTx(tx, m, true); err != nil {
-		return err
-	}
+	// Its index entries are written later, with others (appendMessages).
 	if cidKey != nil {
 		return cb.Put(cidKey, idKey(id))
 	}

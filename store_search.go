@@ -1,17 +1,22 @@
 // store_search.go owns the word index: entries kept right through edits
-// and deletes, and the search that walks them, each query word matching
-// the indexed words that start with it.
+// and deletes, new messages' entries written in batches (unindexed), and
+// the search that walks them, each query word matching the indexed words
+// that start with it.
 
 package main
 
 import (
 	"bytes"
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.etcd.io/bbolt"
 )
@@ -24,6 +29,61 @@ func wordKey(word string, m *message) []byte {
 	k = binary.BigEndian.AppendUint64(k, math.MaxUint64-uint64(m.TS.UnixMilli()))
 	k = binary.BigEndian.AppendUint64(k, m.ID)
 	return append(k, m.Room...)
+}
+
+// indexBatch is how many new messages wait for their index entries before
+// one commit writes them all. A message's words land on as many pages of
+// the index as it has distinct words (about 20 of the 37 pages a message
+// committed alone wrote, measured by BenchmarkDiskPerMessage): written
+// for many messages at once, a common word's page is written once, not
+// once per message. That is most of what a household's messages cost an
+// SD card. Until then search reads the waiting messages themselves, and
+// after a crash openStore writes the entries of any message among each
+// room's newest indexBatch that lacks them (indexRecent).
+const indexBatch = 256
+
+// unindexed is the messages committed without their index entries yet,
+// oldest first, by room and id: what the entries are written from is
+// read from the message as stored when they are written, so an edit or a
+// delete in between needs no bookkeeping here.
+type unindexed struct {
+	mu   sync.Mutex
+	msgs []roomID
+}
+
+// roomID names a message.
+type roomID struct {
+	room string
+	id   uint64
+}
+
+// list returns the waiting messages, newest first.
+func (u *unindexed) list() []roomID {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := slices.Clone(u.msgs)
+	slices.Reverse(out)
+	return out
+}
+
+// add records messages committed without their index entries.
+func (u *unindexed) add(msgs []roomID) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.msgs = append(u.msgs, msgs...)
+}
+
+// drop forgets the messages whose entries were written: those of done,
+// wherever they are in the list (another commit may have added more, or
+// written some of them, meanwhile).
+func (u *unindexed) drop(done []roomID) {
+	gone := make(map[roomID]bool, len(done))
+	for _, d := range done {
+		gone[d] = true
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.msgs = slices.DeleteFunc(u.msgs, func(m roomID) bool { return gone[m] })
 }
 
 // indexTx adds (or, with add false, removes) m's words to the index.
@@ -43,6 +103,80 @@ func indexTx(tx *bbolt.Tx, m *message, add bool) error {
 	return nil
 }
 
+// indexWaitingTx writes the index entries of the messages in waiting, as
+// they are stored now (gone or deleted: none).
+func indexWaitingTx(tx *bbolt.Tx, waiting []roomID) error {
+	msgs := tx.Bucket(bucketMessages)
+	for _, w := range waiting {
+		mb := msgs.Bucket([]byte(w.room))
+		if mb == nil {
+			continue // the room was deleted or renamed (a rename indexes its messages anew)
+		}
+		m, err := getMessage(mb, w.room, w.id)
+		if errors.Is(err, errMessageNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !m.Deleted {
+			if err := indexTx(tx, &m, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// indexRecent writes the index entries missing from each room's newest
+// indexBatch messages: those a crash kept from being written. Their
+// first word's entry says whether a message has its entries, since they
+// are written together. It writes nothing (and opens no write
+// transaction) when none is missing, as after a clean stop.
+func (st *store) indexRecent() error {
+	var missing []roomID
+	err := st.db.View(func(tx *bbolt.Tx) error {
+		index := tx.Bucket(bucketWords)
+		return tx.Bucket(bucketMessages).ForEachBucket(func(name []byte) error {
+			c := tx.Bucket(bucketMessages).Bucket(name).Cursor()
+			n := 0
+			for k, v := c.Last(); k != nil && n < indexBatch; k, v = c.Prev() {
+				n++
+				m, err := decodeMessage(string(name), k, v)
+				if err != nil {
+					return err
+				}
+				if w := words(m.Body); !m.Deleted && len(w) > 0 && index.Get(wordKey(w[0], &m)) == nil {
+					missing = append(missing, roomID{m.Room, m.ID})
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	if err := st.db.Update(func(tx *bbolt.Tx) error { return indexWaitingTx(tx, missing) }); err != nil {
+		return fmt.Errorf("store: index %d messages a stop left unindexed: %w", len(missing), err)
+	}
+	slog.Info("indexed messages a stop left unindexed", "count", len(missing))
+	return nil
+}
+
+// flushIndex writes the index entries of every waiting message, as a
+// clean stop does.
+func (st *store) flushIndex() error {
+	waiting := st.unindexed.list()
+	if len(waiting) == 0 {
+		return nil
+	}
+	if err := st.db.Update(func(tx *bbolt.Tx) error { return indexWaitingTx(tx, waiting) }); err != nil {
+		return fmt.Errorf("store: index %d waiting messages: %w", len(waiting), err)
+	}
+	st.unindexed.drop(waiting)
+	return nil
+}
+
 // search returns up to limit messages, newest first, in rooms visible says
 // may be seen, holding for every one of terms (already split by words) a
 // word that starts with it: "lasag" finds lasagne, "pizz tonig" finds
@@ -52,7 +186,51 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 		return nil, nil
 	}
 	var out []message
+	waiting := st.unindexed.list()
 	err := st.db.View(func(tx *bbolt.Tx) error {
+		msgs := tx.Bucket(bucketMessages)
+		// The messages whose index entries are not written yet are read
+		// one by one (fewer than indexBatch), and merged by time with
+		// what the index finds. An edit may have indexed one of them too.
+		var early []message
+		found := map[roomID]bool{}
+		for _, w := range waiting {
+			mb := msgs.Bucket([]byte(w.room))
+			if mb == nil || !visible(w.room) {
+				continue
+			}
+			m, err := getMessage(mb, w.room, w.id)
+			if errors.Is(err, errMessageNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if !m.Deleted && holdsAll(words(m.Body), terms) {
+				early = append(early, m)
+				found[w] = true
+			}
+		}
+		// In the index's order: newest first, then by id.
+		slices.SortFunc(early, func(a, b message) int {
+			if c := b.TS.Compare(a.TS); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
+		emit := func(m message) {
+			for len(early) > 0 && len(out) < limit && (early[0].TS.After(m.TS) || early[0].TS.Equal(m.TS) && early[0].ID < m.ID) {
+				out, early = append(out, early[0]), early[1:]
+			}
+			if len(out) < limit {
+				out = append(out, m)
+			}
+		}
+		defer func() {
+			for len(early) > 0 && len(out) < limit {
+				out, early = append(out, early[0]), early[1:]
+			}
+		}()
 		// Walk the postings of the rarest term (of every word it starts),
 		// and check the others in each message found. Counting costs key
 		// steps only; decoding messages is what is capped
@@ -65,7 +243,6 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 				driver, fewest = t, n
 			}
 		}
-		msgs := tx.Bucket(bucketMessages)
 		walk := newPrefixWalk(index, driver, searchPrefixWords)
 		examined := 0
 		var last []byte
@@ -83,7 +260,7 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 				continue
 			}
 			id, roomName := binary.BigEndian.Uint64(rest[8:16]), string(rest[16:])
-			if !visible(roomName) {
+			if !visible(roomName) || found[roomID{roomName, id}] {
 				continue
 			}
 			mb := msgs.Bucket([]byte(roomName))
@@ -98,7 +275,7 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 				return err
 			}
 			if !m.Deleted && holdsAll(words(m.Body), terms) {
-				out = append(out, m)
+				emit(m)
 			}
 		}
 		return nil
@@ -116,9 +293,11 @@ func holdsAll(have, terms []string) bool {
 	return true
 }
 
-// searchExamineMax bounds the messages one search decodes, and how far it
-// counts a term's postings to find the rarest. A search for words in more
-// messages than that finds matches among the newest of them only.
+// searchExamineMax bounds the messages one search decodes from the index,
+// and how far it counts a term's postings to find the rarest (the fewer
+// than indexBatch messages not in the index yet are read besides). A
+// search for words in more messages than that finds matches among the
+// newest of them only.
 var searchExamineMax = 20_000
 
 // searchPrefixWords bounds the different words the rarest term stands for
