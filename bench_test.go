@@ -250,4 +250,7 @@ func BenchmarkDiskPerMessage(b *testing.B) {
 	bytes := float64(after.GetPageAlloc()-before.GetPageAlloc()) + pageSize*float64(b.N) // + the meta page
 	b.ReportMetric(writes/float64(b.N), "writes/msg")
 	b.ReportMetric(bytes/float64(b.N)/1024, "KiB/msg")
+	if fi, err := os.Stat(st.path); err == nil {
+		b.ReportMetric(float64(fi.Size())/float64(seeded+b.N), "db-bytes/msg")
+	}
 }
