@@ -414,3 +414,49 @@ func TestSilentPeerIsClosedOnARealSocket(t *testing.T) {
 		t.Errorf("silent peer closed with %d, want the connection closed", code)
 	}
 }
+
+// A ping to an idle socket starts a writer that writes it and exits at
+// once: no timer of writerLinger per socket and ping, so an idle server
+// sleeps between pings. Data still makes the writer linger.
+func TestWriterDoesNotLingerAfterAPing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ts := newPipeServer(t, nil)
+		period := ts.cfg.PingPeriod
+		ann := ts.loggedIn("ann").dial()
+		ann.ws.SetReadDeadline(time.Time{})
+		go func() {
+			for {
+				if _, _, err := ann.ws.ReadMessage(); err != nil { // answers pings as it reads
+					return
+				}
+			}
+		}()
+		writing := func() (on bool) {
+			ts.app.hub.do(func() {
+				for c := range ts.app.hub.conns {
+					c.q.mu.Lock()
+					on = c.q.writing
+					c.q.mu.Unlock()
+				}
+			})
+			return on
+		}
+		time.Sleep(period + time.Millisecond) // the first ping is written
+		synctest.Wait()
+		if writing() {
+			t.Error("a writer lingers after writing a ping")
+		}
+		// A message keeps its writer for writerLinger, ready for the next.
+		ann.say("general", "hello", "c-1")
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		if !writing() {
+			t.Error("no writer lingers after a message")
+		}
+		time.Sleep(writerLinger)
+		synctest.Wait()
+		if writing() {
+			t.Error("a writer lingers past writerLinger")
+		}
+	})
+}

@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"net"
 	"net/http"
@@ -149,7 +150,7 @@ func (c *conn) write(linger bool) {
 			c.q.mu.Unlock()
 			continue
 		}
-		lingered = !linger
+		lingered = !linger || onlyPings(items)
 		code, reason := c.q.closeCode, c.q.closeReason
 		c.q.mu.Unlock()
 
@@ -205,6 +206,19 @@ func (c *conn) abandon() {
 // queues it for every connection every ping period, so no connection needs a
 // timer of its own.
 var pingFrame = frames{frame{0x89, 0x00}}
+
+// onlyPings reports whether items are the hub's pings and nothing else. A
+// writer started for a ping writes it and exits, rather than linger for
+// more that an idle socket will not get: one timer less per socket and
+// ping, on a machine that should sleep between them.
+func onlyPings(items []frames) bool {
+	for _, f := range items {
+		if len(f) != 1 || !bytes.Equal(f[0], pingFrame[0]) {
+			return false
+		}
+	}
+	return len(items) > 0
+}
 
 // batchConn is the socket under a websocket.Conn. Between hold and flush
 // it gathers writes into one buffer, so the writer sends many frames with
