@@ -33,9 +33,14 @@ const (
 	// minDiskLow is the least default low mark, however small -max-upload.
 	minDiskLow = 256 << 20
 	// diskCheckEvery is how often the watcher reads the free space. A
-	// reading is one statfs call: cheap enough to take before every commit
-	// and upload as well.
-	diskCheckEvery = 5 * time.Second
+	// reading is one statfs call, also taken before every commit and
+	// upload (and each MiB of one), so what writes never goes by an old
+	// reading: the watcher only notices space that others take or free
+	// while Hearth is idle, for the banner. Every wake-up of an idle
+	// server counts on a Raspberry Pi: at 5 s, this timer and the
+	// runtime's spinning after it were most of an idle Hearth's
+	// wake-ups (strace, 150 idle sockets).
+	diskCheckEvery = 30 * time.Second
 )
 
 // defaultDiskLow is the low mark when -disk-low is not given: room for two
