@@ -370,3 +370,35 @@ func openAgain(t *testing.T, path string) *store {
 	t.Cleanup(func() { st.Close() })
 	return st
 }
+
+// TestWaitingMessagesOfARoomDeletedOrRenamed: a room deleted while its
+// messages wait, then made again under its name (its ids start over), has
+// its new messages found once each; a renamed room's are found under its
+// new name, with the entries the rename wrote.
+func TestWaitingMessagesOfARoomDeletedOrRenamed(t *testing.T) {
+	st := newTestStore(t)
+	t0 := time.Date(2026, 11, 20, 18, 0, 0, 0, time.UTC)
+	mustAppendIn(t, st, "shopping", t0, "milk and bread")
+	if err := st.commitAlone(&appendRequest{Op: opDeleteRoom, Msg: message{Room: "shopping", User: "ann"}}, "delete shopping"); err != nil {
+		t.Fatal(err)
+	}
+	mustAppendIn(t, st, "shopping", t0.Add(time.Minute), "more milk please") // id 1 again
+	all := func(string) bool { return true }
+	got, _ := st.search([]string{"milk"}, all, 50)
+	if g := fmt.Sprint(bodies(got)); g != "[more milk please]" {
+		t.Errorf("search milk after the room was made again = %s", g)
+	}
+	mustAppendIn(t, st, "garden", t0.Add(2*time.Minute), "the roses need water")
+	if _, err := st.renameRoom("garden", "yard"); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range st.unindexed.list() {
+		if w.room == "garden" {
+			t.Errorf("message %d of the renamed room still waits under its old name", w.id)
+		}
+	}
+	got, _ = st.search([]string{"roses"}, all, 50)
+	if len(got) != 1 || got[0].Room != "yard" {
+		t.Errorf("search roses after the rename = %+v", got)
+	}
+}

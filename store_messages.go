@@ -262,6 +262,14 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 	} else {
 		st.unindexed.add(added)
 	}
+	for _, req := range reqs {
+		// A deleted room's waiting messages are gone, and a renamed one's
+		// were indexed under its new name: forget them, before a room
+		// made later under the old name reuses their ids.
+		if (req.Op == opDeleteRoom || req.Op == opRenameRoom) && req.Err == nil {
+			st.unindexed.dropRoom(req.Msg.Room)
+		}
+	}
 	st.applyRooms(rooms)
 	return nil
 }

@@ -86,6 +86,13 @@ func (u *unindexed) drop(done []roomID) {
 	u.msgs = slices.DeleteFunc(u.msgs, func(m roomID) bool { return gone[m] })
 }
 
+// dropRoom forgets the waiting messages of the room name.
+func (u *unindexed) dropRoom(name string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.msgs = slices.DeleteFunc(u.msgs, func(m roomID) bool { return m.room == name })
+}
+
 // indexTx adds (or, with add false, removes) m's words to the index.
 func indexTx(tx *bbolt.Tx, m *message, add bool) error {
 	b := tx.Bucket(bucketWords)
@@ -117,7 +124,10 @@ func indexWaitingTx(tx *bbolt.Tx, waiting []roomID) error {
 			continue
 		}
 		if err != nil {
-			return err
+			// A record that does not decode cannot be searched for
+			// anyway; it must not refuse every commit that follows.
+			slog.Warn("index a message", "room", w.room, "id", w.id, "err", err)
+			continue
 		}
 		if !m.Deleted {
 			if err := indexTx(tx, &m, true); err != nil {
@@ -144,7 +154,7 @@ func (st *store) indexRecent() error {
 				n++
 				m, err := decodeMessage(string(name), k, v)
 				if err != nil {
-					return err
+					continue // it cannot be searched for anyway
 				}
 				if w := words(m.Body); !m.Deleted && len(w) > 0 && index.Get(wordKey(w[0], &m)) == nil {
 					missing = append(missing, roomID{m.Room, m.ID})
@@ -157,7 +167,13 @@ func (st *store) indexRecent() error {
 		return err
 	}
 	if err := st.db.Update(func(tx *bbolt.Tx) error { return indexWaitingTx(tx, missing) }); err != nil {
-		return fmt.Errorf("store: index %d messages a stop left unindexed: %w", len(missing), err)
+		// A full disk must not keep Hearth from starting (where deletes
+		// can free space): they wait, as new messages do, and search
+		// reads them meanwhile.
+		slog.Warn("index messages a stop left unindexed; they wait", "count", len(missing), "err", err)
+		slices.Reverse(missing) // the list is oldest first
+		st.unindexed.add(missing)
+		return nil
 	}
 	slog.Info("indexed messages a stop left unindexed", "count", len(missing))
 	return nil
@@ -194,7 +210,12 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 		// what the index finds. An edit may have indexed one of them too.
 		var early []message
 		found := map[roomID]bool{}
+		seen := map[roomID]bool{}
 		for _, w := range waiting {
+			if seen[w] {
+				continue
+			}
+			seen[w] = true
 			mb := msgs.Bucket([]byte(w.room))
 			if mb == nil || !visible(w.room) {
 				continue
