@@ -149,6 +149,7 @@ func (cm *committer) run(ctx context.Context) {
 		// Encoding here, not in the hub, overlaps it with the hub's fan-out
 		// of the previous batch.
 		for _, p := range batch {
+			p.committed = committed
 			if p.req.Op.changesRoom() {
 				continue // its frames depend on who hears them: the hub makes them
 			}
@@ -160,9 +161,6 @@ func (cm *committer) run(ctx context.Context) {
 					metricStored.Inc()
 				}
 			}
-		}
-		for _, p := range batch {
-			p.committed = committed
 		}
 		// The hub gets its own slice: batch is reused for the next round.
 		// It closes each done once it has delivered the batch.

@@ -205,8 +205,8 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 	var rooms roomOverlay
 	// New messages' index entries wait, and are written indexBatch at a
 	// time, in the commit that brings the count there (store_search.go).
-	waiting := st.unindexed.list()
-	var added []roomID
+	var waiting, added []roomID
+	var flushed bool
 	err := st.db.Update(func(tx *bbolt.Tx) error {
 		// Update's fn must be safe to rerun: everything it sets starts over.
 		rooms = roomOverlay{st: st}
@@ -249,7 +249,9 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 				added = append(added, roomID{m.Room, m.ID})
 			}
 		}
-		if len(waiting)+len(added) >= indexBatch {
+		waiting, flushed = nil, st.unindexed.len()+len(added) >= indexBatch
+		if flushed {
+			waiting = st.unindexed.list()
 			return indexWaitingTx(tx, append(waiting, added...))
 		}
 		return nil
@@ -257,7 +259,7 @@ func (st *store) appendMessages(reqs []*appendRequest, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("store: append %d changes: %w", len(reqs), err)
 	}
-	if len(waiting)+len(added) >= indexBatch {
+	if flushed {
 		st.unindexed.drop(waiting)
 	} else {
 		st.unindexed.add(added)

@@ -66,6 +66,13 @@ func (u *unindexed) list() []roomID {
 	return out
 }
 
+// len is how many messages wait.
+func (u *unindexed) len() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.msgs)
+}
+
 // add records messages committed without their index entries.
 func (u *unindexed) add(msgs []roomID) {
 	u.mu.Lock()
@@ -209,8 +216,7 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 		// one by one (fewer than indexBatch), and merged by time with
 		// what the index finds. An edit may have indexed one of them too.
 		var early []message
-		found := map[roomID]bool{}
-		seen := map[roomID]bool{}
+		seen := map[roomID]bool{} // what the walk below need not read again
 		for _, w := range waiting {
 			if seen[w] {
 				continue
@@ -229,7 +235,6 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 			}
 			if !m.Deleted && holdsAll(words(m.Body), terms) {
 				early = append(early, m)
-				found[w] = true
 			}
 		}
 		// In the index's order: newest first, then by id.
@@ -281,7 +286,7 @@ func (st *store) search(terms []string, visible func(room string) bool, limit in
 				continue
 			}
 			id, roomName := binary.BigEndian.Uint64(rest[8:16]), string(rest[16:])
-			if !visible(roomName) || found[roomID{roomName, id}] {
+			if !visible(roomName) || seen[roomID{roomName, id}] {
 				continue
 			}
 			mb := msgs.Bucket([]byte(roomName))
