@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -252,5 +253,46 @@ func BenchmarkDiskPerMessage(b *testing.B) {
 	b.ReportMetric(bytes/float64(b.N)/1024, "KiB/msg")
 	if fi, err := os.Stat(st.path); err == nil {
 		b.ReportMetric(float64(fi.Size())/float64(seeded+b.N), "db-bytes/msg")
+	}
+}
+
+// BenchmarkHandshake is one authenticated socket after another, as the
+// load tool's connect scenario does them: dial with the session cookie,
+// read up to the hello, close. The server runs in this process on a real
+// port; the client is a fixed request written on a raw TCP connection, so
+// allocs/op are nearly all the server's.
+func BenchmarkHandshake(b *testing.B) {
+	ts := newTestServer(b, func(cfg *config) {
+		cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr = 1<<20, 1<<20
+		cfg.PresenceGrace = defaultConfig().PresenceGrace // a quick reconnect announces nothing, as in use
+	})
+	c := ts.loggedIn("ann")
+	request := []byte("GET /ws HTTP/1.1\r\nHost: " + ts.addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+		"Origin: " + ts.URL + "\r\nCookie: " + c.cookieHeader() + "\r\n\r\n")
+	hello := []byte(`{"type":"hello"`)
+	buf := make([]byte, 4096)
+	var n uint32
+	for b.Loop() {
+		// A source address per dial: the client's TIME_WAIT sockets do not
+		// use up one address's ephemeral ports.
+		n++
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 1, byte(n>>8), byte(n))}}
+		conn, err := d.Dial("tcp", ts.addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := conn.Write(request); err != nil {
+			b.Fatal(err)
+		}
+		got := 0
+		for !bytes.Contains(buf[:got], hello) {
+			m, err := conn.Read(buf[got:])
+			if err != nil {
+				b.Fatalf("read %q: %v; want the 101 and the hello", buf[:got], err)
+			}
+			got += m
+		}
+		conn.Close()
 	}
 }

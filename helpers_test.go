@@ -134,7 +134,7 @@ func (ts *testServer) start() {
 		ln = ts.pipes
 		ts.URL = "http://hearth.test"
 	} else {
-		tcp, err := net.Listen("tcp", ts.addr)
+		tcp, err := listen(ts.addr)
 		if err != nil {
 			ts.t.Fatalf("listen %s: %v", ts.addr, err)
 		}

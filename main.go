@@ -250,7 +250,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
@@ -297,6 +297,16 @@ type app struct {
 
 // startApp opens the database and serves on ln until shutdown. When the
 // database has no users it prints the one-time setup link to out.
+// listen opens Hearth's TCP port with the kernel's keep-alive probes off.
+// Every connection already has a liveness check of Hearth's own: a socket
+// is pinged every pingPeriod and closed when its pongs stop, and an HTTP
+// connection is closed by ReadTimeout or IdleTimeout. The probes would
+// add nothing but four setsockopt calls to every connection accepted.
+func listen(addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	return lc.Listen(context.Background(), "tcp", addr)
+}
+
 func startApp(cfg config, ln net.Listener, out io.Writer) (*app, error) {
 	st, err := openStoreWith(cfg.DBPath, cfg.MigrationCopy)
 	if err != nil {

@@ -1,5 +1,5 @@
-// readwait_other.go is readwait_unix.go's stand-in where there is no
-// MSG_PEEK: the reader simply blocks in gorilla's frame reader.
+// readwait_other.go is readwait_unix.go's stand-in where the socket cannot
+// be read directly: the reader simply blocks in gorilla's frame reader.
 
 //go:build !unix
 

@@ -1,8 +1,9 @@
 // sendq.go owns what a connection has to write: its bounded queue, the
 // writer goroutine that flushes it (started when something is queued, gone
 // when the queue is empty, so an idle connection holds no goroutine and no
-// buffer for writing), the close frame, and batchConn, which turns
-// one flush into one system call.
+// buffer for writing), the close frame, and batchConn, the socket under
+// the websocket, which turns one flush into one system call (and hands the
+// reader first what readwait_unix.go's waitReadable read early).
 
 package main
 
@@ -230,7 +231,34 @@ type batchConn struct {
 	mu      sync.Mutex
 	holding bool
 	buf     *[]byte // from batchBuffers while holding
-	peek    [1]byte // for waitReadable, used by the reader only
+
+	// What waitReadable read before the reader asked: the part of it not
+	// yet handed out, or the error or end of stream it met. Used by the
+	// reader goroutine only.
+	early   *[]byte // from earlyBuffers while there is data in it
+	unread  []byte
+	readErr error
+}
+
+// earlyBuffers lends waitReadable a buffer only while data waits in it.
+// 4 KiB holds a few typical frames and whatever a client sends at once.
+var earlyBuffers = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }}
+
+// Read hands out first what waitReadable read early, then reads the socket.
+func (b *batchConn) Read(p []byte) (int, error) {
+	if b.early == nil {
+		if b.readErr != nil {
+			return 0, b.readErr
+		}
+		return b.Conn.Read(p)
+	}
+	n := copy(p, b.unread)
+	b.unread = b.unread[n:]
+	if len(b.unread) == 0 {
+		earlyBuffers.Put(b.early)
+		b.early, b.unread = nil, nil
+	}
+	return n, nil
 }
 
 // SetWriteDeadline is called by gorilla before each control frame. While

@@ -69,6 +69,15 @@ func (st *store) getSessionAndUser(key string) (session, user, error) {
 	if okS && okU {
 		return s, u, nil
 	}
+	return st.readSessionAndUser(key, gen)
+}
+
+// readSessionAndUser is getSessionAndUser's read of the database, kept
+// apart so that the records it decodes into, which the transaction's
+// closure captures, are not moved to the heap on every cached lookup.
+func (st *store) readSessionAndUser(key string, gen uint64) (session, user, error) {
+	var s session
+	var u user
 	err := st.db.View(func(tx *bbolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketSessions), []byte(key), &s, errSessionNotFound); err != nil {
 			return err
@@ -81,6 +90,7 @@ func (st *store) getSessionAndUser(key string) (session, user, error) {
 	case err != nil:
 		return session{}, user{}, fmt.Errorf("store: get session and user: %w", err)
 	}
+	c := &st.accounts
 	c.mu.Lock()
 	if c.gen == gen { // no write committed since we looked
 		if c.sessions == nil {
