@@ -63,12 +63,12 @@ type hub struct {
 
 	// Owned by run.
 	conns   map[*conn]struct{}
-	online  map[string]int       // user name → open connections; 0 while leaving
-	leaving map[string]time.Time // users with no connection, until their "left" is due
-	byAddr  map[string]int       // client address → open connections
-	rooms   map[string]room      // name → room, as committed (changed only by fanOut); a connection hears the rooms its user may see
-	typed   map[string]time.Time // user "\x00" room → when their typing was last relayed
-	notice  *noticeFrame         // the admins' current notice (the disk's), nil when none: see setNotice
+	online  map[string]int          // user name → open connections; 0 while leaving
+	leaving map[string]pendingLeave // users with no connection, until their "left" is due
+	byAddr  map[string]int          // client address → open connections
+	rooms   map[string]room         // name → room, as committed (changed only by fanOut); a connection hears the rooms its user may see
+	typed   map[string]time.Time    // user "\x00" room → when their typing was last relayed
+	notice  *noticeFrame            // the admins' current notice (the disk's), nil when none: see setNotice
 }
 
 // userFrames are for every socket of one user (their read markers, say).
@@ -129,7 +129,7 @@ func newHub(rooms []room, maxPerUser, maxPerAddr int, pingPeriod, presenceGrace 
 		userCh:        make(chan userFrames, 64),
 		calls:         make(chan func()),
 		typed:         make(map[string]time.Time),
-		leaving:       make(map[string]time.Time),
+		leaving:       make(map[string]pendingLeave),
 		maxPerUser:    maxPerUser,
 		maxPerAddr:    maxPerAddr,
 		byAddr:        make(map[string]int),
@@ -172,6 +172,9 @@ func (h *hub) run(ctx context.Context) {
 				}
 			}
 		case <-ctx.Done():
+			for _, pl := range h.leaving {
+				pl.timer.Stop()
+			}
 			for c := range h.conns {
 				// No "left" announcements: everyone is leaving at once.
 				delete(h.conns, c)
@@ -198,7 +201,8 @@ func (h *hub) run(ctx context.Context) {
 					h.drop(c, k.code, k.reason)
 				}
 			}
-			if _, ok := h.leaving[k.leaver]; ok {
+			if pl, ok := h.leaving[k.leaver]; ok {
+				pl.timer.Stop()
 				delete(h.leaving, k.leaver)
 				delete(h.online, k.leaver)
 				h.announce(k.leaver, "left")
@@ -210,7 +214,7 @@ func (h *hub) run(ctx context.Context) {
 			}
 			reply <- keys
 		case user := <-h.leftDue:
-			if due, ok := h.leaving[user]; ok && !time.Now().Before(due) {
+			if pl, ok := h.leaving[user]; ok && !time.Now().Before(pl.due) {
 				delete(h.leaving, user)
 				delete(h.online, user)
 				h.announce(user, "left")
@@ -359,8 +363,11 @@ func (h *hub) add(c *conn) (refusal string) {
 	h.byAddr[c.addr]++
 	h.online[c.user]++
 	first := h.online[c.user] == 1
-	if _, ok := h.leaving[c.user]; ok {
-		// Back within the grace: as far as anyone saw, never gone.
+	if pl, ok := h.leaving[c.user]; ok {
+		// Back within the grace: as far as anyone saw, never gone. The
+		// timer is stopped, not left to wake run for nothing: a phone
+		// that drops and redials often would keep thousands pending.
+		pl.timer.Stop()
 		delete(h.leaving, c.user)
 		first = false
 	}
@@ -417,13 +424,23 @@ func (h *hub) drop(c *conn, code int, reason string) {
 	// A reload or a dropped phone connection is back in a moment: say
 	// "left" only if the user stays away for the grace.
 	user := c.user
-	h.leaving[user] = time.Now().Add(h.presenceGrace)
-	time.AfterFunc(h.presenceGrace, func() {
-		select {
-		case h.leftDue <- user:
-		case <-h.done:
-		}
-	})
+	h.leaving[user] = pendingLeave{
+		due: time.Now().Add(h.presenceGrace),
+		timer: time.AfterFunc(h.presenceGrace, func() {
+			select {
+			case h.leftDue <- user:
+			case <-h.done:
+			}
+		}),
+	}
+}
+
+// pendingLeave is a user in their presence grace: when "left" is due, and
+// the timer that tells run then. A timer that fired just as the user came
+// back and left again finds a later due time, and is ignored.
+type pendingLeave struct {
+	due   time.Time
+	timer *time.Timer
 }
 
 // push queues f for c, dropping c if its queue is full (in slots or in

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -182,6 +183,39 @@ func TestQuickReconnectIsNotAnnounced(t *testing.T) {
 	sa.say("general", "marker", "c-m")
 	if f := sa.expect(func(f wireFrame) bool { return f.Type == "presence" || f.ClientID == "c-m" }); f.Type == "presence" {
 		t.Fatalf("a reload was announced: %+v", f)
+	}
+}
+
+// A phone that drops and redials all day, each time within the grace,
+// leaves nothing pending behind it: the grace's timer stops when the user
+// is back, instead of living out its grace (thousands of them, on a busy
+// evening, each waking the hub for nothing when it fires).
+func TestFlappingLeavesNoTimersBehind(t *testing.T) {
+	h := newHub([]room{{Name: "general"}}, 16, 64, time.Hour, time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	go h.run(ctx)
+	defer func() { cancel(); <-h.done }()
+	flap := func(n int) {
+		for range n {
+			c := fakeConn("bob", "key-bob")
+			if refusal := h.join(c); refusal != "" {
+				t.Fatalf("join: %s", refusal)
+			}
+			h.leave(c)
+		}
+	}
+	live := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	flap(100)
+	before := live()
+	const flaps = 20_000
+	flap(flaps)
+	if grew := int64(live()) - int64(before); grew > flaps*32 {
+		t.Errorf("the live heap grew by %d bytes over %d flaps (%d each): their graces' timers are still pending", grew, flaps, grew/flaps)
 	}
 }
 
