@@ -236,12 +236,20 @@ func noDirectories(next http.Handler) http.Handler {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
+		for name, value := range securityHeaderValues {
+			h[name] = value // shared: full slices, so an Add copies before appending
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// securityHeaderValues are securityHeaders' headers, keyed in canonical
+// form and made once rather than for every request.
+var securityHeaderValues = map[string][]string{
+	"Content-Security-Policy": {contentSecurityPolicy},
+	"X-Content-Type-Options":  {"nosniff"},
+	"Referrer-Policy":         {"same-origin"},
+	"X-Frame-Options":         {"DENY"},
 }
 
 // --- authentication wrappers ---

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,11 @@ type hub struct {
 	calls      chan func()        // run on the hub's goroutine: see do
 	done       chan struct{}      // closed when run returns
 
+	// refusals holds join's answer channels, used again: every socket
+	// opened needs one for a moment. A hub's own, not a global pool, as a
+	// channel made in a synctest bubble (a test's) must stay in it.
+	refusals sync.Pool
+
 	// pumps counts the read and write goroutines of every connection, so
 	// shutdown can wait for them. Add is called by handleWS (a reader) and
 	// by the hub starting a writer; Done by the goroutines themselves.
@@ -64,6 +70,7 @@ type hub struct {
 	// Owned by run.
 	conns   map[*conn]struct{}
 	online  map[string]int          // user name → open connections; 0 while leaving
+	names   []string                // online's keys, sorted; nil when they changed since
 	leaving map[string]pendingLeave // users with no connection, until their "left" is due
 	byAddr  map[string]int          // client address → open connections
 	rooms   map[string]room         // name → room, as committed (changed only by fanOut); a connection hears the rooms its user may see
@@ -204,7 +211,7 @@ func (h *hub) run(ctx context.Context) {
 			if pl, ok := h.leaving[k.leaver]; ok {
 				pl.timer.Stop()
 				delete(h.leaving, k.leaver)
-				delete(h.online, k.leaver)
+				h.offline(k.leaver)
 				h.announce(k.leaver, "left")
 			}
 		case reply := <-h.liveKeys:
@@ -216,7 +223,7 @@ func (h *hub) run(ctx context.Context) {
 		case user := <-h.leftDue:
 			if pl, ok := h.leaving[user]; ok && !time.Now().Before(pl.due) {
 				delete(h.leaving, user)
-				delete(h.online, user)
+				h.offline(user)
 				h.announce(user, "left")
 			}
 		}
@@ -228,7 +235,12 @@ func (h *hub) run(ctx context.Context) {
 // join registers c, or explains why it may not join: too many sockets for
 // its user or address, or the hub has stopped.
 func (h *hub) join(c *conn) (refusal string) {
-	r := registration{c: c, refusal: make(chan string, 1)}
+	ch, _ := h.refusals.Get().(chan string)
+	if ch == nil {
+		ch = make(chan string, 1)
+	}
+	r := registration{c: c, refusal: ch}
+	defer h.refusals.Put(ch) // empty again: its one answer was read, or none was sent
 	select {
 	case h.register <- r:
 		return <-r.refusal
@@ -361,6 +373,9 @@ func (h *hub) add(c *conn) (refusal string) {
 	h.conns[c] = struct{}{}
 	h.connCount.Add(1)
 	h.byAddr[c.addr]++
+	if _, ok := h.online[c.user]; !ok {
+		h.names = nil
+	}
 	h.online[c.user]++
 	first := h.online[c.user] == 1
 	if pl, ok := h.leaving[c.user]; ok {
@@ -417,7 +432,7 @@ func (h *hub) drop(c *conn, code int, reason string) {
 		return
 	}
 	if h.presenceGrace <= 0 {
-		delete(h.online, c.user)
+		h.offline(c.user)
 		h.announce(c.user, "left")
 		return
 	}
@@ -686,11 +701,20 @@ func (h *hub) roomsOf(user string) []string {
 	return names
 }
 
+// onlineNames returns who is online, sorted. Every hello and presence
+// frame carries the list, and it changes far less often than sockets come
+// and go (a reload is within the grace), so it is kept between changes;
+// callers only read it.
 func (h *hub) onlineNames() []string {
-	names := make([]string, 0, len(h.online))
-	for name := range h.online {
-		names = append(names, name)
+	if h.names == nil {
+		h.names = slices.AppendSeq(make([]string, 0, len(h.online)), maps.Keys(h.online)) // [] in JSON, not null
+		slices.Sort(h.names)
 	}
-	slices.Sort(names)
-	return names
+	return h.names
+}
+
+// offline forgets user's presence.
+func (h *hub) offline(user string) {
+	delete(h.online, user)
+	h.names = nil
 }
