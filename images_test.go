@@ -17,9 +17,12 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"runtime"
 	"slices"
 	"testing"
+
+	"golang.org/x/image/draw"
 )
 
 // The WebP fixtures, made with cwebp 1.2.4 (Debian's webp package) from
@@ -465,5 +468,127 @@ func TestAvatarImage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// photoLike is a w×h 4:2:0 image with what a photo has: smooth gradients,
+// hard edges and fine texture, in colour, from a fixed seed.
+func photoLike(w, h int) *image.YCbCr {
+	m := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	seed := uint32(1)
+	for y := range h {
+		for x := range w {
+			seed = seed*1664525 + 1013904223
+			v := x*160/w + y*60/h + int(seed>>28) // gradient and grain
+			if (x/97+y/61)%3 == 0 {
+				v = 255 - v // blocks with hard edges
+			}
+			m.Y[m.YOffset(x, y)] = uint8(v)
+		}
+	}
+	for cy := range len(m.Cb) / m.CStride {
+		for cx := range m.CStride {
+			m.Cb[cy*m.CStride+cx] = uint8(64 + cx*128/m.CStride)
+			m.Cr[cy*m.CStride+cx] = uint8(192 - cy*128/(len(m.Cr)/m.CStride))
+		}
+	}
+	return m
+}
+
+// shrinkYCbCr averages whole blocks of luma and of chroma, in every
+// subsampling, and of a sub-image (the avatar's centre square) only what is
+// inside it; a ragged edge is left out.
+func TestShrinkYCbCr(t *testing.T) {
+	ratios := []image.YCbCrSubsampleRatio{
+		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
+		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
+	}
+	for _, ratio := range ratios {
+		t.Run(ratio.String(), func(t *testing.T) {
+			// Luma 0 and 200 in alternate columns, chroma 10 and 50 in
+			// alternate chroma columns: every 2×2 block averages to 100 and 30.
+			m := image.NewYCbCr(image.Rect(0, 0, 33, 17), ratio) // odd: a ragged edge
+			for i := range m.Y {
+				m.Y[i] = uint8(200 * (i % m.YStride % 2))
+			}
+			for i := range m.Cb {
+				m.Cb[i], m.Cr[i] = uint8(10+40*(i%m.CStride%2)), uint8(50-40*(i%m.CStride%2))
+			}
+			out := shrinkYCbCr(m, 2)
+			if out.Rect != image.Rect(0, 0, 16, 8) || out.SubsampleRatio != ratio {
+				t.Fatalf("shrunk to %v %v, want 16×8 %v", out.Rect, out.SubsampleRatio, ratio)
+			}
+			for i, v := range out.Y {
+				if v != 100 {
+					t.Fatalf("luma %d is %d, want 100", i, v)
+				}
+			}
+			for i := range out.Cb {
+				// A chroma plane one sample wide at the edge has no pair.
+				if out.Cb[i] != 30 && out.Cb[i] != 10 || out.Cr[i] != 30 && out.Cr[i] != 50 {
+					t.Fatalf("chroma %d is %d/%d, want 30/30 (or the edge's own 10/50)", i, out.Cb[i], out.Cr[i])
+				}
+			}
+		})
+	}
+	t.Run("sub-image", func(t *testing.T) {
+		m := photoLike(64, 48)
+		for y := range 48 {
+			for x := range 64 {
+				if x >= 16 && x < 48 && y >= 8 && y < 40 {
+					continue
+				}
+				m.Y[m.YOffset(x, y)] = 0 // outside the square: black
+			}
+		}
+		out := shrinkYCbCr(m.SubImage(image.Rect(16, 8, 48, 40)).(*image.YCbCr), 4)
+		if out.Rect != image.Rect(0, 0, 8, 8) {
+			t.Fatalf("shrunk to %v, want 8×8", out.Rect)
+		}
+		for i, v := range out.Y {
+			if v < 40 {
+				t.Fatalf("luma %d is %d: the black outside the sub-image was averaged in", i, v)
+			}
+		}
+	})
+}
+
+// A thumbnail of a 12-megapixel photo costs a fraction of the memory it
+// took when CatmullRom worked on the whole photo (61 MiB of filter rows
+// for the 640-pixel one), and looks the same: within a few levels of the
+// thumbnail scaled in one pass.
+func TestThumbnailOfABigPhotoIsCheap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 12-megapixel image")
+	}
+	photo := photoLike(4000, 3000)
+	allocated := func(scale func() *image.RGBA) (*image.RGBA, uint64) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m := scale()
+		runtime.ReadMemStats(&after)
+		return m, after.TotalAlloc - before.TotalAlloc
+	}
+	got, used := allocated(func() *image.RGBA { return scaleImage(photo, 640, 480) })
+	direct, usedDirect := allocated(func() *image.RGBA {
+		m := image.NewRGBA(image.Rect(0, 0, 640, 480))
+		draw.CatmullRom.Scale(m, m.Rect, photo, photo.Rect, draw.Src, nil)
+		return m
+	})
+	t.Logf("scaling 4000×3000 to 640×480 allocated %.1f MiB, %.1f MiB in one pass", float64(used)/(1<<20), float64(usedDirect)/(1<<20))
+	if used > 32<<20 || used > usedDirect/2 {
+		t.Errorf("scaling allocated %.1f MiB, want under 32 and under half the one pass's %.1f", float64(used)/(1<<20), float64(usedDirect)/(1<<20))
+	}
+	var diff, n float64
+	for i := range got.Pix {
+		if i%4 != 3 {
+			diff += math.Abs(float64(got.Pix[i]) - float64(direct.Pix[i]))
+			n++
+		}
+	}
+	mean := diff / n
+	t.Logf("mean difference from the one-pass thumbnail: %.2f levels of 255", mean)
+	if mean > 3 {
+		t.Errorf("mean difference from the one-pass thumbnail %.2f levels of 255, want at most 3", mean)
 	}
 }
