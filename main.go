@@ -63,7 +63,7 @@ type config struct {
 	LoginBurst      int
 	MaxConnsPerUser int            // concurrent sockets per account
 	MaxConnsPerAddr int            // concurrent sockets per client address
-	PingPeriod      time.Duration  // how often sockets are pinged; silent for 10/9 of it, they are closed
+	PingPeriod      time.Duration  // how often sockets (and silent HTTP/2 connections) are pinged; silent for 10/9 of it, they are closed
 	PresenceGrace   time.Duration  // how long a user without sockets still shows online before "left"
 	TLSCert, TLSKey string         // serve HTTPS with these PEM files when both are set
 	TLSLocal        bool           // serve HTTPS with certificates from Hearth's own CA
@@ -295,18 +295,20 @@ type app struct {
 	serveErr   chan error
 }
 
-// startApp opens the database and serves on ln until shutdown. When the
-// database has no users it prints the one-time setup link to out.
 // listen opens Hearth's TCP port with the kernel's keep-alive probes off.
 // Every connection already has a liveness check of Hearth's own: a socket
-// is pinged every pingPeriod and closed when its pongs stop, and an HTTP
-// connection is closed by ReadTimeout or IdleTimeout. The probes would
-// add nothing but four setsockopt calls to every connection accepted.
+// is pinged every PingPeriod and closed when its pongs stop, an HTTP/2
+// connection (over TLS) likewise (newApp's HTTP2Config), and an HTTP/1.1
+// connection is closed by ReadTimeout or IdleTimeout, or by the kernel's
+// retransmissions when a write finds its peer gone. The probes would add
+// nothing but four setsockopt calls to every connection accepted.
 func listen(addr string) (net.Listener, error) {
 	lc := net.ListenConfig{KeepAlive: -1}
 	return lc.Listen(context.Background(), "tcp", addr)
 }
 
+// startApp opens the database and serves on ln until shutdown. When the
+// database has no users it prints the one-time setup link to out.
 func startApp(cfg config, ln net.Listener, out io.Writer) (*app, error) {
 	st, err := openStoreWith(cfg.DBPath, cfg.MigrationCopy)
 	if err != nil {
@@ -377,7 +379,15 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 			ReadHeaderTimeout: readHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,
 			IdleTimeout:       cfg.IdleTimeout,
-			ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug),
+			// An HTTP/2 connection with a stream open is never idle, and a
+			// stream stalled by flow control (a video the browser has
+			// buffered enough of) leaves the kernel nothing to retransmit:
+			// without a ping, a phone that left the Wi-Fi meanwhile would
+			// hold it until restart. Silent for PingPeriod, it is pinged,
+			// and closed if the answer does not come within a ninth of
+			// that, as a WebSocket is.
+			HTTP2:    &http.HTTP2Config{SendPingTimeout: cfg.PingPeriod, PingTimeout: cfg.PingPeriod / 9},
+			ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug),
 		},
 		serveErr: make(chan error, 1),
 	}

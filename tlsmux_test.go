@@ -6,10 +6,14 @@ package main
 
 import (
 	"crypto/tls"
+	"errors"
+	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // tlsModes starts one server per way of serving HTTPS.
@@ -105,5 +109,76 @@ func TestHSTSOnlyOverHTTPS(t *testing.T) {
 				t.Errorf("Strict-Transport-Security = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// Without the kernel's keep-alive probes (listen), an HTTP/2 connection is
+// kept honest by pings: silent for PingPeriod, it is pinged, stays open
+// while the pings are answered, and is closed when one is not. A phone
+// that left with a video half-buffered does not hold it until restart.
+// The client speaks the few HTTP/2 frames it needs by hand (RFC 9113
+// section 4.1: a 9-byte header, then the payload).
+func TestHTTP2DeadPeerIsClosed(t *testing.T) {
+	const period = 300 * time.Millisecond
+	ts := tlsModes(t, func(c *config) { c.PingPeriod = period })["tls-cert"]
+	conn, err := tls.Dial("tcp", ts.addr, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Fatalf("negotiated %q, want h2", p)
+	}
+	const frameSettings, framePing, flagAck = 0x4, 0x6, 0x1
+	writeFrame := func(kind, flags byte, payload []byte) {
+		t.Helper()
+		n := len(payload)
+		header := []byte{byte(n >> 16), byte(n >> 8), byte(n), kind, flags, 0, 0, 0, 0} // stream 0
+		if _, err := conn.Write(append(header, payload...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := io.WriteString(conn, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	writeFrame(frameSettings, 0, nil)
+	// nextPing reads frames until the server pings (not an ack), and
+	// returns its payload; it acknowledges the server's settings on the way.
+	nextPing := func() ([]byte, error) {
+		header := make([]byte, 9)
+		for {
+			if _, err := io.ReadFull(conn, header); err != nil {
+				return nil, err
+			}
+			payload := make([]byte, int(header[0])<<16|int(header[1])<<8|int(header[2]))
+			if _, err := io.ReadFull(conn, payload); err != nil {
+				return nil, err
+			}
+			switch kind, flags := header[3], header[4]; {
+			case kind == frameSettings && flags&flagAck == 0:
+				writeFrame(frameSettings, flagAck, nil)
+			case kind == framePing && flags&flagAck == 0:
+				return payload, nil
+			}
+		}
+	}
+	conn.SetReadDeadline(time.Now().Add(20 * period))
+	for i := range 2 {
+		ping, err := nextPing()
+		if err != nil {
+			t.Fatalf("waiting for ping %d from a silent connection: %v", i+1, err)
+		}
+		writeFrame(framePing, flagAck, ping)
+	}
+	// Answered twice, it is alive; now the peer is gone.
+	start := time.Now()
+	for {
+		if _, err := nextPing(); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the server kept a connection whose pings went unanswered for %v", time.Since(start))
+			}
+			break // closed by the server
+		}
 	}
 }
