@@ -169,9 +169,16 @@ func avatarImage(src io.Reader, side int) ([]byte, error) {
 	b := img.Bounds()
 	s := min(b.Dx(), b.Dy())
 	crop := image.Rect(0, 0, s, s).Add(b.Min).Add(image.Pt((b.Dx()-s)/2, (b.Dy()-s)/2))
-	m := image.NewRGBA(image.Rect(0, 0, side, side))
-	draw.Draw(m, m.Rect, image.White, image.Point{}, draw.Src)
-	draw.CatmullRom.Scale(m, m.Rect, img, crop, draw.Over, nil)
+	var m *image.RGBA
+	if photo, ok := img.(*image.YCbCr); ok {
+		// Opaque, so nothing to put on white; and scaleImage first
+		// averages a big photo's square down, as for thumbnails.
+		m = scaleImage(photo.SubImage(crop), side, side)
+	} else {
+		m = image.NewRGBA(image.Rect(0, 0, side, side))
+		draw.Draw(m, m.Rect, image.White, image.Point{}, draw.Src)
+		draw.CatmullRom.Scale(m, m.Rect, img, crop, draw.Over, nil)
+	}
 	data, err := encodeImage(orient(m, orientation), "image/jpeg", avatarQuality)
 	if err != nil {
 		return nil, fmt.Errorf("images: avatar: %w", err)

@@ -423,6 +423,14 @@ func TestAvatarImage(t *testing.T) {
 			portrait.SetRGBA(x, y, c)
 		}
 	}
+	// bigPortrait is portrait six times over: its square is averaged down
+	// before it is scaled (scaleImage), from a sub-image.
+	bigPortrait := image.NewRGBA(image.Rect(0, 0, 1200, 1800))
+	for y := range 1800 {
+		for x := range 1200 {
+			bigPortrait.SetRGBA(x, y, portrait.RGBAAt(x/6, y/6))
+		}
+	}
 	halfClear := image.NewNRGBA(image.Rect(0, 0, 20, 20))
 	for y := range 20 {
 		for x := 10; x < 20; x++ {
@@ -442,6 +450,7 @@ func TestAvatarImage(t *testing.T) {
 		{"portrait turned by Exif 6", jpegWith(t, storedAs(portrait, 6), segment(0xE1, exifPayload(binary.BigEndian, 6, true))), []color.RGBA{green, green, blue, blue}},
 		{"portrait turned by Exif 8, little-endian", jpegWith(t, storedAs(portrait, 8), segment(0xE1, exifPayload(binary.LittleEndian, 8, true))), []color.RGBA{green, green, blue, blue}},
 		{"portrait as is", jpegWith(t, portrait), []color.RGBA{green, green, blue, blue}},
+		{"big portrait turned by Exif 6", jpegWith(t, storedAs(bigPortrait, 6), segment(0xE1, exifPayload(binary.BigEndian, 6, true))), []color.RGBA{green, green, blue, blue}},
 		{"small PNG with transparency", clearPNG.Bytes(), []color.RGBA{white, red, white, red}},
 	}
 	for _, tc := range tests {
