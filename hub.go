@@ -703,8 +703,9 @@ func (h *hub) roomsOf(user string) []string {
 
 // onlineNames returns who is online, sorted. Every hello and presence
 // frame carries the list, and it changes far less often than sockets come
-// and go (a reload is within the grace), so it is kept between changes;
-// callers only read it.
+// and go (a reload is within the grace), so it is kept between changes.
+// Callers only read it, and it is never changed in place (a change makes
+// a new one), so a list handed out through do stays valid after.
 func (h *hub) onlineNames() []string {
 	if h.names == nil {
 		h.names = slices.AppendSeq(make([]string, 0, len(h.online)), maps.Keys(h.online)) // [] in JSON, not null
