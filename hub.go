@@ -1,7 +1,10 @@
-// hub.go owns rooms, live connections, presence and fan-out. One goroutine
-// (run) holds every map; everyone else talks to it over channels. It never
-// touches disk: messages and room changes reach it only after the committer
-// has stored them, in one stream, in the order they were committed.
+// hub.go owns rooms and live connections: the hub's state, its goroutine
+// (run, which holds every map; everyone else talks to it over channels),
+// the calls other goroutines make, and admitting, dropping and queueing
+// for a connection. Who is here is presence.go's, and how a committed
+// batch reaches the sockets fanout.go's. It never touches disk: messages
+// and room changes reach it only after the committer has stored them, in
+// one stream, in the order they were committed.
 
 package main
 
@@ -9,7 +12,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -450,14 +452,6 @@ func (h *hub) drop(c *conn, code int, reason string) {
 	}
 }
 
-// pendingLeave is a user in their presence grace: when "left" is due, and
-// the timer that tells run then. A timer that fired just as the user came
-// back and left again finds a later due time, and is ignored.
-type pendingLeave struct {
-	due   time.Time
-	timer *time.Timer
-}
-
 // push queues f for c, dropping c if its queue is full (in slots or in
 // bytes): a peer that does not read must not hold up anyone else, nor hold
 // more than maxQueuedBytes of the server's memory.
@@ -484,211 +478,6 @@ func (h *hub) broadcast(f frames) {
 	}
 }
 
-// announce sends a presence event about user to every room they may see,
-// heard by those who may see it, as one queue slot per connection however
-// many rooms there are. A private room's online list holds its members only.
-func (h *hub) announce(user, event string) {
-	online := h.onlineNames()
-	h.deliverByRoom(func(yield func(room, frames)) {
-		for _, name := range h.roomsOf(user) {
-			r := h.rooms[name]
-			who := online
-			if r.Private {
-				who = slices.DeleteFunc(slices.Clone(online), func(u string) bool { return !r.visibleTo(u) })
-			}
-			yield(r, prepare(presenceFrame{Type: "presence", Room: name, User: user, Event: event, Online: who}))
-		}
-	})
-}
-
-// fanOut delivers a committed batch in its order, then closes each done:
-// its new messages go to those who could see their rooms when they were
-// committed, as one queue slot (in id order), a duplicate back to its
-// sender only (it was acknowledged before), a refusal as an error frame to
-// its sender. A room change takes effect where it stands in the batch: the
-// messages committed before it are queued first, under the room as it was,
-// and those after it follow its frame.
-func (h *hub) fanOut(batch []*pendingSend) {
-	start := time.Now()
-	if len(batch) > 0 {
-		metricStageHandoff.Update(start.Sub(batch[0].committed).Seconds())
-		defer func() { metricStageFanout.Update(time.Since(start).Seconds()) }()
-	}
-	var delivered int
-	for len(batch) > 0 {
-		i := slices.IndexFunc(batch, func(p *pendingSend) bool { return p.req.Op.changesRoom() })
-		if i < 0 {
-			i = len(batch)
-		}
-		delivered += h.deliverByRoom(func(yield func(room, frames)) {
-			// A sender's private replies take one queue slot too, however
-			// many it has: a client resending its outbox must not be
-			// dropped as slow.
-			var replies map[*conn]frames
-			for _, p := range batch[:i] {
-				if p.private() {
-					if _, ok := h.conns[p.from]; ok {
-						if replies == nil {
-							replies = make(map[*conn]frames)
-						}
-						replies[p.from] = append(replies[p.from], p.reply...)
-					}
-					continue
-				}
-				yield(p.req.Room, p.reply) // as committed, not as the hub now knows it
-			}
-			for c, f := range replies {
-				h.push(c, f)
-			}
-		})
-		if i < len(batch) {
-			if p := batch[i]; p.err == nil && p.req.Err == nil {
-				h.changeRoom(&p.req)
-			}
-			i++
-		}
-		h.offerPushes(batch[:i])
-		closeDone(batch[:i])
-		batch = batch[i:]
-	}
-	metricDelivered.Add(delivered)
-}
-
-// offerPushes hands the new messages of a delivered batch to the pusher,
-// with who is reading on a visible page now: they are not pushed.
-func (h *hub) offerPushes(batch []*pendingSend) {
-	if h.pusher == nil {
-		return
-	}
-	var seen map[string]bool
-	for _, p := range batch {
-		if p.req.Op != opSend || p.private() {
-			continue
-		}
-		if seen == nil {
-			seen = make(map[string]bool)
-			for c := range h.conns {
-				if !c.hidden.Load() {
-					seen[c.user] = true
-				}
-			}
-		}
-		h.pusher.offer(pushJob{msg: p.req.Msg, room: p.req.Room, seen: seen})
-	}
-}
-
-// deliverByRoom queues, for every connection, the frames of the rooms its
-// user may see, in the order given, as one slot, and returns how many
-// frames it queued in all. When every room is public all connections share
-// one slice.
-func (h *hub) deliverByRoom(each func(yield func(r room, f frames))) (queued int) {
-	var public frames
-	type part struct {
-		room room
-		f    frames
-	}
-	var parts []part // in order, for the rare batch that has private rooms
-	private := false
-	each(func(r room, f frames) {
-		parts = append(parts, part{r, f})
-		if r.Private {
-			private = true
-		} else {
-			public = append(public, f...)
-		}
-	})
-	if !private {
-		h.broadcast(public)
-		return len(public) * len(h.conns)
-	}
-	perUser := map[string]frames{}
-	for c := range h.conns {
-		f, ok := perUser[c.user]
-		if !ok {
-			for _, p := range parts {
-				if p.room.visibleTo(c.user) {
-					f = append(f, p.f...)
-				}
-			}
-			perUser[c.user] = f
-		}
-		h.push(c, f)
-		queued += len(f)
-	}
-	return queued
-}
-
-// relayTyping tells everyone else who may see the room that e's user is
-// typing there. Nothing is stored.
-func (h *hub) relayTyping(e typingEvent) {
-	r, ok := h.rooms[e.room]
-	if _, live := h.conns[e.c]; !live || !ok || !r.visibleTo(e.c.user) {
-		return
-	}
-	key := e.c.user + "\x00" + e.room
-	if time.Since(h.typed[key]) < typingEvery {
-		return
-	}
-	h.typed[key] = time.Now()
-	f := prepare(typingFrame{Type: "typing", Room: e.room, User: e.c.user})
-	for c := range h.conns {
-		if c.user != e.c.user && r.visibleTo(c.user) {
-			h.push(c, f)
-		}
-	}
-}
-
-// changeRoom applies a committed room op to the hub's rooms and tells the
-// connections it concerns, deciding who by the room as committed before and
-// after the change.
-func (h *hub) changeRoom(req *appendRequest) {
-	switch req.Op {
-	case opCreateRoom, opSetMembers, opUpdateRoom:
-		h.setRoom(req.Change.Was, req.Room)
-	case opOpenDM:
-		if req.Change.Created {
-			h.setRoom(room{}, req.Room)
-		}
-	case opRenameRoom:
-		from, r := req.Change.Was.Name, req.Room
-		delete(h.rooms, from)
-		h.rooms[r.Name] = r
-		// room_renamed, with the old name in from, so open views follow.
-		f := prepare(roomRenamedFrame{Type: "room_renamed", Room: r.Name, From: from})
-		for c := range h.conns {
-			if r.visibleTo(c.user) {
-				h.push(c, f)
-			}
-		}
-	case opDeleteRoom:
-		old := req.Room
-		delete(h.rooms, old.Name)
-		f := prepare(roomFrame{Type: "room_removed", Room: old.Name})
-		for c := range h.conns {
-			if old.visibleTo(c.user) {
-				h.push(c, f)
-			}
-		}
-	}
-}
-
-// setRoom records a new room (was is zero), or a room's new members or
-// settings, and tells the connections that see it now (a room frame) or
-// saw it before and no longer do (room_removed).
-func (h *hub) setRoom(was, r room) {
-	existed := was.Name != ""
-	h.rooms[r.Name] = r
-	added, removed := prepare(roomFrameFor(r)), prepare(roomFrame{Type: "room_removed", Room: r.Name})
-	for c := range h.conns {
-		switch was, now := existed && was.visibleTo(c.user), r.visibleTo(c.user); {
-		case now:
-			h.push(c, added) // new to them, or its members changed
-		case was:
-			h.push(c, removed)
-		}
-	}
-}
-
 // roomsOf returns the names of the rooms user may see, sorted.
 func (h *hub) roomsOf(user string) []string {
 	names := make([]string, 0, len(h.rooms))
@@ -699,23 +488,4 @@ func (h *hub) roomsOf(user string) []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-// onlineNames returns who is online, sorted. Every hello and presence
-// frame carries the list, and it changes far less often than sockets come
-// and go (a reload is within the grace), so it is kept between changes.
-// Callers only read it, and it is never changed in place (a change makes
-// a new one), so a list handed out through do stays valid after.
-func (h *hub) onlineNames() []string {
-	if h.names == nil {
-		h.names = slices.AppendSeq(make([]string, 0, len(h.online)), maps.Keys(h.online)) // [] in JSON, not null
-		slices.Sort(h.names)
-	}
-	return h.names
-}
-
-// offline forgets user's presence.
-func (h *hub) offline(user string) {
-	delete(h.online, user)
-	h.names = nil
 }

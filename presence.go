@@ -1,0 +1,76 @@
+// presence.go owns who is here, on the hub's goroutine: the sorted list
+// of who is online that hellos and presence frames carry, the presence
+// grace that keeps a reload from being announced, the "back", "joined"
+// and "left" announcements, and relaying who is typing (never stored).
+
+package main
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// onlineNames returns who is online, sorted. Every hello and presence
+// frame carries the list, and it changes far less often than sockets come
+// and go (a reload is within the grace), so it is kept between changes.
+// Callers only read it, and it is never changed in place (a change makes
+// a new one), so a list handed out through do stays valid after.
+func (h *hub) onlineNames() []string {
+	if h.names == nil {
+		h.names = slices.AppendSeq(make([]string, 0, len(h.online)), maps.Keys(h.online)) // [] in JSON, not null
+		slices.Sort(h.names)
+	}
+	return h.names
+}
+
+// offline forgets user's presence.
+func (h *hub) offline(user string) {
+	delete(h.online, user)
+	h.names = nil
+}
+
+// pendingLeave is a user in their presence grace: when "left" is due, and
+// the timer that tells run then. A timer that fired just as the user came
+// back and left again finds a later due time, and is ignored.
+type pendingLeave struct {
+	due   time.Time
+	timer *time.Timer
+}
+
+// announce sends a presence event about user to every room they may see,
+// heard by those who may see it, as one queue slot per connection however
+// many rooms there are. A private room's online list holds its members only.
+func (h *hub) announce(user, event string) {
+	online := h.onlineNames()
+	h.deliverByRoom(func(yield func(room, frames)) {
+		for _, name := range h.roomsOf(user) {
+			r := h.rooms[name]
+			who := online
+			if r.Private {
+				who = slices.DeleteFunc(slices.Clone(online), func(u string) bool { return !r.visibleTo(u) })
+			}
+			yield(r, prepare(presenceFrame{Type: "presence", Room: name, User: user, Event: event, Online: who}))
+		}
+	})
+}
+
+// relayTyping tells everyone else who may see the room that e's user is
+// typing there. Nothing is stored.
+func (h *hub) relayTyping(e typingEvent) {
+	r, ok := h.rooms[e.room]
+	if _, live := h.conns[e.c]; !live || !ok || !r.visibleTo(e.c.user) {
+		return
+	}
+	key := e.c.user + "\x00" + e.room
+	if time.Since(h.typed[key]) < typingEvery {
+		return
+	}
+	h.typed[key] = time.Now()
+	f := prepare(typingFrame{Type: "typing", Room: e.room, User: e.c.user})
+	for c := range h.conns {
+		if c.user != e.c.user && r.visibleTo(c.user) {
+			h.push(c, f)
+		}
+	}
+}
