@@ -46,8 +46,9 @@ func (h *hub) fanOut(batch []*pendingSend) {
 				}
 				yield(p.req.Room, p.reply) // as committed, not as the hub now knows it
 			}
+			now := time.Now()
 			for c, f := range replies {
-				h.push(c, f)
+				h.push(c, f, now)
 			}
 		})
 		if i < len(batch) {
@@ -110,7 +111,7 @@ func (h *hub) deliverByRoom(each func(yield func(r room, f frames))) (queued int
 		h.broadcast(public)
 		return len(public) * len(h.conns)
 	}
-	perUser := map[string]frames{}
+	perUser, now := map[string]frames{}, time.Now()
 	for c := range h.conns {
 		f, ok := perUser[c.user]
 		if !ok {
@@ -121,7 +122,7 @@ func (h *hub) deliverByRoom(each func(yield func(r room, f frames))) (queued int
 			}
 			perUser[c.user] = f
 		}
-		h.push(c, f)
+		h.push(c, f, now)
 		queued += len(f)
 	}
 	return queued
@@ -143,19 +144,19 @@ func (h *hub) changeRoom(req *appendRequest) {
 		delete(h.rooms, from)
 		h.rooms[r.Name] = r
 		// room_renamed, with the old name in from, so open views follow.
-		f := prepare(roomRenamedFrame{Type: "room_renamed", Room: r.Name, From: from})
+		f, now := prepare(roomRenamedFrame{Type: "room_renamed", Room: r.Name, From: from}), time.Now()
 		for c := range h.conns {
 			if r.visibleTo(c.user) {
-				h.push(c, f)
+				h.push(c, f, now)
 			}
 		}
 	case opDeleteRoom:
 		old := req.Room
 		delete(h.rooms, old.Name)
-		f := prepare(roomFrame{Type: "room_removed", Room: old.Name})
+		f, now := prepare(roomFrame{Type: "room_removed", Room: old.Name}), time.Now()
 		for c := range h.conns {
 			if old.visibleTo(c.user) {
-				h.push(c, f)
+				h.push(c, f, now)
 			}
 		}
 	}
@@ -168,12 +169,13 @@ func (h *hub) setRoom(was, r room) {
 	existed := was.Name != ""
 	h.rooms[r.Name] = r
 	added, removed := prepare(roomFrameFor(r)), prepare(roomFrame{Type: "room_removed", Room: r.Name})
+	queued := time.Now()
 	for c := range h.conns {
 		switch was, now := existed && was.visibleTo(c.user), r.visibleTo(c.user); {
 		case now:
-			h.push(c, added) // new to them, or its members changed
+			h.push(c, added, queued) // new to them, or its members changed
 		case was:
-			h.push(c, removed)
+			h.push(c, removed, queued)
 		}
 	}
 }

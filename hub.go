@@ -175,9 +175,10 @@ func (h *hub) run(ctx context.Context) {
 		case fn := <-h.calls:
 			fn()
 		case uf := <-h.userCh:
+			now := time.Now()
 			for c := range h.conns {
 				if c.user == uf.user {
-					h.push(c, uf.frames)
+					h.push(c, uf.frames, now)
 				}
 			}
 		case <-ctx.Done():
@@ -199,7 +200,7 @@ func (h *hub) run(ctx context.Context) {
 			h.fanOut(batch)
 		case d := <-h.direct:
 			if _, ok := h.conns[d.to]; ok {
-				h.push(d.to, d.frames)
+				h.push(d.to, d.frames, time.Now())
 			}
 		case k := <-h.kick:
 			for c := range h.conns {
@@ -356,10 +357,10 @@ func (h *hub) setNotice(n noticeFrame) {
 		if n.Level == "ok" {
 			h.notice = nil
 		}
-		f := prepare(n)
+		f, now := prepare(n), time.Now()
 		for c := range h.conns {
 			if c.admin {
-				h.push(c, f)
+				h.push(c, f, now)
 			}
 		}
 	})
@@ -394,7 +395,7 @@ func (h *hub) add(c *conn) (refusal string) {
 	if c.admin {
 		hello.Notice = h.notice
 	}
-	h.push(c, prepare(hello))
+	h.push(c, prepare(hello), time.Now())
 	if first {
 		event := "back"
 		if c.firstTime {
@@ -454,12 +455,14 @@ func (h *hub) drop(c *conn, code int, reason string) {
 
 // push queues f for c, dropping c if its queue is full (in slots or in
 // bytes): a peer that does not read must not hold up anyone else, nor hold
-// more than maxQueuedBytes of the server's memory.
-func (h *hub) push(c *conn, f frames) {
+// more than maxQueuedBytes of the server's memory. queued is when the
+// caller began queueing: a loop over every socket reads the clock once,
+// not once a socket (it costs more than the rest of a push).
+func (h *hub) push(c *conn, f frames, queued time.Time) {
 	if len(f) == 0 {
 		return
 	}
-	if depth, ok := c.enqueue(f); ok {
+	if depth, ok := c.enqueue(f, queued); ok {
 		metricQueueSlots.Update(float64(depth))
 		return
 	}
@@ -473,8 +476,9 @@ func (h *hub) push(c *conn, f frames) {
 
 // broadcast queues f for every connection.
 func (h *hub) broadcast(f frames) {
+	now := time.Now()
 	for c := range h.conns {
-		h.push(c, f) // drop during range is safe: Go allows delete while iterating.
+		h.push(c, f, now) // drop during range is safe: Go allows delete while iterating.
 	}
 }
 

@@ -48,7 +48,7 @@ var (
 	metricStageCommit  = stageHistogram("commit")  // a batch's transaction, fsyncs included
 	metricStageHandoff = stageHistogram("handoff") // committed → the hub starts its fan-out
 	metricStageFanout  = stageHistogram("fanout")  // the hub queueing a batch for every socket
-	metricStageWrite   = stageHistogram("write")   // queued for a socket → written to it
+	metricStageWrite   = stageHistogram("write")   // queued for a socket (the hub's loop over them began) → written to it
 	// metricUploadBytes counts the bytes of uploads written to the
 	// database as they arrive, chunk by chunk (finished or not).
 	metricUploadBytes = sharedMetrics.NewCounter("hearth_upload_bytes_total")

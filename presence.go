@@ -67,10 +67,10 @@ func (h *hub) relayTyping(e typingEvent) {
 		return
 	}
 	h.typed[key] = time.Now()
-	f := prepare(typingFrame{Type: "typing", Room: e.room, User: e.c.user})
+	f, now := prepare(typingFrame{Type: "typing", Room: e.room, User: e.c.user}), time.Now()
 	for c := range h.conns {
 		if c.user != e.c.user && r.visibleTo(c.user) {
-			h.push(c, f)
+			h.push(c, f, now)
 		}
 	}
 }

@@ -55,9 +55,10 @@ type sendQueue struct {
 }
 
 // enqueue adds f to c's queue and makes sure a writer runs, and returns the
-// queue's depth. It returns ok false when the queue is full (in slots or
-// bytes): the hub then drops c. Called by the hub only.
-func (c *conn) enqueue(f frames) (depth int, ok bool) {
+// queue's depth; queued is when the hub began queueing it (the write stage
+// is timed from then). It returns ok false when the queue is full (in
+// slots or bytes): the hub then drops c. Called by the hub only.
+func (c *conn) enqueue(f frames, queued time.Time) (depth int, ok bool) {
 	n := f.size()
 	c.q.mu.Lock()
 	defer c.q.mu.Unlock()
@@ -68,7 +69,7 @@ func (c *conn) enqueue(f frames) (depth int, ok bool) {
 		return len(c.q.items), false
 	}
 	if len(c.q.items) == 0 {
-		c.q.since = time.Now()
+		c.q.since = queued
 	}
 	c.q.items = append(c.q.items, f)
 	c.q.bytes += n
