@@ -68,8 +68,8 @@ type server struct {
 	roomGuesses *failureLimiter // unavailable room names tried, per user; see handleCreateRoom
 	upgrader    websocket.Upgrader
 	mux         *http.ServeMux
-	handler     http.Handler // mux wrapped in cross-origin protection and headers
-	assets      http.Handler // the embedded web client's files
+	csrf        *http.CrossOriginProtection // refuses cross-site writes; see ServeHTTP
+	assets      http.Handler                // the embedded web client's files
 	// lanAddress is this machine's address on the LAN, for links made at
 	// the server's own screen (see shareURL).
 	lanAddress func() string
@@ -99,15 +99,11 @@ func newServer(cfg config, st *store, h *hub, com *committer, sessions *sessionM
 			CheckOrigin:     sameOrigin, // checked before Upgrade too; kept as a second lock
 		},
 		mux:         http.NewServeMux(),
+		csrf:        http.NewCrossOriginProtection(),
 		lanAddress:  lanAddress,
 		roomGuesses: newFailureLimiter(roomGuessRate, roomGuessBurst),
 	}
 	s.routes()
-	csrf := http.NewCrossOriginProtection()
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusForbidden, "cross-origin request refused")
-	}))
-	s.handler = cfg.TrustProxy.forwarded(strictTransport(cfg.TLSLocal, securityHeaders(csrf.Handler(s.mux))))
 	return s
 }
 
@@ -200,7 +196,22 @@ func (s *server) routes() {
 	s.mux.Handle("GET /", s.assets)
 }
 
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP is the front door: every request takes these steps, in this
+// order. They are written out here rather than chained as wrappers because
+// a WebSocket handshake runs on the goroutine net/http starts with a small
+// stack, and each wrapper's frame under handleWS made the runtime copy that
+// stack to a bigger one on every handshake (5% of its CPU).
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = s.cfg.TrustProxy.apply(r) // first: every later step sees the client
+	h := w.Header()
+	strictTransport(h, r, s.cfg.TLSLocal)
+	setSecurityHeaders(h)
+	if err := s.csrf.Check(r); err != nil {
+		writeError(w, http.StatusForbidden, "cross-origin request refused")
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // serveFile answers with one embedded file, whatever the path.
 func (s *server) serveFile(fsys fs.FS, name string) http.Handler {
@@ -232,37 +243,47 @@ func noDirectories(next http.Handler) http.Handler {
 	})
 }
 
-// securityHeaders sets the headers every response carries.
+// securityHeaders sets the headers every response carries, for handlers
+// other than the server's (whose ServeHTTP sets them itself).
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		for name, value := range securityHeaderValues {
-			h[name] = value // shared: full slices, so an Add copies before appending
-		}
+		setSecurityHeaders(w.Header())
 		next.ServeHTTP(w, r)
 	})
 }
 
-// securityHeaderValues are securityHeaders' headers, keyed in canonical
-// form and made once rather than for every request.
-var securityHeaderValues = map[string][]string{
-	"Content-Security-Policy": {contentSecurityPolicy},
-	"X-Content-Type-Options":  {"nosniff"},
-	"Referrer-Policy":         {"same-origin"},
-	"X-Frame-Options":         {"DENY"},
+// setSecurityHeaders puts securityHeaderValues in h.
+func setSecurityHeaders(h http.Header) {
+	for _, hv := range securityHeaderValues {
+		h[hv.name] = hv.value // shared: full slices, so an Add copies before appending
+	}
+}
+
+// securityHeaderValues are the headers every response carries, named in
+// canonical form and made once rather than for every request. A list, not
+// a map: ranging over a map needs an iterator on the front door's stack
+// (see ServeHTTP).
+var securityHeaderValues = []struct {
+	name  string
+	value []string
+}{
+	{"Content-Security-Policy", []string{contentSecurityPolicy}},
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"Referrer-Policy", []string{"same-origin"}},
+	{"X-Frame-Options", []string{"DENY"}},
 }
 
 // --- authentication wrappers ---
 
-// authenticate finds the request's live session and its user, answering 401
-// (or 500 when the store fails) and returning ok=false otherwise.
-func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (session, user, bool) {
-	sess, u, err := s.sessions.userFromRequest(r)
+// authenticate loads the request's live session and its user into sess and
+// u, or answers 401 (500 when the store fails) and returns false.
+func (s *server) authenticate(w http.ResponseWriter, r *http.Request, sess *session, u *user) bool {
+	err := s.sessions.userFromRequest(r, sess, u)
 	switch {
 	case err == nil && u.Disabled: // the sessions of a disabled account are deleted; this covers a race
 		writeError(w, http.StatusUnauthorized, reasonDisabled)
 	case err == nil:
-		return sess, u, true
+		return true
 	case errors.Is(err, errSessionNotFound):
 		writeError(w, http.StatusUnauthorized, s.sessions.whyEnded(r)) // "account disabled" says why to log in again
 	case errors.Is(err, errNoSession), errors.Is(err, errBadCookie),
@@ -271,7 +292,7 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (session, 
 	default:
 		s.fail(w, "load session", err)
 	}
-	return session{}, user{}, false
+	return false
 }
 
 // userHandler is a handler that needs a logged-in user.
@@ -280,8 +301,9 @@ type userHandler func(w http.ResponseWriter, r *http.Request, sess session, u us
 // withUser runs h for requests with a live session and extends the session.
 func (s *server) withUser(h userHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		sess, u, ok := s.authenticate(w, r)
-		if !ok {
+		var sess session
+		var u user
+		if !s.authenticate(w, r, &sess, &u) {
 			return
 		}
 		s.sessions.touch(w, r, &sess)

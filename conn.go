@@ -89,30 +89,53 @@ func sameOrigin(r *http.Request) bool {
 
 // handleWS checks origin and session, and only then upgrades.
 func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
-		writeError(w, http.StatusForbidden, "cross-origin WebSocket refused")
-		return
-	}
-	sess, u, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	s.sessions.touch(nil, r, &sess)
-	firstTime := u.FirstConnected.IsZero()
-	if firstTime {
-		if err := s.st.updateUser(u.Name, func(u *user) { u.FirstConnected = time.Now().UTC() }); err != nil {
-			slog.Warn("record first connection", "user", u.Name, "err", err)
-		}
+	c := s.socketFor(w, r)
+	if c == nil {
+		return // socketFor has answered the client.
 	}
 	bw := &batchingWriter{ResponseWriter: w}
 	ws, err := s.upgrader.Upgrade(bw, r, nil)
 	if err != nil {
 		return // Upgrade has answered the client.
 	}
-	c := &conn{
-		ws:         ws,
-		out:        bw.conn,
-		in:         bw.reader,
+	c.ws, c.out, c.in = ws, bw.conn, bw.reader
+	c.q.writing = true // by this goroutine, for the hello
+	s.hub.pumps.Add(2) // it and readPump
+	if refusal := s.hub.join(c); refusal != "" {
+		s.hub.pumps.Add(-2)
+		refuse(ws, bw.conn, refusal)
+		return
+	}
+	c.write(false) // the 101 and the hello, in one write, from here
+	s.recheckSession(c)
+	// A fresh goroutine, not this handler's: net/http grew this stack to
+	// parse the request, and an idle connection would keep it.
+	go c.readPump()
+}
+
+// socketFor checks a WebSocket request's origin and session, and returns
+// the connection it may open (not yet upgraded), or nil when it has
+// answered the request with why not. It is apart from handleWS so that
+// the session and user records it reads are off the stack by the time the
+// socket is upgraded: net/http runs handlers on a goroutine that starts
+// with a small stack, and a handshake deeper than that pays for a copy of
+// the stack every time.
+func (s *server) socketFor(w http.ResponseWriter, r *http.Request) *conn {
+	if !sameOrigin(r) {
+		writeError(w, http.StatusForbidden, "cross-origin WebSocket refused")
+		return nil
+	}
+	var sess session
+	var u user
+	if !s.authenticate(w, r, &sess, &u) {
+		return nil
+	}
+	s.sessions.touch(nil, r, &sess)
+	firstTime := u.FirstConnected.IsZero()
+	if firstTime {
+		s.recordFirstConnection(u.Name)
+	}
+	return &conn{
 		hub:        s.hub,
 		com:        s.com,
 		user:       u.Name,
@@ -124,26 +147,29 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) {
 		allowance:  s.posts,
 		readDone:   make(chan struct{}),
 	}
-	c.q.writing = true // by this goroutine, for the hello
-	s.hub.pumps.Add(2) // it and readPump
-	if refusal := s.hub.join(c); refusal != "" {
-		s.hub.pumps.Add(-2)
-		refuse(ws, bw.conn, refusal)
-		return
+}
+
+// recordFirstConnection notes that name has opened a socket: from now on
+// their coming back is "back", not "joined".
+func (s *server) recordFirstConnection(name string) {
+	if err := s.st.updateUser(name, func(u *user) { u.FirstConnected = time.Now().UTC() }); err != nil {
+		slog.Warn("record first connection", "user", name, "err", err)
 	}
-	c.write(false) // the 101 and the hello, in one write, from here
-	// A logout that ran between authenticate and join missed this socket;
-	// it must not outlive its session. A change of rights in that window
-	// missed it too: its hello may say the old ones, so it reconnects.
-	switch _, now, err := s.st.getSessionAndUser(sess.Key); {
+}
+
+// recheckSession closes c, just registered, if its session has ended since
+// socketFor read it: a logout that ran in between missed this socket, and
+// it must not outlive its session. A change of rights in that window missed
+// it too: its hello may say the old ones, so it is asked to reconnect.
+func (s *server) recheckSession(c *conn) {
+	var sess session
+	var u user
+	switch err := s.st.getSessionAndUser(c.sessionKey, &sess, &u); {
 	case err != nil:
-		s.hub.closeSessions(sess.Key)
-	case now.Admin != c.admin:
-		s.hub.rightsChanged(u.Name)
+		s.hub.closeSessions(c.sessionKey)
+	case u.Admin != c.admin:
+		s.hub.rightsChanged(c.user)
 	}
-	// A fresh goroutine, not this handler's: net/http grew this stack to
-	// parse the request, and an idle connection would keep it.
-	go c.readPump()
 }
 
 // refuse closes a socket the hub did not admit, with the reason, and waits

@@ -93,7 +93,9 @@ func (s *server) handleMetrics(reg *metrics.Set) http.HandlerFunc {
 		ip := net.ParseIP(clientAddr(r))
 		local := ip != nil && ip.IsLoopback() && loopbackHost(r.Host) && !forwardedByUntrusted(r, s.cfg.TrustProxy)
 		if !s.cfg.MetricsPublic && !local {
-			if _, u, ok := s.authenticate(w, r); !ok {
+			var sess session
+			var u user
+			if !s.authenticate(w, r, &sess, &u) {
 				return
 			} else if !u.Admin {
 				writeError(w, http.StatusForbidden, "admins only")

@@ -61,44 +61,39 @@ func (t trustedProxies) containsAddr(addr netip.Addr) bool {
 
 type httpsKey struct{}
 
-// forwarded applies the forwarding headers of trusted proxies: the client's
-// address becomes the nearest untrusted one in X-Forwarded-For, and
-// X-Forwarded-Proto: https marks the request as secure (see isHTTPS).
-func (t trustedProxies) forwarded(next http.Handler) http.Handler {
-	if len(t) == 0 {
-		return next
+// apply applies the forwarding headers of trusted proxies to r: the
+// client's address becomes the nearest untrusted one in X-Forwarded-For,
+// and X-Forwarded-Proto: https marks the request as secure (see isHTTPS).
+// It returns the request to serve: r, or r with a marked context.
+func (t trustedProxies) apply(r *http.Request) *http.Request {
+	if len(t) == 0 || !t.contains(clientAddr(r)) {
+		return r
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !t.contains(clientAddr(r)) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			// A header with no address we can read names a client we
-			// cannot identify: it must not count as the proxy itself.
-			r.RemoteAddr = unknownClientAddr
-			hops := strings.Split(strings.Join(xff, ","), ",")
-			for i := len(hops) - 1; i >= 0; i-- { // walk back from the proxy nearest us
-				hop := strings.TrimSpace(hops[i])
-				if hop == "" {
-					continue
-				}
-				addr, ok := parseHop(hop)
-				if !ok {
-					r.RemoteAddr = unknownClientAddr
-					break
-				}
-				r.RemoteAddr = net.JoinHostPort(addr.String(), "0")
-				if !t.containsAddr(addr) {
-					break
-				}
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		// A header with no address we can read names a client we
+		// cannot identify: it must not count as the proxy itself.
+		r.RemoteAddr = unknownClientAddr
+		hops := strings.Split(strings.Join(xff, ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- { // walk back from the proxy nearest us
+			hop := strings.TrimSpace(hops[i])
+			if hop == "" {
+				continue
+			}
+			addr, ok := parseHop(hop)
+			if !ok {
+				r.RemoteAddr = unknownClientAddr
+				break
+			}
+			r.RemoteAddr = net.JoinHostPort(addr.String(), "0")
+			if !t.containsAddr(addr) {
+				break
 			}
 		}
-		if strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-			r = r.WithContext(context.WithValue(r.Context(), httpsKey{}, true))
-		}
-		next.ServeHTTP(w, r)
-	})
+	}
+	if strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		r = r.WithContext(context.WithValue(r.Context(), httpsKey{}, true))
+	}
+	return r
 }
 
 // unknownClient is the client address of a request whose trusted proxy

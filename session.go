@@ -47,10 +47,18 @@ type sessionManager struct {
 	lifetime time.Duration
 
 	// decoded remembers cookie values that passed the codec (HMAC check
-	// and decryption, the costly part of a handshake) and the id in each.
-	// Only a value the codec accepted gets in; it is emptied when full.
+	// and decryption, the costly part of a handshake) and the id and store
+	// key of each. Only a value the codec accepted gets in; it is emptied
+	// when full.
 	decodedMu sync.Mutex
-	decoded   map[string][]byte
+	decoded   map[string]decodedCookie
+}
+
+// decodedCookie is what a session cookie's value decodes to: the raw
+// session id and its store key (sessionKey), hashed once per value.
+type decodedCookie struct {
+	id  []byte
+	key string
 }
 
 // maxDecoded bounds the remembered cookie values.
@@ -109,7 +117,7 @@ func (sm *sessionManager) create(w http.ResponseWriter, r *http.Request, usernam
 
 // setCookie sends a cookie carrying id. The codec encrypts the serialized
 // value in place, and with the NopEncoder that value is id itself, so it is
-// handed a copy: id may be the slice cookieID remembers, and encrypting that
+// handed a copy: id may be the slice cookie remembers, and encrypting that
 // would make every later request with the previous cookie value fail.
 func (sm *sessionManager) setCookie(w http.ResponseWriter, r *http.Request, id []byte) error {
 	value, err := sm.codec.Encode(sessionCookie, bytes.Clone(id))
@@ -145,8 +153,8 @@ func (sm *sessionManager) clearCookie(w http.ResponseWriter, r *http.Request) {
 // reason an admin ended it (reasonDisabled) while it would still have
 // lasted, else "not logged in".
 func (sm *sessionManager) whyEnded(r *http.Request) string {
-	if id, err := sm.cookieID(r); err == nil {
-		reason, err := sm.st.endedReason(sessionKey(id), time.Now())
+	if d, err := sm.cookie(r); err == nil {
+		reason, err := sm.st.endedReason(d.key, time.Now())
 		if err != nil {
 			slog.Warn("read ended session", "err", err)
 		}
@@ -157,29 +165,30 @@ func (sm *sessionManager) whyEnded(r *http.Request) string {
 	return "not logged in"
 }
 
-// cookieID returns the raw session id from the request's cookie:
-// errNoSession without one, errBadCookie if it does not decode with our keys.
-func (sm *sessionManager) cookieID(r *http.Request) ([]byte, error) {
+// cookie decodes the request's session cookie: errNoSession without one,
+// errBadCookie if it does not decode with our keys.
+func (sm *sessionManager) cookie(r *http.Request) (decodedCookie, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return nil, errNoSession
+		return decodedCookie{}, errNoSession
 	}
 	sm.decodedMu.Lock()
-	id, ok := sm.decoded[c.Value]
+	d, ok := sm.decoded[c.Value]
 	sm.decodedMu.Unlock()
 	if ok {
-		return id, nil
+		return d, nil
 	}
-	if err := sm.codec.Decode(sessionCookie, c.Value, &id); err != nil || len(id) != 32 {
-		return nil, errBadCookie
+	if err := sm.codec.Decode(sessionCookie, c.Value, &d.id); err != nil || len(d.id) != 32 {
+		return decodedCookie{}, errBadCookie
 	}
+	d.key = sessionKey(d.id)
 	sm.decodedMu.Lock()
 	if len(sm.decoded) >= maxDecoded || sm.decoded == nil {
-		sm.decoded = make(map[string][]byte)
+		sm.decoded = make(map[string]decodedCookie)
 	}
-	sm.decoded[c.Value] = id
+	sm.decoded[c.Value] = d
 	sm.decodedMu.Unlock()
-	return id, nil
+	return d, nil
 }
 
 // fromRequest returns the live session named by the request's cookie. It
@@ -187,32 +196,31 @@ func (sm *sessionManager) cookieID(r *http.Request) ([]byte, error) {
 // revoked) or errSessionExpired; the reaper need not have run for an expired
 // session to be refused.
 func (sm *sessionManager) fromRequest(r *http.Request) (session, error) {
-	id, err := sm.cookieID(r)
+	d, err := sm.cookie(r)
 	if err != nil {
 		return session{}, err
 	}
-	s, err := sm.st.getSession(sessionKey(id))
+	s, err := sm.st.getSession(d.key)
 	if err != nil {
 		return session{}, err
 	}
-	return s, checkExpiry(s)
+	return s, checkExpiry(&s)
 }
 
 // userFromRequest is fromRequest that also loads the session's user, in the
-// same read; a deleted user is errUserNotFound.
-func (sm *sessionManager) userFromRequest(r *http.Request) (session, user, error) {
-	id, err := sm.cookieID(r)
+// same read, into s and u; a deleted user is errUserNotFound.
+func (sm *sessionManager) userFromRequest(r *http.Request, s *session, u *user) error {
+	d, err := sm.cookie(r)
 	if err != nil {
-		return session{}, user{}, err
+		return err
 	}
-	s, u, err := sm.st.getSessionAndUser(sessionKey(id))
-	if err != nil {
-		return session{}, user{}, err
+	if err := sm.st.getSessionAndUser(d.key, s, u); err != nil {
+		return err
 	}
-	return s, u, checkExpiry(s)
+	return checkExpiry(s)
 }
 
-func checkExpiry(s session) error {
+func checkExpiry(s *session) error {
 	if !time.Now().Before(s.Expires) {
 		return errSessionExpired
 	}
@@ -238,8 +246,8 @@ func (sm *sessionManager) touch(w http.ResponseWriter, r *http.Request, s *sessi
 	if w == nil {
 		return
 	}
-	if id, err := sm.cookieID(r); err == nil {
-		if err := sm.setCookie(w, r, id); err != nil {
+	if d, err := sm.cookie(r); err == nil {
+		if err := sm.setCookie(w, r, d.id); err != nil {
 			slog.Warn("refresh session cookie", "err", err)
 		}
 	}

@@ -62,13 +62,14 @@ func (inv invite) usable(now time.Time) bool {
 	return now.Before(inv.Expires) && inv.Uses < inv.MaxUses
 }
 
-// accountCache holds decoded records. gen counts invalidations, so a reader
-// that loaded a record before a write committed cannot put it back after.
+// accountCache holds decoded records, never changed once in: a reader
+// copies one out. gen counts invalidations, so a reader that loaded a
+// record before a write committed cannot put it back after.
 type accountCache struct {
 	mu       sync.Mutex
 	gen      uint64
-	sessions map[string]session
-	users    map[string]user
+	sessions map[string]*session
+	users    map[string]*user
 }
 
 // updateAccounts runs fn in a write transaction that changes sessions or

@@ -73,26 +73,32 @@ func TestAccountCacheNeverServesAWrittenRecord(t *testing.T) {
 	st.createUser(u)
 	s := session{Key: "k", User: "ann", Expires: time.Now().Add(time.Hour)}
 	st.putSession(s)
-	if _, got, err := st.getSessionAndUser("k"); err != nil || got.Admin {
+	get := func(key string) (session, user, error) {
+		var s session
+		var u user
+		err := st.getSessionAndUser(key, &s, &u)
+		return s, u, err
+	}
+	if _, got, err := get("k"); err != nil || got.Admin {
 		t.Fatalf("first read: %+v %v", got, err)
 	}
 	// Cached now; every kind of write must show through.
 	st.updateUser("ann", func(u *user) { u.Admin = true })
-	if _, got, _ := st.getSessionAndUser("k"); !got.Admin {
+	if _, got, _ := get("k"); !got.Admin {
 		t.Error("updateUser not seen")
 	}
 	st.touchSession("k", time.Now(), 2*time.Hour, "10.0.0.1")
-	if got, _, _ := st.getSessionAndUser("k"); got.RemoteAddr != "10.0.0.1" {
+	if got, _, _ := get("k"); got.RemoteAddr != "10.0.0.1" {
 		t.Error("touchSession not seen")
 	}
 	st.deleteSession("k")
-	if _, _, err := st.getSessionAndUser("k"); !errors.Is(err, errSessionNotFound) {
+	if _, _, err := get("k"); !errors.Is(err, errSessionNotFound) {
 		t.Errorf("deleted session still read: %v", err)
 	}
 	st.putSession(session{Key: "old", User: "ann", Expires: time.Now().Add(-time.Second)})
-	st.getSessionAndUser("old")
+	get("old")
 	st.deleteExpiredSessions(time.Now())
-	if _, _, err := st.getSessionAndUser("old"); !errors.Is(err, errSessionNotFound) {
+	if _, _, err := get("old"); !errors.Is(err, errSessionNotFound) {
 		t.Errorf("reaped session still read: %v", err)
 	}
 }

@@ -55,27 +55,33 @@ func (st *store) getSession(key string) (session, error) {
 	return s, err
 }
 
-// getSessionAndUser returns the session stored under key and its user. It
-// returns the bare errSessionNotFound or errUserNotFound if either is
-// missing (a lookup's miss is an answer), and wraps any other error. It
-// does not check expiry. Records come from the cache when they are there.
-func (st *store) getSessionAndUser(key string) (session, user, error) {
+// getSessionAndUser loads the session stored under key, and its user, into
+// s and u. It returns the bare errSessionNotFound or errUserNotFound if
+// either is missing (a lookup's miss is an answer), and wraps any other
+// error. It does not check expiry. Records come from the cache when they
+// are there. The records are filled in, not returned, because this is on
+// every socket's handshake: copies of both at each level of the calls would
+// outgrow a fresh goroutine's stack (see socketFor).
+func (st *store) getSessionAndUser(key string, s *session, u *user) error {
 	c := &st.accounts
 	c.mu.Lock()
-	s, okS := c.sessions[key]
-	u, okU := c.users[s.User]
+	if cs := c.sessions[key]; cs != nil {
+		if cu := c.users[cs.User]; cu != nil {
+			*s, *u = *cs, *cu
+			c.mu.Unlock()
+			return nil
+		}
+	}
 	gen := c.gen
 	c.mu.Unlock()
-	if okS && okU {
-		return s, u, nil
-	}
-	return st.readSessionAndUser(key, gen)
+	return st.readSessionAndUser(key, gen, s, u)
 }
 
 // readSessionAndUser is getSessionAndUser's read of the database, kept
 // apart so that the records it decodes into, which the transaction's
-// closure captures, are not moved to the heap on every cached lookup.
-func (st *store) readSessionAndUser(key string, gen uint64) (session, user, error) {
+// closure captures and json moves to the heap, are its own and not the
+// caller's: a cached lookup allocates nothing.
+func (st *store) readSessionAndUser(key string, gen uint64, sOut *session, uOut *user) error {
 	var s session
 	var u user
 	err := st.db.View(func(tx *bbolt.Tx) error {
@@ -86,20 +92,21 @@ func (st *store) readSessionAndUser(key string, gen uint64) (session, user, erro
 	})
 	switch {
 	case errors.Is(err, errSessionNotFound), errors.Is(err, errUserNotFound):
-		return session{}, user{}, err
+		return err
 	case err != nil:
-		return session{}, user{}, fmt.Errorf("store: get session and user: %w", err)
+		return fmt.Errorf("store: get session and user: %w", err)
 	}
 	c := &st.accounts
 	c.mu.Lock()
 	if c.gen == gen { // no write committed since we looked
 		if c.sessions == nil {
-			c.sessions, c.users = make(map[string]session), make(map[string]user)
+			c.sessions, c.users = make(map[string]*session), make(map[string]*user)
 		}
-		c.sessions[key], c.users[u.Name] = s, u
+		c.sessions[key], c.users[u.Name] = &s, &u
 	}
 	c.mu.Unlock()
-	return s, u, nil
+	*sOut, *uOut = s, u
+	return nil
 }
 
 // deleteSession removes the session stored under key. It returns

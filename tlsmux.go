@@ -142,27 +142,26 @@ func newTLSConfig() *tls.Config {
 // includeSubDomains: Hearth answers for its own name only. No preload.
 const hstsValue = "max-age=31536000"
 
-// strictTransport adds Strict-Transport-Security to responses that went
-// out over HTTPS (directly, or through a trusted proxy that says so; see
-// isHTTPS), never over plain HTTP. HSTS binds a host name on every port, so
-// it is not sent for localhost (every developer's other servers), for an IP
-// address (browsers ignore it there) nor, with our own CA (localCA), for
-// any name but hearth.local: the machine's own names may also serve other
-// plain-HTTP pages (a router's, Pi-hole's) that must keep working.
-func strictTransport(localCA bool, next http.Handler) http.Handler {
+// strictTransport adds Strict-Transport-Security to h for a response to r
+// that goes out over HTTPS (directly, or through a trusted proxy that says
+// so; see isHTTPS), never over plain HTTP. HSTS binds a host name on every
+// port, so it is not sent for localhost (every developer's other servers),
+// for an IP address (browsers ignore it there) nor, with our own CA
+// (localCA), for any name but hearth.local: the machine's own names may
+// also serve other plain-HTTP pages (a router's, Pi-hole's) that must keep
+// working.
+func strictTransport(h http.Header, r *http.Request, localCA bool) {
+	if !isHTTPS(r) {
+		return
+	}
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	_, ipErr := netip.ParseAddr(strings.Trim(host, "[]"))
 	own := strings.TrimSuffix(mdnsHost, ".")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isHTTPS(r) {
-			host := r.Host
-			if h, _, err := net.SplitHostPort(host); err == nil {
-				host = h
-			}
-			host = strings.ToLower(strings.TrimSuffix(host, "."))
-			_, ipErr := netip.ParseAddr(strings.Trim(host, "[]"))
-			if ipErr != nil && host != "localhost" && !strings.HasSuffix(host, ".localhost") && (!localCA || host == own) {
-				w.Header().Set("Strict-Transport-Security", hstsValue)
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
+	if ipErr != nil && host != "localhost" && !strings.HasSuffix(host, ".localhost") && (!localCA || host == own) {
+		h.Set("Strict-Transport-Security", hstsValue)
+	}
 }
