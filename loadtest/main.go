@@ -60,6 +60,7 @@ type config struct {
 	idleSettle         time.Duration
 	connectDuration    time.Duration
 	connectWorkers     int
+	connectSlice       time.Duration
 	historyN           int
 	baseline           string // a git ref, for the "base" target
 	household          householdConfig
@@ -89,7 +90,8 @@ func main() {
 	flag.IntVar(&cfg.rate, "rate", 200, "messages per second, all senders together, for rate")
 	flag.IntVar(&cfg.idleN, "idle-n", 5000, "idle sockets, for idle")
 	flag.DurationVar(&cfg.idleSettle, "idle-settle", 3*time.Second, "how long idle sockets sit before RSS is read")
-	flag.DurationVar(&cfg.connectDuration, "connect-duration", 5*time.Second, "how long connect dials")
+	flag.DurationVar(&cfg.connectDuration, "connect-duration", 5*time.Second, "how long connect dials each target in a round")
+	flag.DurationVar(&cfg.connectSlice, "connect-slice", 250*time.Millisecond, "how long connect dials one target before moving to the next")
 	flag.IntVar(&cfg.connectWorkers, "connect-workers", 16, "parallel dialers, for connect")
 	flag.IntVar(&cfg.historyN, "history-n", 1_000_000, "messages stored, for history")
 	flag.StringVar(&cfg.baseline, "baseline", "", "also build Hearth at this git `ref` and run it as target \"base\"")
@@ -104,6 +106,9 @@ func main() {
 	flag.Parse()
 	if *pprofAddr != "" {
 		hearthLoadFlags = append(hearthLoadFlags, "-pprof", *pprofAddr)
+	}
+	if cfg.connectSlice <= 0 || cfg.connectSlice > cfg.connectDuration {
+		cfg.connectSlice = cfg.connectDuration
 	}
 	cfg.users = loadUsers
 	cfg.scenarios = strings.Split(*scenarios, ",")

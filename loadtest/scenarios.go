@@ -371,49 +371,110 @@ func scenarioIdle(ctx context.Context, cfg config, bins binaries) error {
 	return nil
 }
 
+// scenarioConnect measures handshakes per second. Every target runs at
+// once and the dialers move from one to the next every cfg.connectSlice,
+// in rotating order, until each has had cfg.connectDuration in a round:
+// on a machine that others share, whose speed drifts by tens of percent
+// within a minute, targets measured a quarter-second apart see the same
+// machine, where targets measured one after the other for seconds do not.
 func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
-	values, err := forEachTarget(cfg, bins, "connect", 100, func(t target) (string, float64, error) {
-		runCtx, cancel := context.WithTimeout(ctx, cfg.connectDuration)
-		defer cancel()
-		var done, failed atomic.Int64
-		var wg sync.WaitGroup
-		// The clients' CPU is the load tool's own: on a machine the
-		// servers share with it, a target whose clients work harder
-		// (reading a hello, say) gets fewer handshakes for that too.
-		start, cpu0, self0 := time.Now(), cpuTime(t.PID()), cpuTime(os.Getpid())
-		for range cfg.connectWorkers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for runCtx.Err() == nil {
-					c, err := t.Dial()
-					if err != nil {
-						failed.Add(1)
-						continue
-					}
-					c.Close()
-					done.Add(1)
-				}
-			}()
+	var targets []target
+	defer func() {
+		for _, t := range targets {
+			t.Stop()
 		}
-		wg.Wait()
-		perSec := float64(done.Load()) / time.Since(start).Seconds()
-		cpuPer := (cpuTime(t.PID()) - cpu0) / time.Duration(max(1, done.Load()))
-		clientPer := (cpuTime(os.Getpid()) - self0) / time.Duration(max(1, done.Load()))
-		what := "upgrades"
-		switch t.Name() {
-		case "hearth", "base":
-			what = "authenticated handshakes (cookie → session → upgrade → hello)"
-		case "tcp":
-			what = "TCP connects"
+	}()
+	for _, name := range cfg.targets {
+		t, err := startTarget(name, bins, cfg, 100)
+		if err != nil {
+			return fmt.Errorf("start %s: %w", name, err)
 		}
-		return fmt.Sprintf("%7.0f/s %s  (%d workers, %v, %d failed; server CPU %v each, clients' %v)", perSec, what, cfg.connectWorkers, cfg.connectDuration, failed.Load(), cpuPer, clientPer), perSec, nil
-	})
-	if err != nil {
-		return err
+		targets = append(targets, t)
+	}
+	slicesPerRound := max(1, int(cfg.connectDuration/cfg.connectSlice))
+	values := map[string][]float64{}
+	for round := range cfg.rounds {
+		tallies := make([]connectTally, len(targets))
+		for slice := range slicesPerRound {
+			for i := range targets {
+				k := (i + slice + round) % len(targets)
+				tallies[k].add(dialFor(ctx, targets[k], cfg.connectSlice, cfg.connectWorkers))
+			}
+		}
+		for i, t := range targets {
+			tl := tallies[i]
+			what := "upgrades"
+			switch t.Name() {
+			case "hearth", "base":
+				what = "authenticated handshakes (cookie → session → upgrade → hello)"
+			case "tcp":
+				what = "TCP connects"
+			}
+			line := fmt.Sprintf("%7.0f/s %s  (%d workers, %v in %d slices, %d failed; server CPU %v each, clients' %v)",
+				tl.perSec(), what, cfg.connectWorkers, tl.elapsed.Round(time.Millisecond), slicesPerRound, tl.failed, tl.per(tl.serverCPU), tl.per(tl.clientCPU))
+			if _, ok := t.(*hearthTarget); ok {
+				line += hearthNote
+			}
+			fmt.Printf("%-8s %-8s %s\n", "connect", t.Name(), line)
+			values[t.Name()] = append(values[t.Name()], tl.perSec())
+		}
 	}
 	report("connect", values, "handshakes/s", "higher")
 	return nil
+}
+
+// connectTally adds up one target's slices of a connect round.
+type connectTally struct {
+	done, failed         int64
+	elapsed              time.Duration
+	serverCPU, clientCPU time.Duration
+}
+
+func (a *connectTally) add(b connectTally) {
+	a.done += b.done
+	a.failed += b.failed
+	a.elapsed += b.elapsed
+	a.serverCPU += b.serverCPU
+	a.clientCPU += b.clientCPU
+}
+
+func (a connectTally) perSec() float64 { return float64(a.done) / a.elapsed.Seconds() }
+
+func (a connectTally) per(cpu time.Duration) time.Duration {
+	return cpu / time.Duration(max(1, a.done))
+}
+
+// dialFor opens and closes connections to t from workers dialers for d. The
+// clients' CPU is the load tool's own: on a machine the servers share with
+// it, a target whose clients work harder (reading a hello, say) gets fewer
+// handshakes for that too.
+func dialFor(ctx context.Context, t target, d time.Duration, workers int) connectTally {
+	runCtx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var done, failed atomic.Int64
+	var wg sync.WaitGroup
+	start, cpu0, self0 := time.Now(), cpuTime(t.PID()), cpuTime(os.Getpid())
+	for range workers {
+		wg.Go(func() {
+			for runCtx.Err() == nil {
+				c, err := t.Dial()
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				c.Close()
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return connectTally{
+		done:      done.Load(),
+		failed:    failed.Load(),
+		elapsed:   time.Since(start),
+		serverCPU: cpuTime(t.PID()) - cpu0,
+		clientCPU: cpuTime(os.Getpid()) - self0,
+	}
 }
 
 // scenarioHistory fills one Hearth room with cfg.historyN messages of 100
