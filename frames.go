@@ -27,16 +27,33 @@ func (f frames) size() int64 {
 	return n
 }
 
+// helloFrame is a socket's first frame (see PROTOCOL.md), less its
+// "online" list: prepareHello puts that in already encoded, as it is most
+// of a hello and the same for every socket until someone comes or goes.
 type helloFrame struct {
 	Type    string   `json:"type"`
 	User    string   `json:"user"`
 	Admin   bool     `json:"admin"`
 	Rooms   []string `json:"rooms"`
-	Online  []string `json:"online"`
 	MaxBody int      `json:"max_body"`
 	// Notice is the server's current notice, for admins only (absent
 	// when there is none).
 	Notice *noticeFrame `json:"notice,omitempty"`
+}
+
+// prepareHello is prepare for a hello, with online, a JSON array of
+// names, as its "online".
+func prepareHello(hello helloFrame, online []byte) frames {
+	head, err := json.Marshal(hello)
+	if err != nil {
+		slog.Error("encode hello", "err", err)
+		return nil
+	}
+	payload := make([]byte, 0, len(head)+len(`,"online":`)+len(online))
+	payload = append(payload, head[:len(head)-1]...) // without its closing brace
+	payload = append(payload, `,"online":`...)
+	payload = append(payload, online...)
+	return frames{textFrame(append(payload, '}'))}
 }
 
 // noticeFrame tells admins of a condition of the server itself that they

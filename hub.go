@@ -70,14 +70,15 @@ type hub struct {
 	presenceGrace          time.Duration // how long "left" waits for the user to come back
 
 	// Owned by run.
-	conns   map[*conn]struct{}
-	online  map[string]int          // user name → open connections; 0 while leaving
-	names   []string                // online's keys, sorted; nil when they changed since
-	leaving map[string]pendingLeave // users with no connection, until their "left" is due
-	byAddr  map[string]int          // client address → open connections
-	rooms   map[string]room         // name → room, as committed (changed only by fanOut); a connection hears the rooms its user may see
-	typed   map[string]time.Time    // user "\x00" room → when their typing was last relayed
-	notice  *noticeFrame            // the admins' current notice (the disk's), nil when none: see setNotice
+	conns     map[*conn]struct{}
+	online    map[string]int          // user name → open connections; 0 while leaving
+	names     []string                // online's keys, sorted; nil when they changed since
+	namesJSON []byte                  // names, encoded; nil when they changed since
+	leaving   map[string]pendingLeave // users with no connection, until their "left" is due
+	byAddr    map[string]int          // client address → open connections
+	rooms     map[string]room         // name → room, as committed (changed only by fanOut); a connection hears the rooms its user may see
+	typed     map[string]time.Time    // user "\x00" room → when their typing was last relayed
+	notice    *noticeFrame            // the admins' current notice (the disk's), nil when none: see setNotice
 }
 
 // userFrames are for every socket of one user (their read markers, say).
@@ -377,7 +378,7 @@ func (h *hub) add(c *conn) (refusal string) {
 	h.connCount.Add(1)
 	h.byAddr[c.addr]++
 	if _, ok := h.online[c.user]; !ok {
-		h.names = nil
+		h.onlineChanged()
 	}
 	h.online[c.user]++
 	first := h.online[c.user] == 1
@@ -391,11 +392,11 @@ func (h *hub) add(c *conn) (refusal string) {
 	}
 	// hello is the client's signal that it is registered: anything committed
 	// from now on reaches it live, so history it fetches after this has no gap.
-	hello := helloFrame{Type: "hello", User: c.user, Admin: c.admin, Rooms: h.roomsOf(c.user), Online: h.onlineNames(), MaxBody: c.maxBody}
+	hello := helloFrame{Type: "hello", User: c.user, Admin: c.admin, Rooms: h.roomsOf(c.user), MaxBody: c.maxBody}
 	if c.admin {
 		hello.Notice = h.notice
 	}
-	h.push(c, prepare(hello), time.Now())
+	h.push(c, prepareHello(hello, h.onlineJSON()), time.Now())
 	if first {
 		event := "back"
 		if c.firstTime {

@@ -42,6 +42,44 @@ func TestPresenceJoinedBackLeft(t *testing.T) {
 	}
 }
 
+// Each hello lists who is online as things are when it is sent: the list
+// is kept encoded between changes, and every coming and going changes it.
+func TestHelloSaysWhoIsOnline(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ann, bob, cy := ts.loggedIn("ann"), ts.loggedIn("bob"), ts.loggedIn("cy")
+	steps := []struct {
+		do   func() *socket
+		want string
+	}{
+		{func() *socket { return ann.dial() }, "[ann]"},
+		{func() *socket { return bob.dial() }, "[ann bob]"},
+		{func() *socket { return bob.dial() }, "[ann bob]"}, // a second device
+		{func() *socket { return cy.dial() }, "[ann bob cy]"},
+	}
+	var bobs []*socket
+	for i, step := range steps {
+		s := step.do()
+		if got := fmt.Sprint(s.hello.Online); got != step.want {
+			t.Errorf("step %d: hello online = %s, want %s", i, got, step.want)
+		}
+		if s.hello.User == "bob" {
+			bobs = append(bobs, s)
+		}
+	}
+	watcher := ann.dial()
+	for _, s := range bobs {
+		s.ws.Close()
+	}
+	watcher.expect(func(f wireFrame) bool { return f.Type == "presence" && f.User == "bob" && f.Event == "left" })
+	if s := cy.dial(); fmt.Sprint(s.hello.Online) != "[ann cy]" {
+		t.Errorf("after bob left, hello online = %v, want [ann cy]", s.hello.Online)
+	}
+	s := bob.dial()
+	if fmt.Sprint(s.hello.Online) != "[ann bob cy]" || s.hello.User != "bob" || s.hello.Admin || fmt.Sprint(s.hello.Rooms) != "[general]" {
+		t.Errorf("bob's hello after coming back = %+v", s.hello)
+	}
+}
+
 // A logout is not a reload: "left" comes at once, not after the grace,
 // unless another device of the user is still connected.
 func TestLogoutAnnouncesLeftAtOnce(t *testing.T) {

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"time"
@@ -24,10 +25,24 @@ func (h *hub) onlineNames() []string {
 	return h.names
 }
 
+// onlineJSON is onlineNames encoded, kept between changes like the list:
+// every hello carries it.
+func (h *hub) onlineJSON() []byte {
+	if h.namesJSON == nil {
+		h.namesJSON, _ = json.Marshal(h.onlineNames()) // a []string always encodes
+	}
+	return h.namesJSON
+}
+
+// onlineChanged drops the kept online list: online's keys have changed.
+func (h *hub) onlineChanged() {
+	h.names, h.namesJSON = nil, nil
+}
+
 // offline forgets user's presence.
 func (h *hub) offline(user string) {
 	delete(h.online, user)
-	h.names = nil
+	h.onlineChanged()
 }
 
 // pendingLeave is a user in their presence grace: when "left" is due, and
