@@ -420,7 +420,38 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 		}
 	}
 	report("connect", values, "handshakes/s", "higher")
+	reportPaired("connect", values)
 	return nil
+}
+
+// reportPaired prints, for rounds whose targets ran interleaved, the ratio
+// of Hearth's value to each other target's within each round, and their
+// median: a round's targets saw the same machine, so its ratio is the
+// measurement, and the drift between rounds cancels out of it.
+func reportPaired(scenario string, values map[string][]float64) {
+	h, ok := values["hearth"]
+	if !ok {
+		return
+	}
+	line := fmt.Sprintf("%-8s %-8s median of per-round ratios over %d round(s):", scenario, "hearth", len(h))
+	for _, other := range []string{"base", "gorilla", "tcp"} {
+		v, ok := values[other]
+		if !ok {
+			continue
+		}
+		var ratios []float64
+		for i := range min(len(h), len(v)) {
+			if v[i] > 0 {
+				ratios = append(ratios, h[i]/v[i])
+			}
+		}
+		if len(ratios) == 0 {
+			continue
+		}
+		slices.Sort(ratios)
+		line += fmt.Sprintf("  %.2f× %s (%.2f-%.2f)", ratios[len(ratios)/2], other, ratios[0], ratios[len(ratios)-1])
+	}
+	fmt.Println(line + hearthNote)
 }
 
 // connectTally adds up one target's slices of a connect round.
