@@ -155,8 +155,8 @@ func strictTransport(h http.Header, r *http.Request, localCA bool) {
 		return
 	}
 	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	if name, _, err := net.SplitHostPort(host); err == nil {
+		host = name
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	_, ipErr := netip.ParseAddr(strings.Trim(host, "[]"))
