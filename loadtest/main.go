@@ -107,9 +107,10 @@ func main() {
 	if *pprofAddr != "" {
 		hearthLoadFlags = append(hearthLoadFlags, "-pprof", *pprofAddr)
 	}
-	if cfg.connectSlice <= 0 || cfg.connectSlice > cfg.connectDuration {
-		cfg.connectSlice = cfg.connectDuration
+	if cfg.connectDuration < 10*time.Millisecond || cfg.connectSlice < 10*time.Millisecond {
+		log.Fatal("-connect-duration and -connect-slice must be at least 10ms")
 	}
+	cfg.connectSlice = min(cfg.connectSlice, cfg.connectDuration)
 	cfg.users = loadUsers
 	cfg.scenarios = strings.Split(*scenarios, ",")
 	cfg.targets = strings.Split(*targets, ",")

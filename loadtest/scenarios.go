@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -373,10 +374,14 @@ func scenarioIdle(ctx context.Context, cfg config, bins binaries) error {
 
 // scenarioConnect measures handshakes per second. Every target runs at
 // once and the dialers move from one to the next every cfg.connectSlice,
-// in rotating order, until each has had cfg.connectDuration in a round:
-// on a machine that others share, whose speed drifts by tens of percent
-// within a minute, targets measured a quarter-second apart see the same
-// machine, where targets measured one after the other for seconds do not.
+// in a fresh random order each time (so no target always follows the
+// same one and inherits its leftover work), until each has had
+// cfg.connectDuration in a round: on a machine that others share, whose
+// speed drifts by tens of percent within a minute, targets measured a
+// quarter-second apart see the same machine, where targets measured one
+// after the other for seconds do not. A server's CPU is counted over the
+// whole round, so the work its slices leave behind (closing, GC) is its
+// own; the clients' is counted per slice.
 func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 	var targets []target
 	defer func() {
@@ -392,14 +397,23 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 		targets = append(targets, t)
 	}
 	slicesPerRound := max(1, int(cfg.connectDuration/cfg.connectSlice))
+	rng := rand.New(rand.NewPCG(1, 2)) // the same orders every run
 	values := map[string][]float64{}
-	for round := range cfg.rounds {
+	for range cfg.rounds {
 		tallies := make([]connectTally, len(targets))
-		for slice := range slicesPerRound {
-			for i := range targets {
-				k := (i + slice + round) % len(targets)
+		for i, t := range targets {
+			tallies[i].serverCPU = -cpuTime(t.PID())
+		}
+		for range slicesPerRound {
+			for _, k := range rng.Perm(len(targets)) {
 				tallies[k].add(dialFor(ctx, targets[k], cfg.connectSlice, cfg.connectWorkers))
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 			}
+		}
+		for i, t := range targets {
+			tallies[i].serverCPU += cpuTime(t.PID())
 		}
 		for i, t := range targets {
 			tl := tallies[i]
@@ -433,7 +447,7 @@ func reportPaired(scenario string, values map[string][]float64) {
 	if !ok {
 		return
 	}
-	line := fmt.Sprintf("%-8s %-8s median of per-round ratios over %d round(s):", scenario, "hearth", len(h))
+	line := fmt.Sprintf("%-8s %-8s median of per-round ratios (lowest-highest):", scenario, "hearth")
 	for _, other := range []string{"base", "gorilla", "tcp"} {
 		v, ok := values[other]
 		if !ok {
@@ -449,7 +463,7 @@ func reportPaired(scenario string, values map[string][]float64) {
 			continue
 		}
 		slices.Sort(ratios)
-		line += fmt.Sprintf("  %.2f× %s (%.2f-%.2f)", ratios[len(ratios)/2], other, ratios[0], ratios[len(ratios)-1])
+		line += fmt.Sprintf("  %.2f× %s (%.2f-%.2f over %d)", ratios[len(ratios)/2], other, ratios[0], ratios[len(ratios)-1], len(ratios))
 	}
 	fmt.Println(line + hearthNote)
 }
@@ -465,7 +479,6 @@ func (a *connectTally) add(b connectTally) {
 	a.done += b.done
 	a.failed += b.failed
 	a.elapsed += b.elapsed
-	a.serverCPU += b.serverCPU
 	a.clientCPU += b.clientCPU
 }
 
@@ -478,13 +491,13 @@ func (a connectTally) per(cpu time.Duration) time.Duration {
 // dialFor opens and closes connections to t from workers dialers for d. The
 // clients' CPU is the load tool's own: on a machine the servers share with
 // it, a target whose clients work harder (reading a hello, say) gets fewer
-// handshakes for that too.
+// handshakes for that too. The server's is left to the caller.
 func dialFor(ctx context.Context, t target, d time.Duration, workers int) connectTally {
 	runCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var done, failed atomic.Int64
 	var wg sync.WaitGroup
-	start, cpu0, self0 := time.Now(), cpuTime(t.PID()), cpuTime(os.Getpid())
+	start, self0 := time.Now(), cpuTime(os.Getpid())
 	for range workers {
 		wg.Go(func() {
 			for runCtx.Err() == nil {
@@ -503,7 +516,6 @@ func dialFor(ctx context.Context, t target, d time.Duration, workers int) connec
 		done:      done.Load(),
 		failed:    failed.Load(),
 		elapsed:   time.Since(start),
-		serverCPU: cpuTime(t.PID()) - cpu0,
 		clientCPU: cpuTime(os.Getpid()) - self0,
 	}
 }
