@@ -41,7 +41,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	addr := clientAddr(r)
 	// Guesses at a name from elsewhere must not lock its owner out: from an
 	// address the user has logged in from before, only that address's own
-	// failures count. An unknown client (see forwarded) is nobody's device.
+	// failures count. An unknown client (see trustedProxies.apply) is nobody's device.
 	known := addr != unknownClient && slices.Contains(u.TrustedAddrs, addr)
 	limitName := truncate(req.Username, 64)
 	if known {

@@ -124,13 +124,9 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok " + time.Since(start).Round(time.Microsecond).String() + "\n"))
 }
 
-// loopbackHost reports whether a Host header (or a listen address's host)
-// names this machine's loopback: "localhost" or a loopback address, with or
-// without a port. DNS rebinding cannot produce one: the browser sends the
-// rebinding page's own domain.
 // forwardedByUntrusted reports whether r carries forwarding headers that
 // no trusted proxy has already accounted for: with -trust-proxy, a listed
-// proxy's request already has the client's address (see forwarded).
+// proxy's request already has the client's address (see trustedProxies.apply).
 func forwardedByUntrusted(r *http.Request, trusted trustedProxies) bool {
 	if len(trusted) > 0 {
 		return false
@@ -143,6 +139,10 @@ func forwardedByUntrusted(r *http.Request, trusted trustedProxies) bool {
 	return false
 }
 
+// loopbackHost reports whether a Host header (or a listen address's host)
+// names this machine's loopback: "localhost" or a loopback address, with or
+// without a port. DNS rebinding cannot produce one: the browser sends the
+// rebinding page's own domain.
 func loopbackHost(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {

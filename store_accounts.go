@@ -63,8 +63,11 @@ func (inv invite) usable(now time.Time) bool {
 }
 
 // accountCache holds decoded records, never changed once in: a reader
-// copies one out. gen counts invalidations, so a reader that loaded a
-// record before a write committed cannot put it back after.
+// copies one out. The copy is shallow, so the slices in a user (Hash,
+// TrustedAddrs) are shared with the cache and only ever read; a change is
+// made on a record decoded afresh in updateUser. gen counts
+// invalidations, so a reader that loaded a record before a write
+// committed cannot put it back after.
 type accountCache struct {
 	mu       sync.Mutex
 	gen      uint64
