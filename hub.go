@@ -38,14 +38,12 @@ type hub struct {
 	register   chan registration
 	unregister chan *conn
 	deliver    chan []*pendingSend // committed batches, in commit order: messages and room changes
-	direct     chan directFrame
-	kick       chan kickRequest
-	liveKeys   chan chan []string // asks for the session keys of open sockets
-	leftDue    chan string        // a user's presence grace may have run out
-	typingCh   chan typingEvent   // someone is typing (dropped when the hub is busy)
-	userCh     chan userFrames    // frames for every socket of one user
-	calls      chan func()        // run on the hub's goroutine: see do
-	done       chan struct{}      // closed when run returns
+	// calls holds everything else for run to do (see do and later): one
+	// channel rather than one per kind, since run waits on all of its
+	// channels at once and each costs that wait on every wake-up (two a
+	// handshake).
+	calls chan func()
+	done  chan struct{} // closed when run returns
 
 	// refusals holds join's answer channels, used again: every socket
 	// opened needs one for a moment. A hub's own, not a global pool, as a
@@ -71,20 +69,18 @@ type hub struct {
 
 	// Owned by run.
 	conns     map[*conn]struct{}
-	online    map[string]int          // user name → open connections; 0 while leaving
-	names     []string                // online's keys, sorted; nil when they changed since
-	namesJSON []byte                  // names, encoded; nil when they changed since
-	leaving   map[string]pendingLeave // users with no connection, until their "left" is due
-	byAddr    map[string]int          // client address → open connections
-	rooms     map[string]room         // name → room, as committed (changed only by fanOut); a connection hears the rooms its user may see
-	typed     map[string]time.Time    // user "\x00" room → when their typing was last relayed
-	notice    *noticeFrame            // the admins' current notice (the disk's), nil when none: see setNotice
-}
-
-// userFrames are for every socket of one user (their read markers, say).
-type userFrames struct {
-	user   string
-	frames frames
+	online    map[string]int       // user name → open connections; 0 while leaving
+	names     []string             // online's keys, sorted; nil when they changed since
+	namesJSON []byte               // names, encoded; nil when they changed since
+	leaving   map[string]time.Time // users with no connection → when their "left" is due
+	// graceTimer tells run when the earliest "left" is due (see
+	// leavesDue): one timer for everyone leaving, not one each.
+	graceTimer *time.Timer
+	graceArmed bool
+	byAddr     map[string]int       // client address → open connections
+	rooms      map[string]room      // name → room, as committed (changed only by fanOut); a connection hears the rooms its user may see
+	typed      map[string]time.Time // user "\x00" room → when their typing was last relayed
+	notice     *noticeFrame         // the admins' current notice (the disk's), nil when none: see setNotice
 }
 
 // typingEvent says c's user is typing in room.
@@ -96,12 +92,6 @@ type typingEvent struct {
 // typingEvery is how often one user's typing in one room is relayed: a
 // typing indicator needs no more, and a chatty keyboard costs no more.
 const typingEvery = 2 * time.Second
-
-// directFrame is for one connection only.
-type directFrame struct {
-	to     *conn
-	frames frames
-}
 
 // shutdownReason is the close reason every socket gets at shutdown.
 const shutdownReason = "server shutting down"
@@ -134,21 +124,15 @@ func newHub(rooms []room, maxPerUser, maxPerAddr int, pingPeriod, presenceGrace 
 	return &hub{
 		pingPeriod:    pingPeriod,
 		presenceGrace: presenceGrace,
-		leftDue:       make(chan string),
-		typingCh:      make(chan typingEvent, 64),
-		userCh:        make(chan userFrames, 64),
-		calls:         make(chan func()),
+		calls:         make(chan func(), 256),
 		typed:         make(map[string]time.Time),
-		leaving:       make(map[string]pendingLeave),
+		leaving:       make(map[string]time.Time),
 		maxPerUser:    maxPerUser,
 		maxPerAddr:    maxPerAddr,
 		byAddr:        make(map[string]int),
 		register:      make(chan registration),
 		unregister:    make(chan *conn),
 		deliver:       make(chan []*pendingSend, 64),
-		direct:        make(chan directFrame, 256),
-		kick:          make(chan kickRequest),
-		liveKeys:      make(chan chan []string),
 		done:          make(chan struct{}),
 		conns:         make(map[*conn]struct{}),
 		online:        make(map[string]int),
@@ -171,20 +155,11 @@ func (h *hub) run(ctx context.Context) {
 					delete(h.typed, k)
 				}
 			}
-		case e := <-h.typingCh:
-			h.relayTyping(e)
 		case fn := <-h.calls:
 			fn()
-		case uf := <-h.userCh:
-			now := time.Now()
-			for c := range h.conns {
-				if c.user == uf.user {
-					h.push(c, uf.frames, now)
-				}
-			}
 		case <-ctx.Done():
-			for _, pl := range h.leaving {
-				pl.timer.Stop()
+			if h.graceTimer != nil {
+				h.graceTimer.Stop()
 			}
 			for c := range h.conns {
 				// No "left" announcements: everyone is leaving at once.
@@ -199,37 +174,6 @@ func (h *hub) run(ctx context.Context) {
 			h.drop(c, websocket.CloseNormalClosure, "")
 		case batch := <-h.deliver:
 			h.fanOut(batch)
-		case d := <-h.direct:
-			if _, ok := h.conns[d.to]; ok {
-				h.push(d.to, d.frames, time.Now())
-			}
-		case k := <-h.kick:
-			for c := range h.conns {
-				if c.user == k.user || slices.Contains(k.sessions, c.sessionKey) {
-					if k.code == 0 {
-						k.code, k.reason = closeSessionEnded, "session ended"
-					}
-					h.drop(c, k.code, k.reason)
-				}
-			}
-			if pl, ok := h.leaving[k.leaver]; ok {
-				pl.timer.Stop()
-				delete(h.leaving, k.leaver)
-				h.offline(k.leaver)
-				h.announce(k.leaver, "left")
-			}
-		case reply := <-h.liveKeys:
-			keys := make([]string, 0, len(h.conns))
-			for c := range h.conns {
-				keys = append(keys, c.sessionKey)
-			}
-			reply <- keys
-		case user := <-h.leftDue:
-			if pl, ok := h.leaving[user]; ok && !time.Now().Before(pl.due) {
-				delete(h.leaving, user)
-				h.offline(user)
-				h.announce(user, "left")
-			}
 		}
 	}
 }
@@ -263,89 +207,108 @@ func (h *hub) leave(c *conn) {
 
 // send queues frames for c alone.
 func (h *hub) send(c *conn, f frames) {
-	select {
-	case h.direct <- directFrame{c, f}:
-	case <-h.done:
-	}
+	h.later(func() {
+		if _, ok := h.conns[c]; ok {
+			h.push(c, f, time.Now())
+		}
+	})
 }
 
 // closeSessions closes every connection opened with one of the sessions.
 func (h *hub) closeSessions(keys ...string) {
-	select {
-	case h.kick <- kickRequest{sessions: keys}:
-	case <-h.done:
-	}
+	h.do(func() { h.kickOut(kickRequest{sessions: keys}) })
 }
 
 // loggedOut closes the sockets of a session that logged out. A logout is
 // not a reload: if it leaves its user with no connection, "left" is
 // announced at once rather than after the presence grace.
 func (h *hub) loggedOut(user, key string) {
-	select {
-	case h.kick <- kickRequest{sessions: []string{key}, leaver: user}:
-	case <-h.done:
-	}
+	h.do(func() { h.kickOut(kickRequest{sessions: []string{key}, leaver: user}) })
 }
 
 // sessionKeys returns the session keys of every open socket (with repeats
 // for sessions with several sockets), or nil once the hub has stopped.
 func (h *hub) sessionKeys() []string {
-	reply := make(chan []string, 1)
-	select {
-	case h.liveKeys <- reply:
-		return <-reply
-	case <-h.done:
-		return nil
-	}
+	var keys []string
+	h.do(func() {
+		keys = make([]string, 0, len(h.conns))
+		for c := range h.conns {
+			keys = append(keys, c.sessionKey)
+		}
+	})
+	return keys
 }
 
 // typing relays that c's user is typing in room, at most every typingEvery.
-// It never blocks: when the hub is busy a typing event is simply lost.
+// It never blocks: when the hub is busy a typing event is simply lost. It
+// takes at most a quarter of the hub's queue, so a client sending nothing
+// but typing frames cannot hold up the rest (kicks, replies, read markers).
 func (h *hub) typing(c *conn, room string) {
+	if len(h.calls) >= cap(h.calls)/4 {
+		return
+	}
 	select {
-	case h.typingCh <- typingEvent{c, room}:
+	case h.calls <- func() { h.relayTyping(typingEvent{c, room}) }:
 	default:
 	}
 }
 
 // do runs fn on the hub's goroutine, where it may read and change the
-// hub's state, and waits for it. It returns false if the hub has stopped.
+// hub's state, and waits for it. It returns false if the hub has stopped
+// before running it.
 func (h *hub) do(fn func()) bool {
 	done := make(chan struct{})
 	select {
 	case h.calls <- func() { fn(); close(done) }:
-		<-done
-		return true
 	case <-h.done:
 		return false
+	}
+	select {
+	case <-done:
+		return true
+	case <-h.done: // run has returned, so done is closed by now or never
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// later runs fn on the hub's goroutine without waiting for it: after what
+// the same goroutine asked before through do, later or typing, but it
+// returns once fn is queued (or the hub has stopped), not once it has run.
+func (h *hub) later(fn func()) {
+	select {
+	case h.calls <- fn:
+	case <-h.done:
 	}
 }
 
 // closeUser closes every socket of a user with closeSessionEnded and
 // reason (for instance "account disabled", which the client shows).
 func (h *hub) closeUser(name, reason string) {
-	select {
-	case h.kick <- kickRequest{user: name, code: closeSessionEnded, reason: reason}:
-	case <-h.done:
-	}
+	h.do(func() { h.kickOut(kickRequest{user: name, code: closeSessionEnded, reason: reason}) })
 }
 
 // rightsChanged closes every socket of a user with closeRightsChanged, so
 // each reconnects and its new hello carries the user's rights as stored
 // now. (What a socket may do is checked in the commit regardless.)
 func (h *hub) rightsChanged(name string) {
-	select {
-	case h.kick <- kickRequest{user: name, code: closeRightsChanged, reason: "rights changed"}:
-	case <-h.done:
-	}
+	h.do(func() { h.kickOut(kickRequest{user: name, code: closeRightsChanged, reason: "rights changed"}) })
 }
 
 // sendUser queues frames for every socket of user.
 func (h *hub) sendUser(user string, f frames) {
-	select {
-	case h.userCh <- userFrames{user, f}:
-	case <-h.done:
-	}
+	h.later(func() {
+		now := time.Now()
+		for c := range h.conns {
+			if c.user == user {
+				h.push(c, f, now)
+			}
+		}
+	})
 }
 
 // setNotice makes n the admins' current notice and sends it to every
@@ -382,11 +345,8 @@ func (h *hub) add(c *conn) (refusal string) {
 	}
 	h.online[c.user]++
 	first := h.online[c.user] == 1
-	if pl, ok := h.leaving[c.user]; ok {
-		// Back within the grace: as far as anyone saw, never gone. The
-		// timer is stopped, not left to wake run for nothing: a phone
-		// that drops and redials often would keep thousands pending.
-		pl.timer.Stop()
+	if _, ok := h.leaving[c.user]; ok {
+		// Back within the grace: as far as anyone saw, never gone.
 		delete(h.leaving, c.user)
 		first = false
 	}
@@ -442,15 +402,26 @@ func (h *hub) drop(c *conn, code int, reason string) {
 	}
 	// A reload or a dropped phone connection is back in a moment: say
 	// "left" only if the user stays away for the grace.
-	user := c.user
-	h.leaving[user] = pendingLeave{
-		due: time.Now().Add(h.presenceGrace),
-		timer: time.AfterFunc(h.presenceGrace, func() {
-			select {
-			case h.leftDue <- user:
-			case <-h.done:
-			}
-		}),
+	h.leaving[c.user] = time.Now().Add(h.presenceGrace)
+	h.armGrace(h.presenceGrace)
+}
+
+// kickOut drops every connection of k's sessions or user, with k's close
+// code and reason, and announces k.leaver's "left" at once if it leaves
+// them with no connection.
+func (h *hub) kickOut(k kickRequest) {
+	if k.code == 0 {
+		k.code, k.reason = closeSessionEnded, "session ended"
+	}
+	for c := range h.conns {
+		if c.user == k.user || slices.Contains(k.sessions, c.sessionKey) {
+			h.drop(c, k.code, k.reason)
+		}
+	}
+	if _, ok := h.leaving[k.leaver]; ok {
+		delete(h.leaving, k.leaver)
+		h.offline(k.leaver)
+		h.announce(k.leaver, "left")
 	}
 }
 

@@ -225,9 +225,9 @@ func TestQuickReconnectIsNotAnnounced(t *testing.T) {
 }
 
 // A phone that drops and redials all day, each time within the grace,
-// leaves nothing pending behind it: the grace's timer stops when the user
-// is back, instead of living out its grace (thousands of them, on a busy
-// evening, each waking the hub for nothing when it fires).
+// leaves nothing pending behind it: one timer serves everyone in their
+// grace, rather than one per leave living out its grace (thousands of
+// them, on a busy evening, each waking the hub for nothing when it fires).
 func TestFlappingLeavesNoTimersBehind(t *testing.T) {
 	h := newHub([]room{{Name: "general"}}, 16, 64, time.Hour, time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -333,6 +333,63 @@ func TestPresenceGraceDelaysLeft(t *testing.T) {
 		time.Sleep(grace / 2)
 		if got := presence(); len(got) != 1 || got[0].Event != "left" {
 			t.Fatalf("at the end of the last grace: %+v, want left", got)
+		}
+	})
+}
+
+// One timer serves everyone in their grace: each "left" still comes when
+// that user's own grace runs out, those due together come in order, and
+// the timer is set again for whoever is still in it.
+func TestEveryonesGraceEndsOnTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const grace = 5 * time.Second
+		h := newHub([]room{{Name: "general"}}, 16, 64, time.Hour, grace)
+		ctx, cancel := context.WithCancel(context.Background())
+		go h.run(ctx)
+		defer func() { cancel(); <-h.done }()
+		conns := map[string]*conn{}
+		for _, user := range []string{"ann", "bob", "cy", "dee", "eve"} {
+			conns[user] = fakeConn(user, "key-"+user)
+			if refusal := h.join(conns[user]); refusal != "" {
+				t.Fatalf("join %s: %s", user, refusal)
+			}
+		}
+		// lefts returns who ann heard leave since last asked, in order.
+		lefts := func() string {
+			t.Helper()
+			synctest.Wait()
+			var who []string
+			for _, f := range queued(t, conns["ann"]) {
+				if f.Type == "presence" && f.Event == "left" {
+					who = append(who, f.User)
+				}
+			}
+			return fmt.Sprint(who)
+		}
+		lefts()
+		h.leave(conns["eve"]) // leaves at 0, comes back at 1
+		h.leave(conns["bob"]) // leaves at 0
+		time.Sleep(time.Second)
+		if refusal := h.join(fakeConn("eve", "key-eve")); refusal != "" {
+			t.Fatal(refusal)
+		}
+		time.Sleep(time.Second)
+		h.leave(conns["dee"]) // both at 2
+		h.leave(conns["cy"])
+		for _, step := range []struct {
+			sleep time.Duration
+			want  string
+		}{
+			{grace - 2*time.Second - time.Nanosecond, "[]"}, // just before 5
+			{time.Nanosecond, "[bob]"},                      // 5: bob's grace, not eve's
+			{2*time.Second - time.Nanosecond, "[]"},         // just before 7
+			{time.Nanosecond, "[cy dee]"},                   // 7: both, in order
+			{time.Hour, "[]"},
+		} {
+			time.Sleep(step.sleep)
+			if got := lefts(); got != step.want {
+				t.Fatalf("after another %v: left %s, want %s", step.sleep, got, step.want)
+			}
 		}
 	})
 }

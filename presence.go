@@ -6,9 +6,11 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -45,12 +47,50 @@ func (h *hub) offline(user string) {
 	h.onlineChanged()
 }
 
-// pendingLeave is a user in their presence grace: when "left" is due, and
-// the timer that tells run then. A timer that fired just as the user came
-// back and left again finds a later due time, and is ignored.
-type pendingLeave struct {
-	due   time.Time
-	timer *time.Timer
+// armGrace makes sure run hears within d that a "left" may be due. One
+// timer serves everyone in their grace: a phone that drops and redials
+// all evening costs a map entry, not a timer each time, and a user who
+// comes back is simply no longer in leaving when it fires.
+func (h *hub) armGrace(d time.Duration) {
+	if h.graceArmed {
+		// For an earlier due time, since the grace is the same for
+		// everyone; leavesDue sets it again for the rest.
+		return
+	}
+	h.graceArmed = true
+	if h.graceTimer == nil {
+		h.graceTimer = time.AfterFunc(d, func() { h.later(h.leavesDue) })
+		return
+	}
+	h.graceTimer.Reset(d)
+}
+
+// leavesDue announces "left" for everyone whose grace has run out, the
+// earliest first, and sets the timer for the next one still in it.
+func (h *hub) leavesDue() {
+	h.graceArmed = false
+	now := time.Now()
+	var due []string
+	var next time.Time
+	for user, at := range h.leaving {
+		switch {
+		case !now.Before(at):
+			due = append(due, user)
+		case next.IsZero() || at.Before(next):
+			next = at
+		}
+	}
+	slices.SortFunc(due, func(a, b string) int {
+		return cmp.Or(h.leaving[a].Compare(h.leaving[b]), strings.Compare(a, b))
+	})
+	for _, user := range due {
+		delete(h.leaving, user)
+		h.offline(user)
+		h.announce(user, "left")
+	}
+	if !next.IsZero() {
+		h.armGrace(next.Sub(now))
+	}
 }
 
 // announce sends a presence event about user to every room they may see,
