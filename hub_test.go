@@ -229,10 +229,7 @@ func TestQuickReconnectIsNotAnnounced(t *testing.T) {
 // grace, rather than one per leave living out its grace (thousands of
 // them, on a busy evening, each waking the hub for nothing when it fires).
 func TestFlappingLeavesNoTimersBehind(t *testing.T) {
-	h := newHub([]room{{Name: "general"}}, 16, 64, time.Hour, time.Hour)
-	ctx, cancel := context.WithCancel(context.Background())
-	go h.run(ctx)
-	defer func() { cancel(); <-h.done }()
+	h := startHub(t, time.Hour)
 	flap := func(n int) {
 		for range n {
 			c := fakeConn("bob", "key-bob")
@@ -257,16 +254,23 @@ func TestFlappingLeavesNoTimersBehind(t *testing.T) {
 	}
 }
 
+// startHub runs a hub with one room, "general", and the given presence
+// grace, until the test ends.
+func startHub(t *testing.T, grace time.Duration) *hub {
+	h := newHub([]room{{Name: "general"}}, 16, 64, time.Hour, grace)
+	ctx, cancel := context.WithCancel(context.Background())
+	go h.run(ctx)
+	t.Cleanup(func() { cancel(); <-h.done })
+	return h
+}
+
 // The presence grace, on the hub alone in a synctest bubble: "left" comes
 // exactly when the grace runs out, not a moment before; a return within it
 // is never announced; and leaving again starts a new grace.
 func TestPresenceGraceDelaysLeft(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const grace = 5 * time.Second
-		h := newHub([]room{{Name: "general"}}, 16, 64, time.Hour, grace)
-		ctx, cancel := context.WithCancel(context.Background())
-		go h.run(ctx)
-		defer func() { cancel(); <-h.done }()
+		h := startHub(t, grace)
 		join := func(user string) *conn {
 			t.Helper()
 			c := fakeConn(user, "key-"+user)
@@ -343,10 +347,7 @@ func TestPresenceGraceDelaysLeft(t *testing.T) {
 func TestEveryonesGraceEndsOnTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const grace = 5 * time.Second
-		h := newHub([]room{{Name: "general"}}, 16, 64, time.Hour, grace)
-		ctx, cancel := context.WithCancel(context.Background())
-		go h.run(ctx)
-		defer func() { cancel(); <-h.done }()
+		h := startHub(t, grace)
 		conns := map[string]*conn{}
 		for _, user := range []string{"ann", "bob", "cy", "dee", "eve"} {
 			conns[user] = fakeConn(user, "key-"+user)
