@@ -83,12 +83,6 @@ type hub struct {
 	notice     *noticeFrame         // the admins' current notice (the disk's), nil when none: see setNotice
 }
 
-// typingEvent says c's user is typing in room.
-type typingEvent struct {
-	c    *conn
-	room string
-}
-
 // typingEvery is how often one user's typing in one room is relayed: a
 // typing indicator needs no more, and a chatty keyboard costs no more.
 const typingEvery = 2 * time.Second
@@ -248,7 +242,7 @@ func (h *hub) typing(c *conn, room string) {
 		return
 	}
 	select {
-	case h.calls <- func() { h.relayTyping(typingEvent{c, room}) }:
+	case h.calls <- func() { h.relayTyping(c, room) }:
 	default:
 	}
 }
@@ -396,8 +390,7 @@ func (h *hub) drop(c *conn, code int, reason string) {
 		return
 	}
 	if h.presenceGrace <= 0 {
-		h.offline(c.user)
-		h.announce(c.user, "left")
+		h.left(c.user)
 		return
 	}
 	// A reload or a dropped phone connection is back in a moment: say
@@ -419,9 +412,7 @@ func (h *hub) kickOut(k kickRequest) {
 		}
 	}
 	if _, ok := h.leaving[k.leaver]; ok {
-		delete(h.leaving, k.leaver)
-		h.offline(k.leaver)
-		h.announce(k.leaver, "left")
+		h.left(k.leaver)
 	}
 }
 

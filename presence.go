@@ -41,10 +41,12 @@ func (h *hub) onlineChanged() {
 	h.names, h.namesJSON = nil, nil
 }
 
-// offline forgets user's presence.
-func (h *hub) offline(user string) {
+// left forgets user's presence, grace and all, and says they left.
+func (h *hub) left(user string) {
+	delete(h.leaving, user)
 	delete(h.online, user)
 	h.onlineChanged()
+	h.announce(user, "left")
 }
 
 // armGrace makes sure run hears within d that a "left" may be due. One
@@ -84,9 +86,7 @@ func (h *hub) leavesDue() {
 		return cmp.Or(h.leaving[a].Compare(h.leaving[b]), strings.Compare(a, b))
 	})
 	for _, user := range due {
-		delete(h.leaving, user)
-		h.offline(user)
-		h.announce(user, "left")
+		h.left(user)
 	}
 	if !next.IsZero() {
 		h.armGrace(next.Sub(now))
@@ -110,22 +110,22 @@ func (h *hub) announce(user, event string) {
 	})
 }
 
-// relayTyping tells everyone else who may see the room that e's user is
+// relayTyping tells everyone else who may see the room that c's user is
 // typing there. Nothing is stored.
-func (h *hub) relayTyping(e typingEvent) {
-	r, ok := h.rooms[e.room]
-	if _, live := h.conns[e.c]; !live || !ok || !r.visibleTo(e.c.user) {
+func (h *hub) relayTyping(c *conn, room string) {
+	r, ok := h.rooms[room]
+	if _, live := h.conns[c]; !live || !ok || !r.visibleTo(c.user) {
 		return
 	}
-	key := e.c.user + "\x00" + e.room
+	key := c.user + "\x00" + room
 	if time.Since(h.typed[key]) < typingEvery {
 		return
 	}
 	h.typed[key] = time.Now()
-	f, now := prepare(typingFrame{Type: "typing", Room: e.room, User: e.c.user}), time.Now()
-	for c := range h.conns {
-		if c.user != e.c.user && r.visibleTo(c.user) {
-			h.push(c, f, now)
+	f, now := prepare(typingFrame{Type: "typing", Room: room, User: c.user}), time.Now()
+	for other := range h.conns {
+		if other.user != c.user && r.visibleTo(other.user) {
+			h.push(other, f, now)
 		}
 	}
 }
