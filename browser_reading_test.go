@@ -427,7 +427,7 @@ func TestBrowserReadingWhereYouLeftOff(t *testing.T) {
 			ids = append([]uint64{page.Messages[0].ID}, all...)
 		}
 		first, newest := ids[0], ids[len(ids)-1]
-		p.untilOr("the unread count on #garden", `(document.querySelector('#room-list [data-room="garden"]') || {}).textContent`,
+		p.untilOr("the unread count on #garden", `import("/js/state.js").then(({state}) => JSON.stringify([`+strconv.Quote(name)+`, state.conn, [...state.rooms.values()].map(r => [r.name, r.read, r.unread, r.loaded, r.loading, r.ids.length, r.ids[0], r.ids[r.ids.length-1]])]))`,
 			`(document.querySelector('#room-list [data-room="garden"] .badge') || {}).textContent === "`+strconv.Itoa(min(n, 99))+`"`+` || `+strconv.Itoa(n)+` > 99`)
 		p.openRoom("garden")
 		p.untilOr(name+": the divider above the first unread, on screen", dividerAbove(first), dividerAbove(first)+` === "ok"`)
@@ -475,6 +475,92 @@ func TestBrowserReadingWhereYouLeftOff(t *testing.T) {
 	p.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
 	p.until("#general open after the reload", `document.getElementById("room-title").textContent === "general"`)
 	round("many", 230, false)
+}
+
+// awaySockets, given to every document of a page, lets the test take the
+// page's socket away from the server and give it back: while
+// window.hearthAway is set, the page's sockets knock at a path that refuses
+// them, as when the phone is off the home network.
+const awaySockets = `window.RealWebSocket ||= WebSocket;
+window.WebSocket = function (url) { return new RealWebSocket(window.hearthAway ? url.replace(/\/ws$/, "/away") : url); };`
+
+// badgeOf is what a room's badge in the sidebar says: its count, and
+// "mention" when it counts mentions.
+func badgeOf(room string) string {
+	return `(() => { const b = document.querySelector('#room-list [data-room="` + room + `"] .badge'); return b ? b.textContent + (b.classList.contains("mention") ? " mention" : "") : "none"; })()`
+}
+
+// TestBrowserReadingCountsWhileAway: messages said while the page's socket
+// is down reach the badges once it is back, in a room visited earlier (its
+// messages loaded) and in one never opened (only counted), mentions too;
+// and so do messages said after a reloaded page has fetched its rooms and
+// before its socket is in.
+func TestBrowserReadingCountsWhileAway(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
+	ts.addUser("mum", "hearth-and-home", true)
+	kid := ts.loggedIn("kid")
+	for _, name := range []string{"garden", "yard"} {
+		mustDo(t, kid, http.StatusCreated, "POST", "/api/rooms", map[string]any{"name": name}, nil)
+	}
+	sk := kid.dial()
+	postMany(t, sk, "garden", "before", 2, func(i int) string { return fmt.Sprintf("seen before %d", i) })
+
+	p := newPage(t, browser, 390, 844)
+	p.beforeLoad(awaySockets)
+	p.login(ts, "mum", "hearth-and-home")
+	p.hook()
+	p.openRoom("garden")
+	p.sees("seen before 1")
+	mum := loginClient(t, ts, "mum", "hearth-and-home")
+	untilRead(t, mum, "garden", "reading #garden", func(r uint64) bool { return r > 0 })
+	p.openRoom("general")
+	p.untilOr("no badges", `JSON.stringify([...hearth.rooms.values()].map(r => [r.name, r.read, r.unread, r.loaded, r.loading, r.ids]))`, badgeOf("garden")+` === "none" && `+badgeOf("yard")+` === "none"`)
+
+	// away: the socket drops and cannot come back until home again.
+	away := func() {
+		t.Helper()
+		p.eval(`window.hearthAway = true; hearth.ws && hearth.ws.close(); true`)
+		p.until("the socket gone", `!hearth.connected && hearth.retry > 0`)
+	}
+	home := func() {
+		t.Helper()
+		p.eval(`window.hearthAway = false; window.dispatchEvent(new Event("online")); true`)
+		p.until("connected again", `hearth.connected`)
+	}
+	badges := func(what, garden, yard, title string) {
+		t.Helper()
+		p.untilOr(what, `[`+badgeOf("garden")+`, `+badgeOf("yard")+`, document.title].join(" / ")`,
+			badgeOf("garden")+` === "`+garden+`" && `+badgeOf("yard")+` === "`+yard+`" && document.title === "`+title+`"`)
+	}
+
+	away()
+	postMany(t, sk, "garden", "g", 3, func(i int) string { return []string{"tomatoes are in", "@mum the hose?", "never mind"}[i] })
+	postMany(t, sk, "yard", "y", 4, func(i int) string { return fmt.Sprintf("yard %d", i) })
+	home()
+	badges("the badges after the socket came back", "1 mention", "4", "(7) Hearth")
+	p.screenshot("reading-counts-after-reconnect-390")
+
+	// Reloaded away from home: the rooms are fetched, the socket cannot
+	// come. What is said then counts once it does.
+	p.beforeLoad(`window.hearthAway = true;`)
+	p.do("reload away from home", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	p.hook()
+	p.until("the rooms fetched and the socket refused", `hearth.rooms.has("yard") && hearth.retry > 0`)
+	badges("the badges as fetched", "1 mention", "4", "(7) Hearth")
+	postMany(t, sk, "yard", "y2", 2, func(i int) string { return fmt.Sprintf("yard again %d", i) })
+	postMany(t, sk, "garden", "g2", 1, func(int) string { return "@mum found it" })
+	home()
+	badges("the badges once the socket is in", "2 mention", "6", "(10) Hearth")
+
+	// Read on another device while away: the badge goes once back.
+	away()
+	mustDo(t, mum, http.StatusOK, "POST", "/api/rooms/yard/read", map[string]uint64{"id": newestIDs(t, mum, "yard", 1)[0]}, nil)
+	home()
+	badges("yard read elsewhere", "2 mention", "none", "(4) Hearth")
 }
 
 // TestBrowserReadingJumpPill: the "New messages ↓" pill shows only for

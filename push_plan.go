@@ -233,8 +233,8 @@ func (p *pusher) unreadTotal(name string) int {
 		if !r.visibleTo(name) {
 			continue
 		}
-		if _, n, _, err := p.st.unread(name, r.Name); err == nil {
-			total += n
+		if uc, err := p.st.unread(name, r.Name); err == nil {
+			total += uc.Unread
 		}
 	}
 	return total

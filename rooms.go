@@ -21,10 +21,8 @@ import (
 // roomResponse is a room as its viewer sees it.
 type roomResponse struct {
 	room
-	CanManage bool   `json:"can_manage,omitempty"` // may change the members
-	Read      uint64 `json:"read"`                 // the id the viewer has read up to
-	Unread    int    `json:"unread"`               // messages by others after it (at most 1000)
-	Mentions  int    `json:"mentions"`             // of those, how many name the viewer
+	unreadCount
+	CanManage bool `json:"can_manage,omitempty"` // may change the members
 }
 
 func roomFor(r room, u user) roomResponse {
@@ -51,7 +49,7 @@ func (s *server) handleListRooms(w http.ResponseWriter, r *http.Request, sess se
 		}
 		resp := roomFor(rm, u)
 		var err error
-		resp.Read, resp.Unread, resp.Mentions, err = s.st.unread(u.Name, rm.Name)
+		resp.unreadCount, err = s.st.unread(u.Name, rm.Name)
 		if err != nil {
 			s.fail(w, "count unread", err, "room", rm.Name)
 			return

@@ -29,20 +29,33 @@ func (st *store) setRead(userName, roomName string, id uint64) (uint64, error) {
 // maxUnreadCount caps counting: past it a badge says "999+" anyway.
 const maxUnreadCount = 1000
 
+// unreadCount is how far a person has read a room and what lies after.
+// Newest says where the counting stopped: a client adds the messages it
+// hears of after that id, and no earlier one, so none is counted twice.
+type unreadCount struct {
+	Read     uint64 `json:"read"`     // the id read up to
+	Unread   int    `json:"unread"`   // messages by others after it (at most maxUnreadCount)
+	Mentions int    `json:"mentions"` // of those, how many name the viewer
+	Newest   uint64 `json:"newest"`   // the room's newest message id when counted; 0 for none
+}
+
 // unread returns user's read marker in room and, after it, how many
 // messages by others there are and how many of those mention the user
-// (each capped at maxUnreadCount).
-func (st *store) unread(userName, roomName string) (read uint64, unread, mentions int, err error) {
+// (each capped at maxUnreadCount), with the room's newest id as counted.
+func (st *store) unread(userName, roomName string) (uc unreadCount, err error) {
 	err = st.db.View(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketReads).Get([]byte(userName + "\x00" + roomName)); v != nil {
-			read = binary.BigEndian.Uint64(v)
+			uc.Read = binary.BigEndian.Uint64(v)
 		}
 		mb := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
 		if mb == nil {
 			return errRoomNotFound
 		}
 		c := mb.Cursor()
-		for k, v := c.Seek(idKey(read + 1)); k != nil && unread < maxUnreadCount; k, v = c.Next() {
+		if k, _ := c.Last(); k != nil {
+			uc.Newest = binary.BigEndian.Uint64(k)
+		}
+		for k, v := c.Seek(idKey(uc.Read + 1)); k != nil && uc.Unread < maxUnreadCount; k, v = c.Next() {
 			m, err := decodeMessage(roomName, k, v)
 			if err != nil {
 				return err
@@ -50,12 +63,12 @@ func (st *store) unread(userName, roomName string) (read uint64, unread, mention
 			if m.User == userName || m.Deleted {
 				continue
 			}
-			unread++
+			uc.Unread++
 			if slices.Contains(m.Mentions, userName) {
-				mentions++
+				uc.Mentions++
 			}
 		}
 		return nil
 	})
-	return read, unread, mentions, err
+	return uc, err
 }

@@ -26,9 +26,11 @@ func TestUnreadMentionsAndReadMarkersAcrossDevices(t *testing.T) {
 	ts := newTestServer(t, func(c *config) { c.MsgBurst = 100 })
 	ann, bob := ts.loggedIn("ann"), ts.loggedIn("bob")
 	sa := ann.dial()
+	var newest uint64
 	for i, body := range []string{"hi all", "@bob are you coming?", "dinner @ 7", "@bobby? no, @bob.", "@nobody here"} {
 		sa.say("general", body, fmt.Sprint("c-", i))
 		m := sa.ack(fmt.Sprint("c-", i))
+		newest = m.ID
 		if i == 1 && fmt.Sprint(m.Mentions) != "[bob]" {
 			t.Errorf("mentions of %q = %v", body, m.Mentions)
 		}
@@ -36,6 +38,10 @@ func TestUnreadMentionsAndReadMarkersAcrossDevices(t *testing.T) {
 	r := roomsOf(t, bob)["general"]
 	if r.Unread != 5 || r.Mentions != 2 || r.Read != 0 {
 		t.Errorf("bob's general: unread %d mentions %d read %d; want 5, 2, 0", r.Unread, r.Mentions, r.Read)
+	}
+	// Where the count stopped, so that a client adds only later messages.
+	if r.Newest != newest {
+		t.Errorf("bob's general was counted up to %d, want the newest, %d", r.Newest, newest)
 	}
 	if own := roomsOf(t, ann)["general"]; own.Unread != 0 {
 		t.Errorf("ann's own messages count as unread: %d", own.Unread)

@@ -42,6 +42,44 @@ export function markRead() {
   }, 400);
 }
 
+// recount asks the server again, after every hello, how much is unread in
+// each room: what was said while this device was away, or between the
+// page's first fetch and its socket, reached no badge (catch-up fetches
+// only the rooms that are loaded, and counts nothing). The server counts
+// up to each room's newest id; the unread messages heard live meanwhile
+// with a later id are added, and those with an earlier one, if they come
+// later still, are not (r.counted), so none is missed or counted twice. A room
+// read here or on another device since the server counted keeps its own
+// count, as does one being loaded: its history sets it.
+export async function recount() {
+  const conn = state.conn;
+  for (const r of state.rooms.values()) r.heard = [];
+  let rooms = [];
+  try {
+    ({ rooms } = await api("GET", "/api/rooms"));
+  } catch { /* the next hello asks again */ }
+  if (conn !== state.conn) return; // a newer socket's recount is under way
+  for (const info of rooms) {
+    const r = state.rooms.get(info.name);
+    if (!r || !r.heard || r.loading || info.read < r.read) continue;
+    let unread = info.unread, mentions = info.mentions;
+    for (const h of r.heard) {
+      if (h.id <= info.newest || h.id <= info.read) continue;
+      unread++;
+      if (h.mention) mentions++;
+    }
+    r.read = info.read;
+    r.unread = unread;
+    r.mentions = mentions;
+    r.counted = Math.max(r.counted, info.newest);
+  }
+  for (const r of state.rooms.values()) r.heard = null;
+  renderRooms();
+  updateTitle();
+  tidyNotifications();
+  markRead(); // the room on screen: what is in view is read, not counted
+}
+
 // --- the page's own notifications ---
 
 // notify shows m as a notification if the page is hidden, no push will

@@ -16,7 +16,7 @@ import {
 } from "./render.js";
 import { catchUp, selectRoom, insert } from "./history.js";
 import { transmit, savePending, refused, settle, flushChanges, moveChanges } from "./outbox.js";
-import { markRead, notify, tidyNotifications } from "./notify.js";
+import { markRead, notify, tidyNotifications, recount } from "./notify.js";
 import { applySettings } from "./push.js";
 import { sessionEnded } from "./auth.js";
 import { showNotice } from "./disk.js";
@@ -190,6 +190,7 @@ function handleFrame(f) {
       if (state.conn > 1) loadPeople().then(renderPeople, () => {});
       // Changes made offline go once the messages they change are caught up.
       catchUp().then(flushChanges);
+      recount(); // after catchUp has started loading the room on screen
       for (const p of state.pending.values()) if (!p.failed) transmit(p);
       break;
     case "message":
@@ -271,8 +272,14 @@ function receive(m) {
     // it when it comes into view.
     const seen = m.room === state.current && !document.hidden && followsNewest();
     if (!seen) {
-      r.unread++;
-      if ((m.mentions || []).includes(state.me.username)) r.mentions++;
+      // One the server has counted already (committed before its count,
+      // it reached this socket after the answer) is not counted again.
+      if (m.id > r.counted) {
+        const mention = (m.mentions || []).includes(state.me.username);
+        r.unread++;
+        if (mention) r.mentions++;
+        if (r.heard) r.heard.push({ id: m.id, mention });
+      }
       if (m.room === state.current && document.hidden) state.hiddenUnread++;
       renderRooms();
     }
