@@ -518,6 +518,7 @@ func TestBrowserReadingCountsWhileAway(t *testing.T) {
 	mum := loginClient(t, ts, "mum", "hearth-and-home")
 	untilRead(t, mum, "garden", "reading #garden", func(r uint64) bool { return r > 0 })
 	p.openRoom("general")
+	p.until("nothing unread behind the menu", `document.getElementById("open-sidebar").getAttribute("aria-label") === "Open menu" && getComputedStyle(document.getElementById("open-sidebar"), "::after").content === "none"`)
 	p.untilOr("no badges", `JSON.stringify([...hearth.rooms.values()].map(r => [r.name, r.read, r.unread, r.loaded, r.loading, r.ids]))`, badgeOf("garden")+` === "none" && `+badgeOf("yard")+` === "none"`)
 
 	// away: the socket drops and cannot come back until home again.
@@ -542,6 +543,13 @@ func TestBrowserReadingCountsWhileAway(t *testing.T) {
 	postMany(t, sk, "yard", "y", 4, func(i int) string { return fmt.Sprintf("yard %d", i) })
 	home()
 	badges("the badges after the socket came back", "1 mention", "4", "(7) Hearth")
+	// On a phone the room list is behind the menu: its button says so.
+	menuSays := func(want string, dot bool) {
+		t.Helper()
+		const got = `[document.getElementById("open-sidebar").getAttribute("aria-label"), getComputedStyle(document.getElementById("open-sidebar"), "::after").content]`
+		p.untilOr("the menu button: "+want, `JSON.stringify(`+got+`)`, `(([label, dot]) => label === `+jsString(want)+` && (dot !== "none") === `+strconv.FormatBool(dot)+`)(`+got+`)`)
+	}
+	menuSays("Open menu: 7 unread in other rooms, 1 mentioning you", true)
 	p.screenshot("reading-counts-after-reconnect-390")
 
 	// Reloaded away from home: the rooms are fetched, the socket cannot
@@ -561,6 +569,12 @@ func TestBrowserReadingCountsWhileAway(t *testing.T) {
 	mustDo(t, mum, http.StatusOK, "POST", "/api/rooms/yard/read", map[string]uint64{"id": newestIDs(t, mum, "yard", 1)[0]}, nil)
 	home()
 	badges("yard read elsewhere", "2 mention", "none", "(4) Hearth")
+	menuSays("Open menu: 4 unread in other rooms, 2 mentioning you", true)
+	p.openRoom("garden")
+	gardenNewest := newestIDs(t, mum, "garden", 1)[0]
+	untilRead(t, mum, "garden", "reading #garden", func(r uint64) bool { return r == gardenNewest })
+	p.openRoom("general")
+	menuSays("Open menu", false)
 }
 
 // TestBrowserReadingJumpPill: the "New messages ↓" pill shows only for

@@ -52,6 +52,15 @@ export function renderRooms() {
   const all = [...state.rooms.values()];
   keyed($("room-list"), all.filter((r) => !r.dm).sort((a, b) => a.name.localeCompare(b.name)).map(spec));
   keyed($("dm-list"), all.filter((r) => r.dm).sort((a, b) => roomLabel(a).localeCompare(roomLabel(b))).map(spec));
+  // On a phone the lists are behind the menu button: a dot on it says
+  // another room has something unread (red when it names us).
+  let unread = 0, mentions = 0;
+  for (const r of all) if (r.name !== state.current) { unread += r.unread; mentions += r.mentions; }
+  const menu = $("open-sidebar");
+  menu.classList.toggle("unread", unread > 0);
+  menu.classList.toggle("mention", mentions > 0);
+  menu.setAttribute("aria-label", mentions ? `Open menu: ${unread} unread in other rooms, ${mentions} mentioning you`
+    : unread ? `Open menu: ${unread} unread in other rooms` : "Open menu");
 }
 
 // dmPartner is the other person of a DM (ourselves in a DM with
