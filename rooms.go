@@ -21,7 +21,10 @@ import (
 // roomResponse is a room as its viewer sees it.
 type roomResponse struct {
 	room
-	unreadCount
+	// How far the viewer has read, only where the room is listed (GET
+	// /api/rooms): absent elsewhere, rather than zeros a client would take
+	// for a reset marker.
+	*ReadState
 	CanManage bool `json:"can_manage,omitempty"` // may change the members
 }
 
@@ -48,12 +51,12 @@ func (s *server) handleListRooms(w http.ResponseWriter, r *http.Request, sess se
 			continue
 		}
 		resp := roomFor(rm, u)
-		var err error
-		resp.unreadCount, err = s.st.unread(u.Name, rm.Name)
+		rs, err := s.st.unread(u.Name, rm.Name)
 		if err != nil {
 			s.fail(w, "count unread", err, "room", rm.Name)
 			return
 		}
+		resp.ReadState = &rs
 		out = append(out, resp)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rooms": out})

@@ -29,10 +29,11 @@ func (st *store) setRead(userName, roomName string, id uint64) (uint64, error) {
 // maxUnreadCount caps counting: past it a badge says "999+" anyway.
 const maxUnreadCount = 1000
 
-// unreadCount is how far a person has read a room and what lies after.
+// ReadState is how far a person has read a room and what lies after.
 // Newest says where the counting stopped: a client adds the messages it
 // hears of after that id, and no earlier one, so none is counted twice.
-type unreadCount struct {
+// (Exported only so that JSON can fill it where it is embedded by pointer.)
+type ReadState struct {
 	Read     uint64 `json:"read"`     // the id read up to
 	Unread   int    `json:"unread"`   // messages by others after it (at most maxUnreadCount)
 	Mentions int    `json:"mentions"` // of those, how many name the viewer
@@ -42,7 +43,7 @@ type unreadCount struct {
 // unread returns user's read marker in room and, after it, how many
 // messages by others there are and how many of those mention the user
 // (each capped at maxUnreadCount), with the room's newest id as counted.
-func (st *store) unread(userName, roomName string) (uc unreadCount, err error) {
+func (st *store) unread(userName, roomName string) (uc ReadState, err error) {
 	err = st.db.View(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketReads).Get([]byte(userName + "\x00" + roomName)); v != nil {
 			uc.Read = binary.BigEndian.Uint64(v)

@@ -47,21 +47,34 @@ export function markRead() {
 // page's first fetch and its socket, reached no badge (catch-up fetches
 // only the rooms that are loaded, and counts nothing). The server counts
 // up to each room's newest id; the unread messages heard live meanwhile
-// with a later id are added, and those with an earlier one, if they come
-// later still, are not (r.counted), so none is missed or counted twice. A room
-// read here or on another device since the server counted keeps its own
-// count, as does one being loaded: its history sets it.
+// with a later id are added, and later frames count only past both
+// (r.counted, socket.js), so none is missed or counted twice. A room read
+// here or on another device since the server counted keeps its own count
+// (a marker the server never got is sent again), as does one being
+// loaded: its history sets it.
 export async function recount() {
   const conn = state.conn;
-  for (const r of state.rooms.values()) r.heard = [];
+  // By the names the server will answer with, whatever is renamed meanwhile.
+  const asked = new Map(state.rooms);
+  for (const r of asked.values()) r.heard = [];
   let rooms = [];
   try {
     ({ rooms } = await api("GET", "/api/rooms"));
   } catch { /* the next hello asks again */ }
   if (conn !== state.conn) return; // a newer socket's recount is under way
   for (const info of rooms) {
-    const r = state.rooms.get(info.name);
-    if (!r || !r.heard || r.loading || info.read < r.read) continue;
+    const r = asked.get(info.name);
+    if (!r || state.rooms.get(r.name) !== r || !r.heard || r.loading) continue;
+    if (info.created !== r.created) {
+      // Deleted and made anew under its name while we were away (or new
+      // to us): its ids start again at 1, and nothing in it is read.
+      r.created = info.created;
+      r.read = r.counted = 0;
+    }
+    if (info.read < r.read) {
+      api("POST", `/api/rooms/${encodeURIComponent(r.name)}/read`, { id: r.read }).catch(() => {});
+      continue;
+    }
     let unread = info.unread, mentions = info.mentions;
     for (const h of r.heard) {
       if (h.id <= info.newest || h.id <= info.read) continue;
@@ -73,7 +86,7 @@ export async function recount() {
     r.mentions = mentions;
     r.counted = Math.max(r.counted, info.newest);
   }
-  for (const r of state.rooms.values()) r.heard = null;
+  for (const r of asked.values()) r.heard = null;
   renderRooms();
   updateTitle();
   tidyNotifications();

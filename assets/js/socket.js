@@ -190,7 +190,7 @@ function handleFrame(f) {
       if (state.conn > 1) loadPeople().then(renderPeople, () => {});
       // Changes made offline go once the messages they change are caught up.
       catchUp().then(flushChanges);
-      recount(); // after catchUp has started loading the room on screen
+      recount(); // the badges: what was said while we were away
       for (const p of state.pending.values()) if (!p.failed) transmit(p);
       break;
     case "message":
@@ -266,20 +266,21 @@ function receive(m) {
   r.typing.delete(m.user);
   // Rooms not on screen keep only a count: their history is fetched whole
   // when opened, which cannot leave a gap. A room showing the past does too.
-  const fresh = (r.loaded || r.loading) && !r.detached ? insert(r, m) : !mine;
+  if ((r.loaded || r.loading) && !r.detached) insert(r, m);
+  // Frames come in commit order: one past r.counted is in no count yet
+  // (not the server's, nor the socket's), even if catch-up brought the
+  // message first; one before it is counted already.
+  const fresh = m.id > r.counted;
+  r.counted = Math.max(r.counted, m.id);
   if (fresh && !mine) {
     // Seen at once only by a reader at the newest; one scrolled up reads
     // it when it comes into view.
     const seen = m.room === state.current && !document.hidden && followsNewest();
     if (!seen) {
-      // One the server has counted already (committed before its count,
-      // it reached this socket after the answer) is not counted again.
-      if (m.id > r.counted) {
-        const mention = (m.mentions || []).includes(state.me.username);
-        r.unread++;
-        if (mention) r.mentions++;
-        if (r.heard) r.heard.push({ id: m.id, mention });
-      }
+      const mention = (m.mentions || []).includes(state.me.username);
+      r.unread++;
+      if (mention) r.mentions++;
+      if (r.heard) r.heard.push({ id: m.id, mention });
       if (m.room === state.current && document.hidden) state.hiddenUnread++;
       renderRooms();
     }

@@ -56,7 +56,8 @@ function newRoom(name) {
     unread: 0,
     mentions: 0,
     read: 0,          // the id read up to, on any of our devices
-    counted: 0,       // the newest id the server's unread count took in: later live messages add to it, no earlier one
+    created: "",      // when the server made it
+    counted: 0,       // the newest id in the unread count (the server's, or a live message's): only later ones add to it
     heard: null,      // while recount asks the server: {id, mention} of each unread message heard meanwhile
     typing: new Map(), // user → until when they show as typing
     // This visit to the room (reset on entering it, render.js and history.js):
@@ -121,6 +122,7 @@ export function room(name, info) {
     r.dm = !!info.dm;
     r.members = info.members || [];
     r.archived = !!info.archived;
+    if (info.created) r.created = info.created; // tells a room made anew under the same name
     if ("can_manage" in info) r.canManage = !!info.can_manage;
     if ("unread" in info) { r.unread = info.unread; r.mentions = info.mentions; r.read = info.read; r.counted = info.newest || 0; }
   }
