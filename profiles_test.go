@@ -451,6 +451,9 @@ func TestPushNamesTheSenderByDisplayName(t *testing.T) {
 	icon := fmt.Sprintf("/api/users/kid/avatar?v=%d", p.Avatar)
 
 	f.say("kid", "general", "@mum pick me up at 5")
+	// Pushes go out on parallel workers, in no promised order (nor do push
+	// services keep one): the next is said once this one has arrived.
+	f.svc.waitPush(t, f.subs["mum"], 1, 10*time.Second)
 	var dm struct{ Name string }
 	kid.do("POST", "/api/dms", map[string]string{"user": "mum"}, &dm)
 	f.say("kid", dm.Name, "thanks")
