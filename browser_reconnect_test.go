@@ -12,6 +12,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -297,4 +298,46 @@ func TestBrowserReconnectChangesMadeOffline(t *testing.T) {
 	p.screenshot("reconnect-change-refused")
 	p.clickText("discard", "#message-list .msg-failed button", "Discard")
 	p.until("the refusal gone", `document.querySelectorAll("#message-list .msg-failed").length === 0 && hearth.changes.size === 0`)
+}
+
+// TestBrowserReconnectNothingMissed: what was said while the page's socket
+// was down is all on screen once it is back, once each and in order, also
+// when messages keep coming while it reconnects (live ones can arrive
+// before the catch-up's answer).
+func TestBrowserReconnectNothingMissed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
+	ts.addUser("mum", "hearth-and-home", true)
+	sk := ts.loggedIn("kid").dial()
+	p := newPage(t, browser, 1280, 800)
+	p.beforeLoad(awaySockets)
+	p.login(ts, "mum", "hearth-and-home")
+	p.hook()
+	var want []string
+	say := func(body string) {
+		t.Helper()
+		id := fmt.Sprint("c-", len(want))
+		sk.say("general", body, id)
+		sk.ack(id)
+		want = append(want, body)
+	}
+	say("before the trip")
+	p.sees("before the trip")
+
+	p.eval(`window.hearthAway = true; hearth.ws && hearth.ws.close(); true`)
+	p.until("the socket gone", `!hearth.connected && hearth.retry > 0`)
+	for i := range 5 {
+		say(fmt.Sprint("while mum was out ", i))
+	}
+	p.eval(`setTimeout(() => { window.hearthAway = false; window.dispatchEvent(new Event("online")); }, 10); true`)
+	for i := range 40 {
+		say(fmt.Sprint("as she comes home ", i))
+	}
+	p.until("connected again", `hearth.connected`)
+	shown := `JSON.stringify([...document.querySelectorAll("#message-list .msg .msg-body")].map(e => e.textContent))`
+	wantJSON, _ := json.Marshal(want)
+	p.untilOr("every message once, in order", shown, shown+` === `+jsString(string(wantJSON)))
 }

@@ -87,16 +87,16 @@ function loadRoom(r) {
 export async function catchUp() {
   const from = new Map();
   for (const r of state.rooms.values()) {
-    if (r.loaded) from.set(r, r.rev);
+    if (r.loaded) from.set(r, { rev: r.rev, last: r.ids.length ? r.ids[r.ids.length - 1] : 0 });
   }
   for (const [r, start] of from) {
-    let since = start;
+    let since = start.rev;
     try {
       for (;;) {
         // Everything that changed since: new messages, and edits, deletes
         // and reactions to old ones.
         const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?since=${since}&limit=${CATCHUP_PAGE}`);
-        for (const m of messages) apply(r, m);
+        for (const m of messages) apply(r, m, start.last);
         since = rev;
         r.rev = Math.max(r.rev, rev);
         if (messages.length < CATCHUP_PAGE) break;
@@ -210,11 +210,13 @@ async function loadNewer(r) {
   if (r.name === state.current) renderMessages();
 }
 
-// apply takes a message's current state (from catch-up or an update):
-// replaced if shown, added if new and the room is at its newest.
-function apply(r, m) {
+// apply takes a message's current state from catch-up: replaced if
+// loaded; added if said after last, the newest the room held when the
+// socket went (also below live messages that came before the catch-up's
+// answer), unless the room shows a window of the past. An older message
+// that was not loaded stays out: it would sit alone past a gap.
+function apply(r, m, last) {
   if (r.msgs.has(m.id)) { r.msgs.set(m.id, m); return; }
-  const last = r.ids.length ? r.ids[r.ids.length - 1] : 0;
   if (m.id > last && !r.detached) insert(r, m);
 }
 
