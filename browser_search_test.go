@@ -8,6 +8,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -121,4 +122,80 @@ func TestBrowserSearchPrefixes(t *testing.T) {
 	phone.untilOr("highlighted on the phone", targetState, targetState+` === "Lasagne for dinner tonight? Gran's lasagne recipe | Lasag+Gran+lasag | true | true"`)
 	phone.until("the drawer closed", `document.getElementById("sidebar").getBoundingClientRect().right <= 0`)
 	phone.screenshot("search-prefix-jump-phone-dark")
+}
+
+// TestBrowserSearchWindowWhileTalking: a search result opens a window of
+// the room's past while the others keep talking. Scrolled down to the
+// newest, the room holds every message from the window's start on, once
+// each and with no hole (those said during the jump, during each page,
+// and while the last page turned it live again); a message sent from the
+// window shows, at the newest.
+func TestBrowserSearchWindowWhileTalking(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
+	ts.addUser("mum", "hearth-and-home", true)
+	kid := ts.loggedIn("kid")
+	sk := kid.dial()
+	postMany(t, sk, "general", "old", 300, func(i int) string {
+		if i == 20 {
+			return "the lost lasagne recipe"
+		}
+		return familyText(i)
+	})
+	var found struct{ Results []struct{ ID uint64 } }
+	mustDo(t, kid, 200, "GET", "/api/search?q=lasagne+recipe", nil, &found)
+	if len(found.Results) != 1 {
+		t.Fatalf("search found %d", len(found.Results))
+	}
+	target := found.Results[0].ID
+
+	p := newPage(t, browser, 1280, 800)
+	p.login(ts, "mum", "hearth-and-home")
+	p.hook()
+	p.until("connected", `hearth.connected`)
+	// A message sent from a window of the past shows, at the newest.
+	p.eval(fmt.Sprintf(`import("/js/history.js").then((h) => { h.jumpTo("general", %d, ["lasagne"]); return true; })`, target))
+	p.until("the window of the past", `hearth.rooms.get("general").detached && !!document.querySelector("#message-list .msg.target")`)
+	p.say("found it, it was under the bread")
+	p.sees("found it, it was under the bread")
+	if v := p.eval(`hearth.rooms.get("general").detached`); v != false {
+		t.Error("sent from a search result, the room still shows the past")
+	}
+
+	// Again, and scrolling down as fast as pages come, while kid talks.
+	p.eval(fmt.Sprintf(`import("/js/history.js").then((h) => {
+		h.jumpTo("general", %d, ["lasagne"]);
+		window.scroller = setInterval(() => {
+			const b = document.getElementById("messages");
+			b.scrollTop = b.scrollHeight;
+			b.dispatchEvent(new Event("scroll"));
+		}, 20);
+		return true;
+	})`, target))
+	for i := range 60 {
+		id := fmt.Sprint("live-", i)
+		sk.say("general", fmt.Sprint("talking meanwhile ", i), id)
+		sk.ack(id)
+	}
+	var newest struct{ Messages []struct{ ID uint64 } }
+	mustDo(t, kid, 200, "GET", "/api/rooms/general/messages?limit=1", nil, &newest)
+	last := newest.Messages[0].ID
+	held := `(() => { const r = hearth.rooms.get("general"); return JSON.stringify({detached: r.detached, first: r.ids[0], last: r.ids[r.ids.length - 1], n: r.ids.length, holes: r.ids.filter((id, i) => i > 0 && id !== r.ids[i - 1] + 1).length}); })()`
+	p.untilOr("live again, at the newest", held, fmt.Sprintf(`(() => { const r = hearth.rooms.get("general"); return !r.detached && r.ids[r.ids.length - 1] === %d; })()`, last))
+	p.eval(`clearInterval(window.scroller); true`)
+	got := p.eval(held).(string)
+	var h struct {
+		Detached    bool
+		First, Last uint64
+		N, Holes    int
+	}
+	if err := json.Unmarshal([]byte(got), &h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Holes != 0 || h.First > target || uint64(h.N) != h.Last-h.First+1 {
+		t.Errorf("the room holds %s: want every message from the window's start (at or before %d) to %d, once each", got, target, last)
+	}
 }

@@ -113,7 +113,10 @@ export async function catchUp() {
   if (cur && !cur.loaded) loadRoom(cur);
 }
 
+// resetRoom forgets what r holds. Pages asked for before are of another
+// window: r.gen tells their answers to go.
 function resetRoom(r) {
+  r.gen = (r.gen || 0) + 1;
   r.msgs.clear();
   r.ids = [];
   r.events = [];
@@ -128,8 +131,10 @@ async function loadLatest(r) {
   if (r.loading) return;
   r.loading = true;
   renderHistoryState();
+  const gen = r.gen;
   try {
     const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?limit=${PAGE}`);
+    if (gen !== r.gen) return; // reset meanwhile: whoever reset it loads it
     for (const m of messages) insert(r, m);
     r.hasMore = messages.length === PAGE;
     r.rev = Math.max(r.rev, rev);
@@ -138,7 +143,7 @@ async function loadLatest(r) {
   } catch (e) {
     if (e.status === 401) return sessionEnded();
   } finally {
-    r.loading = false;
+    if (gen === r.gen) r.loading = false;
   }
   if (r.name === state.current) { renderMessages(true); markRead(); }
 }
@@ -152,11 +157,13 @@ async function loadFromRead(r) {
   r.loading = true;
   renderHistoryState();
   const path = `/api/rooms/${encodeURIComponent(r.name)}/messages`;
+  const gen = r.gen;
   try {
     const [older, newer] = await Promise.all([
       api("GET", `${path}?before=${r.read + 1}&limit=${CONTEXT}`),
       api("GET", `${path}?after=${r.read}&limit=${CATCHUP_PAGE}`),
     ]);
+    if (gen !== r.gen) return;
     insertAll(r, older.messages);
     insertAll(r, newer.messages);
     r.hasMore = older.messages.length === CONTEXT;
@@ -174,9 +181,9 @@ async function loadFromRead(r) {
     r.landing = false;
     if (e.status === 401) return sessionEnded();
   } finally {
-    r.loading = false;
+    if (gen === r.gen) r.loading = false;
   }
-  if (r.name !== state.current) return;
+  if (gen !== r.gen || r.name !== state.current) return;
   if (r.landing) placeDivider(r);
   renderMessages(!r.landing);
   markRead();
@@ -186,8 +193,11 @@ async function loadOlder(r) {
   if (!r.loaded || r.loadingOlder || !r.hasMore || !r.ids.length) return;
   r.loadingOlder = true;
   renderHistoryState();
+  const gen = r.gen, before = r.ids[0];
   try {
-    const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?before=${r.ids[0]}&limit=${PAGE}`);
+    const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?before=${before}&limit=${PAGE}`);
+    // Reset meanwhile, or trimmed (forgetOldest): the page joins nothing.
+    if (gen !== r.gen || r.ids[0] !== before) throw new Error("another window");
     insertAll(r, messages);
     if (messages.length) r.winFrom = messages[0].id; // drawn: it is what the reader scrolled to
     r.hasMore = messages.length === PAGE;
@@ -197,14 +207,28 @@ async function loadOlder(r) {
   renderMessages(); // what the reader sees stays in place
 }
 
-// loadNewer continues a detached window towards the newest messages.
+// loadNewer continues a detached window towards the newest messages. The
+// last page makes the room live again: frames are inserted from then on,
+// and what was said between that page's reading and then, heard by the
+// socket while the window was detached and dropped, is asked for once
+// more.
 async function loadNewer(r) {
   if (!r.detached || r.loadingNewer || !r.ids.length) return;
   r.loadingNewer = true;
+  const gen = r.gen;
+  const after = () => `/api/rooms/${encodeURIComponent(r.name)}/messages?after=${r.ids[r.ids.length - 1]}&limit=${PAGE}`;
   try {
-    const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?after=${r.ids[r.ids.length - 1]}&limit=${PAGE}`);
+    let { messages } = await api("GET", after());
+    if (gen !== r.gen) throw new Error("another window");
     for (const m of messages) insert(r, m);
-    if (messages.length < PAGE) r.detached = false; // caught up: live again
+    if (messages.length < PAGE) {
+      r.detached = false;
+      do {
+        ({ messages } = await api("GET", after()));
+        if (gen !== r.gen) break;
+        for (const m of messages) insert(r, m);
+      } while (messages.length === PAGE);
+    }
   } catch { /* the next scroll tries again */ }
   r.loadingNewer = false;
   if (r.name === state.current) renderMessages();
@@ -329,9 +353,12 @@ export async function jumpTo(name, id, terms) {
   }
   resetRoom(r);
   r.loading = true;
+  r.detached = true; // live messages meanwhile are not of this window
   selectRoom(name);
+  const gen = r.gen;
   try {
     const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(name)}/messages?before=${id + 25}&limit=${PAGE}`);
+    if (gen !== r.gen) return;
     for (const m of messages) insert(r, m);
     r.rev = Math.max(r.rev, rev);
     r.hasMore = messages.length === PAGE;
@@ -342,7 +369,7 @@ export async function jumpTo(name, id, terms) {
   } catch (e) {
     setStatus(e.message, true);
   } finally {
-    r.loading = false;
+    if (gen === r.gen) r.loading = false;
   }
-  if (state.current === name) renderMessages();
+  if (gen === r.gen && state.current === name) renderMessages();
 }
