@@ -341,3 +341,43 @@ func TestBrowserReconnectNothingMissed(t *testing.T) {
 	wantJSON, _ := json.Marshal(want)
 	p.untilOr("every message once, in order", shown, shown+` === `+jsString(string(wantJSON)))
 }
+
+// failingFetch, given to every document of a page, makes the page's
+// requests whose URL contains window.hearthFail fail as on a network
+// glitch, while the socket stays up.
+const failingFetch = `window.realFetch ||= fetch;
+window.fetch = (url, opts) => window.hearthFail && String(url).includes(window.hearthFail) ? Promise.reject(new TypeError("Failed to fetch")) : realFetch(url, opts);`
+
+// TestBrowserRoomLoadFails: a room whose messages cannot be loaded says so
+// with a button that tries again, rather than staying blank.
+func TestBrowserRoomLoadFails(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, nil)
+	ts.addUser("mum", "hearth-and-home", true)
+	kid := ts.loggedIn("kid")
+	mustDo(t, kid, http.StatusCreated, "POST", "/api/rooms", map[string]any{"name": "garden"}, nil)
+	sk := kid.dial()
+	sk.say("garden", "the tomatoes are in", "c-1")
+	sk.ack("c-1")
+
+	p := newPage(t, browser, 390, 844)
+	p.beforeLoad(failingFetch)
+	p.login(ts, "mum", "hearth-and-home")
+	p.hook()
+	p.until("connected", `hearth.connected`)
+	p.eval(`window.hearthFail = "/api/rooms/garden/messages"; true`)
+	p.do("open the menu", chromedp.Click(chromedp.ID("open-sidebar")))
+	p.openRoom("garden")
+	const line = `document.getElementById("history-state").textContent`
+	p.untilOr("the failure said, with Try again", line, line+` === "The messages could not be loaded.Try again"`)
+	p.screenshot("room-load-failed-390")
+	p.eval(`window.hearthFail = ""; true`)
+	p.do("try again", chromedp.Click(chromedp.CSS("#history-state button")))
+	p.sees("the tomatoes are in")
+	if v := p.eval(line); v == "The messages could not be loaded.Try again" {
+		t.Errorf("loaded, the history line still says %q", v)
+	}
+}

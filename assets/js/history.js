@@ -130,6 +130,7 @@ function resetRoom(r) {
 async function loadLatest(r) {
   if (r.loading) return;
   r.loading = true;
+  r.failed = false;
   renderHistoryState();
   const gen = r.gen;
   try {
@@ -142,10 +143,18 @@ async function loadLatest(r) {
     r.detached = false;
   } catch (e) {
     if (e.status === 401) return sessionEnded();
+    r.failed = gen === r.gen;
   } finally {
     if (gen === r.gen) r.loading = false;
   }
   if (r.name === state.current) { renderMessages(true); markRead(); }
+}
+
+// retryLoad tries again to load the room on screen after its messages
+// could not be loaded (its history line offers it; a reconnect does too).
+export function retryLoad() {
+  const r = state.rooms.get(state.current);
+  if (r && !r.loaded && !r.loading) loadRoom(r);
 }
 
 // loadFromRead loads a room around its read marker: a few read messages for
@@ -155,6 +164,7 @@ async function loadLatest(r) {
 async function loadFromRead(r) {
   if (r.loading) return;
   r.loading = true;
+  r.failed = false;
   renderHistoryState();
   const path = `/api/rooms/${encodeURIComponent(r.name)}/messages`;
   const gen = r.gen;
@@ -180,6 +190,7 @@ async function loadFromRead(r) {
   } catch (e) {
     r.landing = false;
     if (e.status === 401) return sessionEnded();
+    r.failed = gen === r.gen;
   } finally {
     if (gen === r.gen) r.loading = false;
   }

@@ -17,7 +17,7 @@ import { loadConfig } from "./config.js";
 import { renderTyping, renderHeader, updateTitle, openSidebar, closeSidebar, setStatus, renderMe } from "./render.js";
 import { showLogin, showSetup, showJoin, showReset, submitAuth, sessionEnded } from "./auth.js";
 import { connect, retryDelay, retryNow, wentOffline, showOffline, sendVisibility } from "./socket.js";
-import { hashRoom, selectRoom, jumpTo, runSearch, onMessagesScroll, jumpToLatest } from "./history.js";
+import { hashRoom, selectRoom, jumpTo, runSearch, onMessagesScroll, jumpToLatest, retryLoad } from "./history.js";
 import { loadPending } from "./outbox.js";
 import { markRead, openNotify, turnOn, turnOff, testPush, saveNotifySettings, tidyNotifications } from "./notify.js";
 import { registerWorker, loadSettings, loadPush, pushSupported, saveLevel } from "./push.js";
@@ -207,6 +207,7 @@ function wire() {
   $("messages").addEventListener("scroll", onMessagesScroll);
   list.addEventListener("seen", markRead); // messages came into view (render.js)
   $("jump-latest").onclick = jumpToLatest;
+  $("history-state").addEventListener("click", (e) => { if (e.target.closest("[data-retry]")) retryLoad(); });
   $("room-list").addEventListener("click", onRoomListClick);
   $("dm-list").addEventListener("click", onRoomListClick);
   $("open-sidebar").onclick = openSidebar;

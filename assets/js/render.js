@@ -680,6 +680,10 @@ export function renderHistoryState() {
   updateJump();
   if (!r) { line.textContent = ""; return; }
   if (r.loading || r.loadingOlder) line.textContent = "Loading…";
+  else if (r.failed && !r.loaded) {
+    // The room would stay blank: say so, and offer another try (main.js).
+    line.replaceChildren("The messages could not be loaded.", el("button", { type: "button", class: "text-button", "data-retry": "" }, "Try again"));
+  }
   else if (r.loaded && !r.hasMore && lowerIndex(r.ids, r.winFrom) === 0) {
     const where = r.dm ? `your conversation with ${roomLabel(r)}` : `#${r.name}`;
     line.textContent = r.ids.length ? `This is the beginning of ${where}.` : `This is the start of ${where}. Say hello!`;
