@@ -11,7 +11,6 @@ import { state, loadDraft, saveDraft } from "./state.js";
 import { config } from "./config.js";
 import { setStatus, renderReplyBar } from "./render.js";
 import { sendMessage } from "./outbox.js";
-import { jumpToLatest } from "./history.js";
 import { openEmojiPicker } from "./emoji.js";
 import { avatarEl, nameEl, displayName, matchesPerson } from "./people.js";
 
@@ -40,9 +39,6 @@ export function submitComposer(ev) {
   updateComposer();
   // The reply bar says which message this answers, if any.
   const rp = state.replying && state.replying.room === state.current ? state.replying : null;
-  // Said from a window of the past (a search result, a quoted reply):
-  // back to the newest messages, where it shows.
-  if (state.rooms.get(state.current)?.detached) jumpToLatest();
   sendMessage(body, rp);
   if (rp) cancelReply();
 }

@@ -14,7 +14,7 @@ import {
   renderOnline, renderRooms, renderHeader, renderMessages, renderTyping, followsNewest,
   updateTitle, addEvent, setStatus, renderPeople,
 } from "./render.js";
-import { catchUp, selectRoom, insert } from "./history.js";
+import { catchUp, selectRoom, insert, jumpToLatest } from "./history.js";
 import { transmit, savePending, refused, settle, flushChanges, moveChanges } from "./outbox.js";
 import { markRead, notify, tidyNotifications, recount } from "./notify.js";
 import { applySettings } from "./push.js";
@@ -260,8 +260,12 @@ function handleFrame(f) {
 // count as unread (and may notify) unless read on screen.
 function receive(m) {
   const mine = m.user === state.me.username && !m.bot;
+  const sentHere = mine && !!m.client_id && (state.pending.has(m.client_id) || [...state.uploads.values()].some((u) => u.cid === m.client_id));
   if (mine && m.client_id && state.pending.delete(m.client_id)) savePending();
   const r = room(m.room);
+  // Sent from a window of the past (a search result, a quoted reply): back
+  // to the newest, where it is, rather than gone with its pending row.
+  if (sentHere && r.detached && m.room === state.current) jumpToLatest();
   r.rev = Math.max(r.rev, m.rev || 0);
   r.typing.delete(m.user);
   // Rooms not on screen keep only a count: their history is fetched whole

@@ -13,7 +13,6 @@ import { fileSize } from "./dom.js";
 import { renderMessages } from "./render.js";
 import { newClientID } from "./outbox.js";
 import { uploadSize } from "./media.js";
-import { jumpToLatest } from "./history.js";
 
 const MAX_AT_ONCE = 2;   // the server's maxUploadsAtOnce
 const SENT_KEEP = 20000; // ms a sent upload's row waits for its message, at most
@@ -25,7 +24,6 @@ let seq = 0;
 export function uploadFiles(files, opts = {}) {
   const roomName = opts.room || state.current;
   if (!state.rooms.has(roomName)) return;
-  if (roomName === state.current && state.rooms.get(roomName).detached) jumpToLatest(); // where it will show
   for (const file of files) {
     const u = {
       id: ++seq, cid: newClientID(), room: roomName, file, name: file.name || "pasted image",
