@@ -381,3 +381,86 @@ func TestBrowserRoomLoadFails(t *testing.T) {
 		t.Errorf("loaded, the history line still says %q", v)
 	}
 }
+
+// heldAnswer, given to every document of a page, holds the answer to the
+// page's next request whose URL contains window.hearthHold until the test
+// calls window.hearthRelease(): the server has read it, the page has not.
+const heldAnswer = `window.fetchBeforeHold ||= fetch;
+window.fetch = (url, opts) => {
+  const answer = fetchBeforeHold(url, opts);
+  if (!window.hearthHold || !String(url).includes(window.hearthHold)) return answer;
+  window.hearthHold = "";
+  return answer.then((res) => new Promise((resolve) => { window.hearthRelease = () => { window.hearthRelease = null; resolve(res); }; }));
+};`
+
+// TestBrowserReconnectWhileRoomLoads: a room's first page is read by the
+// server, then the world moves before the page reaches the screen: an
+// edit to a message on that page comes by socket, or the socket drops and
+// comes back (its catch-up passes over a room not loaded yet) while others
+// talk. Once in, the room shows the edit and everything said, once each.
+func TestBrowserReconnectWhileRoomLoads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	browser := newBrowser(t)
+	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
+	ts.addUser("mum", "hearth-and-home", true)
+	kid := ts.loggedIn("kid")
+	sk := kid.dial()
+	n := 0
+	say := func(room, body string) uint64 {
+		t.Helper()
+		n++
+		id := fmt.Sprint("c-", n)
+		sk.say(room, body, id)
+		return sk.ack(id).ID
+	}
+	edit := func(room string, id uint64, body string) {
+		t.Helper()
+		sk.send(map[string]any{"type": "edit", "room": room, "id": id, "body": body})
+		sk.expect(func(f wireFrame) bool { return f.Type == "update" && f.ID == id })
+	}
+	for _, room := range []string{"garden", "yard"} {
+		mustDo(t, kid, http.StatusCreated, "POST", "/api/rooms", map[string]any{"name": room}, nil)
+	}
+	first := say("garden", "the hose is leaking")
+	say("garden", "I will fix it")
+	yardFirst := say("yard", "the shed door sticks")
+
+	p := newPage(t, browser, 1280, 800)
+	p.beforeLoad(awaySockets)
+	p.beforeLoad(heldAnswer)
+	p.login(ts, "mum", "hearth-and-home")
+	p.hook()
+	p.until("connected", `hearth.connected`)
+	shown := `JSON.stringify([...document.querySelectorAll("#message-list .msg .msg-body")].map(e => e.textContent))`
+	shows := func(what string, want ...string) {
+		t.Helper()
+		w, _ := json.Marshal(want)
+		p.untilOr(what, shown, shown+` === `+jsString(string(w)))
+	}
+	open := func(room string) {
+		t.Helper()
+		p.eval(`window.hearthHold = "/api/rooms/` + room + `/messages"; true`)
+		p.openRoom(room)
+		p.until("#"+room+"'s page read by the server, held from the page", `typeof window.hearthRelease === "function"`)
+	}
+
+	// An edit that overtakes the page holding its message.
+	open("garden")
+	edit("garden", first, "the hose was leaking")
+	p.eval(`hearthRelease(); true`)
+	shows("#garden with the edit", "the hose was leaking(edited)", "I will fix it")
+
+	// A drop and a return while the page is on its way.
+	open("yard")
+	p.eval(`window.hearthAway = true; hearth.ws && hearth.ws.close(); true`)
+	p.until("the socket gone", `!hearth.connected && hearth.retry > 0`)
+	say("yard", "while mum was out")
+	edit("yard", yardFirst, "the shed door stuck")
+	p.eval(`window.hearthAway = false; window.dispatchEvent(new Event("online")); true`)
+	p.until("connected again", `hearth.connected`)
+	say("yard", "she is back")
+	p.eval(`hearthRelease(); true`)
+	shows("#yard with all that was said", "the shed door stuck(edited)", "while mum was out", "she is back")
+}

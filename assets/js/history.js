@@ -87,20 +87,11 @@ function loadRoom(r) {
 export async function catchUp() {
   const from = new Map();
   for (const r of state.rooms.values()) {
-    if (r.loaded) from.set(r, { rev: r.rev, last: r.ids.length ? r.ids[r.ids.length - 1] : 0 });
+    if (r.loaded) from.set(r, { rev: r.rev, last: newestHeld(r) });
   }
   for (const [r, start] of from) {
-    let since = start.rev;
     try {
-      for (;;) {
-        // Everything that changed since: new messages, and edits, deletes
-        // and reactions to old ones.
-        const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?since=${since}&limit=${CATCHUP_PAGE}`);
-        for (const m of messages) apply(r, m, start.last);
-        since = rev;
-        r.rev = Math.max(r.rev, rev);
-        if (messages.length < CATCHUP_PAGE) break;
-      }
+      await catchUpRoom(r, start.rev, start.last);
     } catch {
       // A gap we could not fill: forget the room's messages, so it is
       // loaded afresh (the newest page) rather than shown with a hole.
@@ -111,6 +102,32 @@ export async function catchUp() {
   }
   const cur = state.rooms.get(state.current);
   if (cur && !cur.loaded) loadRoom(cur);
+}
+
+// catchUpRoom fetches everything in r that changed after rev since: new
+// messages (those after last, the newest r held then), and edits, deletes
+// and reactions to the ones it holds.
+async function catchUpRoom(r, since, last) {
+  for (;;) {
+    const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?since=${since}&limit=${CATCHUP_PAGE}`);
+    for (const m of messages) apply(r, m, last);
+    since = rev;
+    r.rev = Math.max(r.rev, rev);
+    if (messages.length < CATCHUP_PAGE) return;
+  }
+}
+
+function newestHeld(r) { return r.ids.length ? r.ids[r.ids.length - 1] : 0; }
+
+// settleLoad runs after a page of r, read at rev, went in. If the world
+// moved under it, the room is caught up from that rev: a reconnect while
+// it loaded (the hello's catch-up passed over a room not loaded yet), or a
+// change to one of its messages that came by socket before the page that
+// holds the message (socket.js's changed could not apply it).
+async function settleLoad(r, conn, rev, last) {
+  if (conn === state.conn && (r.missedRev || 0) <= rev) return;
+  try { await catchUpRoom(r, rev, last); } catch { /* the next hello catches up */ }
+  if (r.name === state.current) renderMessages();
 }
 
 // resetRoom forgets what r holds. Pages asked for before are of another
@@ -132,7 +149,7 @@ async function loadLatest(r) {
   r.loading = true;
   r.failed = false;
   renderHistoryState();
-  const gen = r.gen;
+  const gen = r.gen, conn = state.conn;
   try {
     const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?limit=${PAGE}`);
     if (gen !== r.gen) return; // reset meanwhile: whoever reset it loads it
@@ -141,6 +158,7 @@ async function loadLatest(r) {
     r.rev = Math.max(r.rev, rev);
     r.loaded = true;
     r.detached = false;
+    settleLoad(r, conn, rev, messages.length ? messages[messages.length - 1].id : 0);
   } catch (e) {
     if (e.status === 401) return sessionEnded();
     r.failed = gen === r.gen;
@@ -167,13 +185,14 @@ async function loadFromRead(r) {
   r.failed = false;
   renderHistoryState();
   const path = `/api/rooms/${encodeURIComponent(r.name)}/messages`;
-  const gen = r.gen;
+  const gen = r.gen, conn = state.conn;
   try {
     const [older, newer] = await Promise.all([
       api("GET", `${path}?before=${r.read + 1}&limit=${CONTEXT}`),
       api("GET", `${path}?after=${r.read}&limit=${CATCHUP_PAGE}`),
     ]);
     if (gen !== r.gen) return;
+    const last = newer.messages.length ? newer.messages[newer.messages.length - 1].id : r.read;
     insertAll(r, older.messages);
     insertAll(r, newer.messages);
     r.hasMore = older.messages.length === CONTEXT;
@@ -187,6 +206,7 @@ async function loadFromRead(r) {
       for (const id of r.ids.slice(end)) r.msgs.delete(id);
       r.ids = r.ids.slice(0, end);
     }
+    settleLoad(r, conn, Math.min(older.rev, newer.rev), last);
   } catch (e) {
     r.landing = false;
     if (e.status === 401) return sessionEnded();
@@ -206,10 +226,11 @@ async function loadOlder(r) {
   renderHistoryState();
   const gen = r.gen, before = r.ids[0];
   try {
-    const { messages } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?before=${before}&limit=${PAGE}`);
+    const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?before=${before}&limit=${PAGE}`);
     // Reset meanwhile, or trimmed (forgetOldest): the page joins nothing.
     if (gen !== r.gen || r.ids[0] !== before) throw new Error("another window");
     insertAll(r, messages);
+    settleLoad(r, state.conn, rev, newestHeld(r));
     if (messages.length) r.winFrom = messages[0].id; // drawn: it is what the reader scrolled to
     r.hasMore = messages.length === PAGE;
   } catch { /* try again on the next scroll */ }
@@ -229,9 +250,10 @@ async function loadNewer(r) {
   const gen = r.gen;
   const after = () => `/api/rooms/${encodeURIComponent(r.name)}/messages?after=${r.ids[r.ids.length - 1]}&limit=${PAGE}`;
   try {
-    let { messages } = await api("GET", after());
+    let { messages, rev } = await api("GET", after());
     if (gen !== r.gen) throw new Error("another window");
     for (const m of messages) insert(r, m);
+    settleLoad(r, state.conn, rev, newestHeld(r));
     if (messages.length < PAGE) {
       r.detached = false;
       do {
@@ -246,12 +268,13 @@ async function loadNewer(r) {
 }
 
 // apply takes a message's current state from catch-up: replaced if
-// loaded; added if said after last, the newest the room held when the
+// loaded (unless a live frame brought a newer one meanwhile); added if said after last, the newest the room held when the
 // socket went (also below live messages that came before the catch-up's
 // answer), unless the room shows a window of the past. An older message
 // that was not loaded stays out: it would sit alone past a gap.
 function apply(r, m, last) {
-  if (r.msgs.has(m.id)) { r.msgs.set(m.id, m); return; }
+  const held = r.msgs.get(m.id);
+  if (held) { if ((m.rev || 0) >= (held.rev || 0)) r.msgs.set(m.id, m); return; }
   if (m.id > last && !r.detached) insert(r, m);
 }
 
@@ -366,11 +389,12 @@ export async function jumpTo(name, id, terms) {
   r.loading = true;
   r.detached = true; // live messages meanwhile are not of this window
   selectRoom(name);
-  const gen = r.gen;
+  const gen = r.gen, conn = state.conn;
   try {
     const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(name)}/messages?before=${id + 25}&limit=${PAGE}`);
     if (gen !== r.gen) return;
     for (const m of messages) insert(r, m);
+    settleLoad(r, conn, rev, newestHeld(r));
     r.rev = Math.max(r.rev, rev);
     r.hasMore = messages.length === PAGE;
     r.loaded = true;

@@ -303,6 +303,10 @@ function changed(m) {
   if (r.msgs.has(m.id)) {
     r.msgs.set(m.id, m);
     if (m.room === state.current) renderMessages();
+  } else if (r.loading || r.loadingOlder || r.loadingNewer) {
+    // Perhaps of a page on its way, read before this change: the page is
+    // caught up once in (history.js settleLoad).
+    r.missedRev = Math.max(r.missedRev || 0, m.rev || 0);
   }
 }
 
