@@ -352,3 +352,106 @@ func (p *page) menu(id string) {
 	}
 	p.do("open the menu for "+id, chromedp.Click(chromedp.ID("open-menu")), chromedp.WaitVisible(chromedp.ID("me-menu")), chromedp.Click(chromedp.ID(id)))
 }
+
+// --- what tests do to a page's network ---
+
+// awaySockets, given to every document of a page, lets the test take the
+// page's socket away from the server and give it back: while
+// window.hearthAway is set, the page's sockets knock at a path that refuses
+// them, as when the phone is off the home network.
+const awaySockets = `window.RealWebSocket ||= WebSocket;
+window.WebSocket = function (url) { return new RealWebSocket(window.hearthAway ? url.replace(/\/ws$/, "/away") : url); };`
+
+// goAway takes the page's socket away from the server (the page needs
+// awaySockets and hook) and waits until the page knows.
+func (p *page) goAway() {
+	p.t.Helper()
+	p.eval(`window.hearthAway = true; hearth.ws && hearth.ws.close(); true`)
+	p.until("the socket gone", `!hearth.connected && hearth.retry > 0`)
+}
+
+// comeHome gives the socket back and says the network is back, as a
+// browser does: the page reconnects at once. It waits for the hello.
+func (p *page) comeHome() {
+	p.t.Helper()
+	p.comeHomeSoon()
+	p.until("connected again", `hearth.connected`)
+}
+
+// comeHomeSoon is comeHome in 10 ms, without waiting: for saying things
+// while the page comes back.
+func (p *page) comeHomeSoon() {
+	p.t.Helper()
+	p.eval(`setTimeout(() => { window.hearthAway = false; window.dispatchEvent(new Event("online")); }, 10); true`)
+}
+
+// failingFetch, given to every document of a page, makes the page's
+// requests whose URL contains window.hearthFail fail as on a network
+// glitch, while the socket stays up.
+const failingFetch = `window.realFetch ||= fetch;
+window.fetch = (url, opts) => window.hearthFail && String(url).includes(window.hearthFail) ? Promise.reject(new TypeError("Failed to fetch")) : realFetch(url, opts);`
+
+// heldAnswer, given to every document of a page, holds the answer to the
+// page's next request whose URL contains window.hearthHold until the test
+// calls window.hearthRelease(): the server has read it, the page has not.
+const heldAnswer = `window.fetchBeforeHold ||= fetch;
+window.fetch = (url, opts) => {
+  const answer = fetchBeforeHold(url, opts);
+  if (!window.hearthHold || !String(url).includes(window.hearthHold)) return answer;
+  window.hearthHold = "";
+  return answer.then((res) => new Promise((resolve) => { window.hearthRelease = () => { window.hearthRelease = null; resolve(res); }; }));
+};`
+
+// family is the cast of the tests of reading and coming back: a browser,
+// a server without message limits, mum (an admin, for a page) and kid,
+// logged in with a socket open, who says things.
+type family struct {
+	t       *testing.T
+	browser context.Context
+	ts      *testServer
+	kid     *client
+	sk      *socket
+	said    int
+}
+
+func newFamily(t *testing.T) *family {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("drives Chromium")
+	}
+	f := &family{t: t, browser: newBrowser(t)}
+	f.ts = newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
+	f.ts.addUser("mum", "hearth-and-home", true)
+	f.kid = f.ts.loggedIn("kid")
+	f.sk = f.kid.dial()
+	return f
+}
+
+// room has kid make a public room.
+func (f *family) room(name string) {
+	f.t.Helper()
+	mustDo(f.t, f.kid, http.StatusCreated, "POST", "/api/rooms", map[string]any{"name": name}, nil)
+}
+
+// say has kid say body in room and returns the message's id once stored.
+func (f *family) say(room, body string) uint64 {
+	f.t.Helper()
+	f.said++
+	cid := fmt.Sprint("kid-", f.said)
+	f.sk.say(room, body, cid)
+	return f.sk.ack(cid).ID
+}
+
+// mumsPage opens a page of width × height with scripts given to every
+// document, logs mum in and waits for her socket.
+func (f *family) mumsPage(width, height int64, scripts ...string) *page {
+	f.t.Helper()
+	p := newPage(f.t, f.browser, width, height)
+	for _, js := range scripts {
+		p.beforeLoad(js)
+	}
+	p.login(f.ts, "mum", "hearth-and-home")
+	p.hook()
+	p.until("connected", `hearth.connected`)
+	return p
+}

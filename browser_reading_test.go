@@ -477,13 +477,6 @@ func TestBrowserReadingWhereYouLeftOff(t *testing.T) {
 	round("many", 230, false)
 }
 
-// awaySockets, given to every document of a page, lets the test take the
-// page's socket away from the server and give it back: while
-// window.hearthAway is set, the page's sockets knock at a path that refuses
-// them, as when the phone is off the home network.
-const awaySockets = `window.RealWebSocket ||= WebSocket;
-window.WebSocket = function (url) { return new RealWebSocket(window.hearthAway ? url.replace(/\/ws$/, "/away") : url); };`
-
 // badgeOf is what a room's badge in the sidebar says: its count, and
 // "mention" when it counts mentions.
 func badgeOf(room string) string {
@@ -496,53 +489,36 @@ func badgeOf(room string) string {
 // and so do messages said after a reloaded page has fetched its rooms and
 // before its socket is in.
 func TestBrowserReadingCountsWhileAway(t *testing.T) {
-	if testing.Short() {
-		t.Skip("drives Chromium")
-	}
-	browser := newBrowser(t)
-	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
-	ts.addUser("mum", "hearth-and-home", true)
-	kid := ts.loggedIn("kid")
-	for _, name := range []string{"garden", "yard"} {
-		mustDo(t, kid, http.StatusCreated, "POST", "/api/rooms", map[string]any{"name": name}, nil)
-	}
-	sk := kid.dial()
-	postMany(t, sk, "garden", "before", 2, func(i int) string { return fmt.Sprintf("seen before %d", i) })
+	f := newFamily(t)
+	f.room("garden")
+	f.room("yard")
+	f.say("garden", "seen before 0")
+	f.say("garden", "seen before 1")
 
-	p := newPage(t, browser, 390, 844)
-	p.beforeLoad(awaySockets)
-	p.login(ts, "mum", "hearth-and-home")
-	p.hook()
+	p := f.mumsPage(390, 844, awaySockets)
 	p.openRoom("garden")
 	p.sees("seen before 1")
-	mum := loginClient(t, ts, "mum", "hearth-and-home")
+	mum := loginClient(t, f.ts, "mum", "hearth-and-home")
 	gardenNewest := newestIDs(t, mum, "garden", 1)[0]
 	untilRead(t, mum, "garden", "reading #garden", func(r uint64) bool { return r == gardenNewest })
 	p.openRoom("general")
 	p.until("nothing unread behind the menu", `document.getElementById("open-sidebar").getAttribute("aria-label") === "Open menu" && getComputedStyle(document.getElementById("open-sidebar"), "::after").content === "none"`)
 	p.untilOr("no badges", `JSON.stringify([...hearth.rooms.values()].map(r => [r.name, r.read, r.unread, r.loaded, r.loading, r.ids]))`, badgeOf("garden")+` === "none" && `+badgeOf("yard")+` === "none"`)
 
-	// away: the socket drops and cannot come back until home again.
-	away := func() {
-		t.Helper()
-		p.eval(`window.hearthAway = true; hearth.ws && hearth.ws.close(); true`)
-		p.until("the socket gone", `!hearth.connected && hearth.retry > 0`)
-	}
-	home := func() {
-		t.Helper()
-		p.eval(`window.hearthAway = false; window.dispatchEvent(new Event("online")); true`)
-		p.until("connected again", `hearth.connected`)
-	}
 	badges := func(what, garden, yard, title string) {
 		t.Helper()
 		p.untilOr(what, `[`+badgeOf("garden")+`, `+badgeOf("yard")+`, document.title].join(" / ")`,
 			badgeOf("garden")+` === "`+garden+`" && `+badgeOf("yard")+` === "`+yard+`" && document.title === "`+title+`"`)
 	}
 
-	away()
-	postMany(t, sk, "garden", "g", 3, func(i int) string { return []string{"tomatoes are in", "@mum the hose?", "never mind"}[i] })
-	postMany(t, sk, "yard", "y", 4, func(i int) string { return fmt.Sprintf("yard %d", i) })
-	home()
+	p.goAway()
+	for _, body := range []string{"tomatoes are in", "@mum the hose?", "never mind"} {
+		f.say("garden", body)
+	}
+	for i := range 4 {
+		f.say("yard", fmt.Sprint("yard ", i))
+	}
+	p.comeHome()
 	badges("the badges after the socket came back", "1 mention", "4", "(7) Hearth")
 	// On a phone the room list is behind the menu: its button says so.
 	menuSays := func(want string, dot bool) {
@@ -560,15 +536,16 @@ func TestBrowserReadingCountsWhileAway(t *testing.T) {
 	p.hook()
 	p.until("the rooms fetched and the socket refused", `hearth.rooms.has("yard") && hearth.retry > 0`)
 	badges("the badges as fetched", "1 mention", "4", "(7) Hearth")
-	postMany(t, sk, "yard", "y2", 2, func(i int) string { return fmt.Sprintf("yard again %d", i) })
-	postMany(t, sk, "garden", "g2", 1, func(int) string { return "@mum found it" })
-	home()
+	f.say("yard", "yard again 0")
+	f.say("yard", "yard again 1")
+	f.say("garden", "@mum found it")
+	p.comeHome()
 	badges("the badges once the socket is in", "2 mention", "6", "(10) Hearth")
 
 	// Read on another device while away: the badge goes once back.
-	away()
+	p.goAway()
 	mustDo(t, mum, http.StatusOK, "POST", "/api/rooms/yard/read", map[string]uint64{"id": newestIDs(t, mum, "yard", 1)[0]}, nil)
-	home()
+	p.comeHome()
 	badges("yard read elsewhere", "2 mention", "none", "(4) Hearth")
 	menuSays("Open menu: 4 unread in other rooms, 2 mentioning you", true)
 	p.openRoom("garden")
@@ -580,12 +557,10 @@ func TestBrowserReadingCountsWhileAway(t *testing.T) {
 	// Messages keep coming while the socket comes back and the badges are
 	// counted again: before the hello, while the server counts, after its
 	// answer. Each counts once.
-	away()
-	p.eval(`setTimeout(() => { window.hearthAway = false; window.dispatchEvent(new Event("online")); }, 10); true`)
+	p.goAway()
+	p.comeHomeSoon()
 	for i := range 40 {
-		id := fmt.Sprint("busy-", i)
-		sk.say("yard", fmt.Sprint("busy evening ", i), id)
-		sk.ack(id)
+		f.say("yard", fmt.Sprint("busy evening ", i))
 	}
 	p.until("connected again", `hearth.connected`)
 	badges("the badges after coming back in the middle of it", "none", "40", "(40) Hearth")

@@ -305,34 +305,22 @@ func TestBrowserReconnectChangesMadeOffline(t *testing.T) {
 // when messages keep coming while it reconnects (live ones can arrive
 // before the catch-up's answer).
 func TestBrowserReconnectNothingMissed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("drives Chromium")
-	}
-	browser := newBrowser(t)
-	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
-	ts.addUser("mum", "hearth-and-home", true)
-	sk := ts.loggedIn("kid").dial()
-	p := newPage(t, browser, 1280, 800)
-	p.beforeLoad(awaySockets)
-	p.login(ts, "mum", "hearth-and-home")
-	p.hook()
+	f := newFamily(t)
+	p := f.mumsPage(1280, 800, awaySockets)
 	var want []string
 	say := func(body string) {
 		t.Helper()
-		id := fmt.Sprint("c-", len(want))
-		sk.say("general", body, id)
-		sk.ack(id)
+		f.say("general", body)
 		want = append(want, body)
 	}
 	say("before the trip")
 	p.sees("before the trip")
 
-	p.eval(`window.hearthAway = true; hearth.ws && hearth.ws.close(); true`)
-	p.until("the socket gone", `!hearth.connected && hearth.retry > 0`)
+	p.goAway()
 	for i := range 5 {
 		say(fmt.Sprint("while mum was out ", i))
 	}
-	p.eval(`setTimeout(() => { window.hearthAway = false; window.dispatchEvent(new Event("online")); }, 10); true`)
+	p.comeHomeSoon()
 	for i := range 40 {
 		say(fmt.Sprint("as she comes home ", i))
 	}
@@ -342,32 +330,14 @@ func TestBrowserReconnectNothingMissed(t *testing.T) {
 	p.untilOr("every message once, in order", shown, shown+` === `+jsString(string(wantJSON)))
 }
 
-// failingFetch, given to every document of a page, makes the page's
-// requests whose URL contains window.hearthFail fail as on a network
-// glitch, while the socket stays up.
-const failingFetch = `window.realFetch ||= fetch;
-window.fetch = (url, opts) => window.hearthFail && String(url).includes(window.hearthFail) ? Promise.reject(new TypeError("Failed to fetch")) : realFetch(url, opts);`
-
 // TestBrowserRoomLoadFails: a room whose messages cannot be loaded says so
 // with a button that tries again, rather than staying blank.
 func TestBrowserRoomLoadFails(t *testing.T) {
-	if testing.Short() {
-		t.Skip("drives Chromium")
-	}
-	browser := newBrowser(t)
-	ts := newTestServer(t, nil)
-	ts.addUser("mum", "hearth-and-home", true)
-	kid := ts.loggedIn("kid")
-	mustDo(t, kid, http.StatusCreated, "POST", "/api/rooms", map[string]any{"name": "garden"}, nil)
-	sk := kid.dial()
-	sk.say("garden", "the tomatoes are in", "c-1")
-	sk.ack("c-1")
+	f := newFamily(t)
+	f.room("garden")
+	f.say("garden", "the tomatoes are in")
 
-	p := newPage(t, browser, 390, 844)
-	p.beforeLoad(failingFetch)
-	p.login(ts, "mum", "hearth-and-home")
-	p.hook()
-	p.until("connected", `hearth.connected`)
+	p := f.mumsPage(390, 844, failingFetch)
 	p.eval(`window.hearthFail = "/api/rooms/garden/messages"; true`)
 	p.do("open the menu", chromedp.Click(chromedp.ID("open-sidebar")))
 	p.openRoom("garden")
@@ -382,57 +352,25 @@ func TestBrowserRoomLoadFails(t *testing.T) {
 	}
 }
 
-// heldAnswer, given to every document of a page, holds the answer to the
-// page's next request whose URL contains window.hearthHold until the test
-// calls window.hearthRelease(): the server has read it, the page has not.
-const heldAnswer = `window.fetchBeforeHold ||= fetch;
-window.fetch = (url, opts) => {
-  const answer = fetchBeforeHold(url, opts);
-  if (!window.hearthHold || !String(url).includes(window.hearthHold)) return answer;
-  window.hearthHold = "";
-  return answer.then((res) => new Promise((resolve) => { window.hearthRelease = () => { window.hearthRelease = null; resolve(res); }; }));
-};`
-
 // TestBrowserReconnectWhileRoomLoads: a room's first page is read by the
 // server, then the world moves before the page reaches the screen: an
 // edit to a message on that page comes by socket, or the socket drops and
 // comes back (its catch-up passes over a room not loaded yet) while others
 // talk. Once in, the room shows the edit and everything said, once each.
 func TestBrowserReconnectWhileRoomLoads(t *testing.T) {
-	if testing.Short() {
-		t.Skip("drives Chromium")
-	}
-	browser := newBrowser(t)
-	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
-	ts.addUser("mum", "hearth-and-home", true)
-	kid := ts.loggedIn("kid")
-	sk := kid.dial()
-	n := 0
-	say := func(room, body string) uint64 {
-		t.Helper()
-		n++
-		id := fmt.Sprint("c-", n)
-		sk.say(room, body, id)
-		return sk.ack(id).ID
-	}
+	f := newFamily(t)
 	edit := func(room string, id uint64, body string) {
 		t.Helper()
-		sk.send(map[string]any{"type": "edit", "room": room, "id": id, "body": body})
-		sk.expect(func(f wireFrame) bool { return f.Type == "update" && f.ID == id })
+		f.sk.send(map[string]any{"type": "edit", "room": room, "id": id, "body": body})
+		f.sk.expect(func(fr wireFrame) bool { return fr.Type == "update" && fr.ID == id })
 	}
-	for _, room := range []string{"garden", "yard"} {
-		mustDo(t, kid, http.StatusCreated, "POST", "/api/rooms", map[string]any{"name": room}, nil)
-	}
-	first := say("garden", "the hose is leaking")
-	say("garden", "I will fix it")
-	yardFirst := say("yard", "the shed door sticks")
+	f.room("garden")
+	f.room("yard")
+	first := f.say("garden", "the hose is leaking")
+	f.say("garden", "I will fix it")
+	yardFirst := f.say("yard", "the shed door sticks")
 
-	p := newPage(t, browser, 1280, 800)
-	p.beforeLoad(awaySockets)
-	p.beforeLoad(heldAnswer)
-	p.login(ts, "mum", "hearth-and-home")
-	p.hook()
-	p.until("connected", `hearth.connected`)
+	p := f.mumsPage(1280, 800, awaySockets, heldAnswer)
 	shown := `JSON.stringify([...document.querySelectorAll("#message-list .msg .msg-body")].map(e => e.textContent))`
 	shows := func(what string, want ...string) {
 		t.Helper()
@@ -454,13 +392,11 @@ func TestBrowserReconnectWhileRoomLoads(t *testing.T) {
 
 	// A drop and a return while the page is on its way.
 	open("yard")
-	p.eval(`window.hearthAway = true; hearth.ws && hearth.ws.close(); true`)
-	p.until("the socket gone", `!hearth.connected && hearth.retry > 0`)
-	say("yard", "while mum was out")
+	p.goAway()
+	f.say("yard", "while mum was out")
 	edit("yard", yardFirst, "the shed door stuck")
-	p.eval(`window.hearthAway = false; window.dispatchEvent(new Event("online")); true`)
-	p.until("connected again", `hearth.connected`)
-	say("yard", "she is back")
+	p.comeHome()
+	f.say("yard", "she is back")
 	p.eval(`hearthRelease(); true`)
 	shows("#yard with all that was said", "the shed door stuck(edited)", "while mum was out", "she is back")
 }

@@ -131,14 +131,8 @@ func TestBrowserSearchPrefixes(t *testing.T) {
 // and while the last page turned it live again); a message sent from the
 // window shows, at the newest.
 func TestBrowserSearchWindowWhileTalking(t *testing.T) {
-	if testing.Short() {
-		t.Skip("drives Chromium")
-	}
-	browser := newBrowser(t)
-	ts := newTestServer(t, func(c *config) { c.MsgBurst, c.MsgRate = 1e6, 1e6 })
-	ts.addUser("mum", "hearth-and-home", true)
-	kid := ts.loggedIn("kid")
-	sk := kid.dial()
+	f := newFamily(t)
+	kid, sk := f.kid, f.sk
 	postMany(t, sk, "general", "old", 300, func(i int) string {
 		if i == 20 {
 			return "the lost lasagne recipe"
@@ -152,10 +146,7 @@ func TestBrowserSearchWindowWhileTalking(t *testing.T) {
 	}
 	target := found.Results[0].ID
 
-	p := newPage(t, browser, 1280, 800)
-	p.login(ts, "mum", "hearth-and-home")
-	p.hook()
-	p.until("connected", `hearth.connected`)
+	p := f.mumsPage(1280, 800)
 	// A message sent from a window of the past shows, at the newest.
 	p.eval(fmt.Sprintf(`import("/js/history.js").then((h) => { h.jumpTo("general", %d, ["lasagne"]); return true; })`, target))
 	p.until("the window of the past", `hearth.rooms.get("general").detached && !!document.querySelector("#message-list .msg.target")`)
@@ -176,9 +167,7 @@ func TestBrowserSearchWindowWhileTalking(t *testing.T) {
 		return true;
 	})`, target))
 	for i := range 60 {
-		id := fmt.Sprint("live-", i)
-		sk.say("general", fmt.Sprint("talking meanwhile ", i), id)
-		sk.ack(id)
+		f.say("general", fmt.Sprint("talking meanwhile ", i))
 	}
 	var newest struct{ Messages []struct{ ID uint64 } }
 	mustDo(t, kid, 200, "GET", "/api/rooms/general/messages?limit=1", nil, &newest)
