@@ -142,6 +142,10 @@ func TestCatchUpSinceRevSeesEditsToOldMessages(t *testing.T) {
 	if status != 200 || len(page.Messages) != 1 || page.Messages[0].Body != "m2 v3" || page.Rev != 7 {
 		t.Errorf("first page of 1: %d %+v rev %d", status, page.Messages, page.Rev)
 	}
+	// Caught up, nothing new: a list, empty, not null (a client walks it).
+	if status, body := ann.do("GET", "/api/rooms/general/messages?since=9", nil, nil); status != 200 || !strings.Contains(body, `"messages":[]`) {
+		t.Errorf("nothing changed since 9: %d %s, want an empty list", status, body)
+	}
 	for _, q := range []string{"?since=x", "?since=1&after=2", "?since=1&before=3"} {
 		if status, _ := ann.do("GET", "/api/rooms/general/messages"+q, nil, nil); status != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", q, status)

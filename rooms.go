@@ -349,6 +349,9 @@ func (s *server) handleMessages(w http.ResponseWriter, r *http.Request, sess ses
 		s.fail(w, "read history", err, "room", r.PathValue("room"))
 		return
 	}
+	if msgs == nil {
+		msgs = []message{} // a list, never null: a catch-up with nothing new is the common case
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "rev": rev})
 }
 
