@@ -397,6 +397,10 @@ func TestBrowserReconnectWhileRoomLoads(t *testing.T) {
 	edit("yard", yardFirst, "the shed door stuck")
 	p.comeHome()
 	f.say("yard", "she is back")
+	// Any redraw while the page is on its way (a profile, typing) draws
+	// the live message alone; the page must still be drawn above it.
+	p.eval(`import("/js/render.js").then((m) => { m.renderMessages(); return true; })`)
+	p.sees("she is back")
 	p.eval(`hearthRelease(); true`)
 	shows("#yard with all that was said", "the shed door stuck(edited)", "while mum was out", "she is back")
 }

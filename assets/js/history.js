@@ -154,6 +154,7 @@ async function loadLatest(r) {
     const { messages, rev } = await api("GET", `/api/rooms/${encodeURIComponent(r.name)}/messages?limit=${PAGE}`);
     if (gen !== r.gen) return; // reset meanwhile: whoever reset it loads it
     for (const m of messages) insert(r, m);
+    r.winFrom = r.winTo = 0; // drawn from the newest, not from a live message drawn while this page came
     r.hasMore = messages.length === PAGE;
     r.rev = Math.max(r.rev, rev);
     r.loaded = true;
@@ -195,6 +196,7 @@ async function loadFromRead(r) {
     const last = newer.messages.length ? newer.messages[newer.messages.length - 1].id : r.read;
     insertAll(r, older.messages);
     insertAll(r, newer.messages);
+    r.winFrom = r.winTo = 0; // drawn from the divider, not from a live message drawn meanwhile
     r.hasMore = older.messages.length === CONTEXT;
     r.rev = Math.max(r.rev, Math.min(older.rev, newer.rev));
     r.loaded = true;
