@@ -78,6 +78,21 @@ type page struct {
 func newPage(t *testing.T, browserCtx context.Context, width, height int64) *page {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	return openTab(t, ctx, cancel, width, height)
+}
+
+// newTab opens another tab beside p, in its browser profile (the same
+// cookies and storage): a second tab of the same person.
+func (p *page) newTab(width, height int64) *page {
+	p.t.Helper()
+	ctx, cancel := chromedp.NewContext(p.ctx)
+	return openTab(p.t, ctx, cancel, width, height)
+}
+
+// openTab readies the tab of ctx: its size, and a test failure for
+// whatever the page throws and does not catch.
+func openTab(t *testing.T, ctx context.Context, cancel context.CancelFunc, width, height int64) *page {
+	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
 		cancel()
 		t.Fatalf("new page: %v", err)

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -403,4 +404,47 @@ func TestBrowserReconnectWhileRoomLoads(t *testing.T) {
 	p.sees("she is back")
 	p.eval(`hearthRelease(); true`)
 	shows("#yard with all that was said", "the shed door stuck(edited)", "while mum was out", "she is back")
+}
+
+// TestBrowserReconnectTwoTabsOffline: two tabs of the same person, both
+// offline, each with a message typed and waiting; both tabs are closed
+// before the network is back. The next page to open sends both, once each,
+// and what an earlier release kept to send too.
+func TestBrowserReconnectTwoTabsOffline(t *testing.T) {
+	f := newFamily(t)
+	kitchen := f.mumsPage(1280, 800, awaySockets)
+	study := kitchen.newTab(1280, 800)
+	study.beforeLoad(awaySockets)
+	study.do("open", chromedp.Navigate(f.ts.URL), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	study.hook()
+	study.until("connected", `hearth.connected`)
+	for _, p := range []*page{kitchen, study} {
+		p.goAway()
+	}
+	kitchen.say("typed in the kitchen")
+	study.say("typed in the study")
+	for _, p := range []*page{kitchen, study} {
+		p.until("waiting to be sent", `document.querySelectorAll("#message-list .msg.pending").length === 1`)
+		p.do("close the tab", chromedp.Navigate("about:blank"))
+	}
+
+	later := kitchen.newTab(1280, 800)
+	later.do("open", chromedp.Navigate(f.ts.URL), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	later.sees("typed in the kitchen")
+	later.sees("typed in the study")
+	var page struct{ Messages []message }
+	mustDo(t, f.kid, http.StatusOK, "GET", "/api/rooms/general/messages", nil, &page)
+	var bodies []string
+	for _, m := range page.Messages {
+		bodies = append(bodies, m.Body)
+	}
+	if len(bodies) != 2 || !slices.Contains(bodies, "typed in the kitchen") || !slices.Contains(bodies, "typed in the study") {
+		t.Errorf("stored: %q, want each tab's message once", bodies)
+	}
+	// A queue kept by an earlier release (one list under mum's name) is
+	// read and sent as well.
+	later.eval(`localStorage.setItem("hearth.pending.mum", JSON.stringify([{cid: "c-earlier-release", room: "general", body: "typed before the upgrade", failed: null}])); true`)
+	later.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
+	later.sees("typed before the upgrade")
+	later.until("nothing kept to send", `!Object.keys(localStorage).some(k => k.startsWith("hearth.pending."))`)
 }

@@ -49,18 +49,47 @@ export function discardPending(cid) {
 }
 
 // Unacknowledged messages survive a reload: they are resent with the same
-// client_id, which the server stores at most once.
-function pendingKey() { return "hearth.pending." + state.me.username; }
+// client_id, which the server stores at most once. Each is kept under a key
+// of its own, so that two tabs of the same person (which share
+// localStorage) never write over each other's: a message typed offline in
+// a tab that is then closed is sent by the next page that loads.
+function pendingPrefix() { return `hearth.pending.${state.me.username}.`; }
+const storedHere = new Set(); // client_ids this page has kept, to remove once settled
 
 export function savePending() {
-  try { localStorage.setItem(pendingKey(), JSON.stringify([...state.pending.values()])); } catch { /* private mode */ }
+  const prefix = pendingPrefix();
+  try {
+    for (const p of state.pending.values()) {
+      localStorage.setItem(prefix + p.cid, JSON.stringify(p));
+      storedHere.add(p.cid);
+    }
+    for (const cid of storedHere) {
+      if (!state.pending.has(cid)) { localStorage.removeItem(prefix + cid); storedHere.delete(cid); }
+    }
+  } catch { /* private mode, or full: the queue lives as long as the page */ }
 }
 
 export function loadPending() {
   state.pending.clear();
+  storedHere.clear();
+  const prefix = pendingPrefix();
+  const keep = (json) => {
+    try { const p = JSON.parse(json); if (p && p.cid) state.pending.set(p.cid, p); } catch { /* a damaged entry */ }
+  };
   try {
-    for (const p of JSON.parse(localStorage.getItem(pendingKey()) || "[]")) state.pending.set(p.cid, p);
-  } catch { /* ignore a damaged entry */ }
+    for (const k of Object.keys(localStorage)) {
+      if (!k.startsWith(prefix)) continue;
+      keep(localStorage.getItem(k));
+      storedHere.add(k.slice(prefix.length));
+    }
+    // Before, the queue was one list under the person's name.
+    const old = localStorage.getItem(prefix.slice(0, -1));
+    if (old) {
+      try { for (const p of JSON.parse(old)) keep(JSON.stringify(p)); } catch { /* damaged */ }
+      localStorage.removeItem(prefix.slice(0, -1));
+      savePending();
+    }
+  } catch { /* no storage */ }
   state.changes.clear();
   try {
     for (const c of JSON.parse(localStorage.getItem(changesKey()) || "[]")) state.changes.set(c.key, { ...c, out: 0, sentOn: 0 });
