@@ -203,7 +203,7 @@ func TestBrowserReconnectReloadWhileDown(t *testing.T) {
 	if got := fmt.Sprint(f.Reactions); got != "map[😮:[mum]]" {
 		t.Errorf("dad sees the reactions %s, want mum's 😮", got)
 	}
-	if v := p.eval(`localStorage.getItem("hearth.changes.mum")`); v != "[]" {
+	if v := p.eval(`JSON.stringify(Object.keys(localStorage).filter(k => k.startsWith("hearth.changes.mum")))`); v != "[]" {
 		t.Errorf("after the reconnect the page still keeps changes: %v", v)
 	}
 }
@@ -408,10 +408,12 @@ func TestBrowserReconnectWhileRoomLoads(t *testing.T) {
 
 // TestBrowserReconnectTwoTabsOffline: two tabs of the same person, both
 // offline, each with a message typed and waiting; both tabs are closed
-// before the network is back. The next page to open sends both, once each,
-// and what an earlier release kept to send too.
+// before the network is back, each with a reaction made too. The next page
+// to open sends both messages once each, and both reactions, and what an
+// earlier release kept to send too.
 func TestBrowserReconnectTwoTabsOffline(t *testing.T) {
 	f := newFamily(t)
+	dinner := f.say("general", "dinner at seven")
 	kitchen := f.mumsPage(1280, 800, awaySockets)
 	study := kitchen.newTab(1280, 800)
 	study.beforeLoad(awaySockets)
@@ -423,8 +425,19 @@ func TestBrowserReconnectTwoTabsOffline(t *testing.T) {
 	}
 	kitchen.say("typed in the kitchen")
 	study.say("typed in the study")
+	// And a reaction in each, to kid's message.
+	for _, tab := range []struct {
+		p     *page
+		emoji string
+	}{{kitchen, "👍"}, {study, "😮"}} {
+		tab.p.msgAction("dinner at seven", "pick")
+		tab.p.clickText("react "+tab.emoji, ".emoji-picker button", tab.emoji)
+	}
+	// Another account's queue on the same computer ("mum.x" starts like
+	// mum's name) is not mum's to send.
+	study.eval(`localStorage.setItem("hearth.pending.mum.x/c-other", JSON.stringify({cid: "c-other", room: "general", body: "not mum's", failed: null})); true`)
 	for _, p := range []*page{kitchen, study} {
-		p.until("waiting to be sent", `document.querySelectorAll("#message-list .msg.pending").length === 1`)
+		p.until("waiting to be sent", `document.querySelectorAll("#message-list .msg.pending").length === 1 && !!document.querySelector("#message-list .reaction.queued")`)
 		p.do("close the tab", chromedp.Navigate("about:blank"))
 	}
 
@@ -438,13 +451,31 @@ func TestBrowserReconnectTwoTabsOffline(t *testing.T) {
 	for _, m := range page.Messages {
 		bodies = append(bodies, m.Body)
 	}
-	if len(bodies) != 2 || !slices.Contains(bodies, "typed in the kitchen") || !slices.Contains(bodies, "typed in the study") {
+	if len(bodies) != 3 || !slices.Contains(bodies, "typed in the kitchen") || !slices.Contains(bodies, "typed in the study") {
 		t.Errorf("stored: %q, want each tab's message once", bodies)
+	}
+	untilReactions := func() map[string][]string {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			mustDo(t, f.kid, http.StatusOK, "GET", "/api/rooms/general/messages", nil, &page)
+			for _, m := range page.Messages {
+				if m.ID == dinner && (len(m.Reactions) == 2 || time.Now().After(deadline)) {
+					return m.Reactions
+				}
+			}
+			if time.Now().After(deadline) {
+				return nil
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if got := untilReactions(); fmt.Sprint(got) != "map[👍:[mum] 😮:[mum]]" {
+		t.Errorf("reactions on kid's message: %v, want each tab's", got)
 	}
 	// A queue kept by an earlier release (one list under mum's name) is
 	// read and sent as well.
 	later.eval(`localStorage.setItem("hearth.pending.mum", JSON.stringify([{cid: "c-earlier-release", room: "general", body: "typed before the upgrade", failed: null}])); true`)
 	later.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("view-chat")))
 	later.sees("typed before the upgrade")
-	later.until("nothing kept to send", `!Object.keys(localStorage).some(k => k.startsWith("hearth.pending."))`)
+	later.until("nothing of mum's kept to send", `!Object.keys(localStorage).some(k => k.startsWith("hearth.pending.mum/") || k.startsWith("hearth.changes.mum/"))`)
 }

@@ -49,51 +49,60 @@ export function discardPending(cid) {
 }
 
 // Unacknowledged messages survive a reload: they are resent with the same
-// client_id, which the server stores at most once. Each is kept under a key
-// of its own, so that two tabs of the same person (which share
-// localStorage) never write over each other's: a message typed offline in
-// a tab that is then closed is sent by the next page that loads.
-function pendingPrefix() { return `hearth.pending.${state.me.username}.`; }
-const storedHere = new Set(); // client_ids this page has kept, to remove once settled
+// client_id, which the server stores at most once. So do changes made
+// offline (sent again only if the message still needs them).
+const pendingKept = keptQueue("pending");
+const changesKept = keptQueue("changes");
 
-export function savePending() {
-  const prefix = pendingPrefix();
-  try {
-    for (const p of state.pending.values()) {
-      localStorage.setItem(prefix + p.cid, JSON.stringify(p));
-      storedHere.add(p.cid);
-    }
-    for (const cid of storedHere) {
-      if (!state.pending.has(cid)) { localStorage.removeItem(prefix + cid); storedHere.delete(cid); }
-    }
-  } catch { /* private mode, or full: the queue lives as long as the page */ }
+export function savePending() { pendingKept.save(state.pending); }
+
+function saveChanges() {
+  changesKept.save(state.changes, ({ key, room, id, type, body, emoji, on, failed }) => ({ key, room, id, type, body, emoji, on, failed }));
 }
 
 export function loadPending() {
   state.pending.clear();
-  storedHere.clear();
-  const prefix = pendingPrefix();
-  const keep = (json) => {
-    try { const p = JSON.parse(json); if (p && p.cid) state.pending.set(p.cid, p); } catch { /* a damaged entry */ }
-  };
-  try {
-    for (const k of Object.keys(localStorage)) {
-      if (!k.startsWith(prefix)) continue;
-      keep(localStorage.getItem(k));
-      storedHere.add(k.slice(prefix.length));
-    }
-    // Before, the queue was one list under the person's name.
-    const old = localStorage.getItem(prefix.slice(0, -1));
-    if (old) {
-      try { for (const p of JSON.parse(old)) keep(JSON.stringify(p)); } catch { /* damaged */ }
-      localStorage.removeItem(prefix.slice(0, -1));
-      savePending();
-    }
-  } catch { /* no storage */ }
+  if (pendingKept.load((p) => p && p.cid && state.pending.set(p.cid, p))) savePending();
   state.changes.clear();
-  try {
-    for (const c of JSON.parse(localStorage.getItem(changesKey()) || "[]")) state.changes.set(c.key, { ...c, out: 0, sentOn: 0 });
-  } catch { /* ignore a damaged entry */ }
+  if (changesKept.load((c) => c && c.key && state.changes.set(c.key, { ...c, out: 0, sentOn: 0 }))) saveChanges();
+}
+
+// keptQueue keeps one of the person's queues in localStorage, an entry per
+// key, so that their tabs (which share the storage) never write over each
+// other's: each writes its own entries and removes only those it holds
+// that are settled, and a page that loads takes every entry left, such as
+// those of a tab closed while offline. The person's name ends at a "/",
+// which no name holds: one account's entries are never another's.
+function keptQueue(what) {
+  const held = new Set(); // keys of this page's entries in the storage
+  const prefix = () => `hearth.${what}.${state.me.username}/`;
+  return {
+    save(map, pick = (v) => v) {
+      const p = prefix();
+      try {
+        for (const [k, v] of map) { localStorage.setItem(p + k, JSON.stringify(pick(v))); held.add(k); }
+        for (const k of held) if (!map.has(k)) { localStorage.removeItem(p + k); held.delete(k); }
+      } catch { /* private mode, or full: the queue lives as long as the page */ }
+    },
+    // load hands put every entry kept, and reports whether it read the
+    // one list an earlier release kept (hearth.WHAT.NAME), to be saved
+    // anew as entries.
+    load(put) {
+      held.clear();
+      const p = prefix();
+      try {
+        for (const k of Object.keys(localStorage)) {
+          if (!k.startsWith(p)) continue;
+          try { put(JSON.parse(localStorage.getItem(k))); held.add(k.slice(p.length)); } catch { /* a damaged entry */ }
+        }
+        const old = localStorage.getItem(p.slice(0, -1));
+        if (old === null) return false;
+        try { for (const v of JSON.parse(old)) put(v); } catch { /* damaged */ }
+        localStorage.removeItem(p.slice(0, -1));
+        return true;
+      } catch { return false; /* no storage */ }
+    },
+  };
 }
 
 // refused handles an "error" frame: a pending message marked failed (or
@@ -308,9 +317,3 @@ export function moveChanges(from, to) {
   saveChanges();
 }
 
-function changesKey() { return "hearth.changes." + state.me.username; }
-
-function saveChanges() {
-  const keep = [...state.changes.values()].map(({ key, room, id, type, body, emoji, on, failed }) => ({ key, room, id, type, body, emoji, on, failed }));
-  try { localStorage.setItem(changesKey(), JSON.stringify(keep)); } catch { /* private mode */ }
-}
