@@ -90,6 +90,24 @@ func (p *page) axe(view string) {
 	}
 }
 
+// everyWay looks at the page as it is now on a desktop and on 390 and 320
+// px phones, light and dark: a screenshot of each (named after view) and
+// axe-core over each. It leaves the page light, width × height.
+func (p *page) everyWay(view string, width, height int64) {
+	p.t.Helper()
+	for _, size := range []struct{ w, h int64 }{{1280, 800}, {390, 844}, {320, 640}} {
+		p.do(fmt.Sprintf("%d px wide", size.w), chromedp.EmulateViewport(size.w, size.h))
+		for _, scheme := range []string{"light", "dark"} {
+			p.colorScheme(scheme)
+			name := fmt.Sprintf("%s-%d-%s", view, size.w, scheme)
+			p.screenshot(name)
+			p.axe(name)
+		}
+	}
+	p.colorScheme("light")
+	p.do("back", chromedp.EmulateViewport(width, height))
+}
+
 // TestBrowserAxe runs axe-core over every page and dialog of Hearth, light
 // and dark, on a desktop and a phone.
 func TestBrowserAxe(t *testing.T) {

@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -249,6 +250,15 @@ var pressEnter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) err
 func (p *page) sees(body string) {
 	p.t.Helper()
 	p.untilOr("message "+body+" on screen", `[...document.querySelectorAll("#message-list .msg .msg-body")].slice(-4).map(e => e.textContent).join(" | ")`, `[...document.querySelectorAll("#message-list .msg:not(.pending) .msg-body")].some(e => e.textContent === `+jsString(body)+`)`)
+}
+
+// showsExactly waits until the messages drawn are these bodies, in this
+// order, each once.
+func (p *page) showsExactly(what string, bodies ...string) {
+	p.t.Helper()
+	const shown = `JSON.stringify([...document.querySelectorAll("#message-list .msg .msg-body")].map(e => e.textContent))`
+	want, _ := json.Marshal(bodies)
+	p.untilOr(what, shown, shown+` === `+jsString(string(want)))
 }
 
 func jsString(s string) string {

@@ -12,7 +12,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -326,9 +325,7 @@ func TestBrowserReconnectNothingMissed(t *testing.T) {
 		say(fmt.Sprint("as she comes home ", i))
 	}
 	p.until("connected again", `hearth.connected`)
-	shown := `JSON.stringify([...document.querySelectorAll("#message-list .msg .msg-body")].map(e => e.textContent))`
-	wantJSON, _ := json.Marshal(want)
-	p.untilOr("every message once, in order", shown, shown+` === `+jsString(string(wantJSON)))
+	p.showsExactly("every message once, in order", want...)
 }
 
 // TestBrowserRoomLoadFails: a room whose messages cannot be loaded says so
@@ -344,7 +341,7 @@ func TestBrowserRoomLoadFails(t *testing.T) {
 	p.openRoom("garden")
 	const line = `document.getElementById("history-state").textContent`
 	p.untilOr("the failure said, with Try again", line, line+` === "The messages could not be loaded.Try again"`)
-	p.screenshot("room-load-failed-390")
+	p.everyWay("room-load-failed", 390, 844)
 	p.eval(`window.hearthFail = ""; true`)
 	p.do("try again", chromedp.Click(chromedp.CSS("#history-state button")))
 	p.sees("the tomatoes are in")
@@ -372,12 +369,6 @@ func TestBrowserReconnectWhileRoomLoads(t *testing.T) {
 	yardFirst := f.say("yard", "the shed door sticks")
 
 	p := f.mumsPage(1280, 800, awaySockets, heldAnswer)
-	shown := `JSON.stringify([...document.querySelectorAll("#message-list .msg .msg-body")].map(e => e.textContent))`
-	shows := func(what string, want ...string) {
-		t.Helper()
-		w, _ := json.Marshal(want)
-		p.untilOr(what, shown, shown+` === `+jsString(string(w)))
-	}
 	open := func(room string) {
 		t.Helper()
 		p.eval(`window.hearthHold = "/api/rooms/` + room + `/messages"; true`)
@@ -389,7 +380,7 @@ func TestBrowserReconnectWhileRoomLoads(t *testing.T) {
 	open("garden")
 	edit("garden", first, "the hose was leaking")
 	p.eval(`hearthRelease(); true`)
-	shows("#garden with the edit", "the hose was leaking(edited)", "I will fix it")
+	p.showsExactly("#garden with the edit", "the hose was leaking(edited)", "I will fix it")
 
 	// A drop and a return while the page is on its way.
 	open("yard")
@@ -403,7 +394,7 @@ func TestBrowserReconnectWhileRoomLoads(t *testing.T) {
 	p.eval(`import("/js/render.js").then((m) => { m.renderMessages(); return true; })`)
 	p.sees("she is back")
 	p.eval(`hearthRelease(); true`)
-	shows("#yard with all that was said", "the shed door stuck(edited)", "while mum was out", "she is back")
+	p.showsExactly("#yard with all that was said", "the shed door stuck(edited)", "while mum was out", "she is back")
 }
 
 // TestBrowserReconnectTwoTabsOffline: two tabs of the same person, both

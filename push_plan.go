@@ -233,8 +233,8 @@ func (p *pusher) unreadTotal(name string) int {
 		if !r.visibleTo(name) {
 			continue
 		}
-		if uc, err := p.st.unread(name, r.Name); err == nil {
-			total += uc.Unread
+		if rs, err := p.st.unread(name, r.Name); err == nil {
+			total += rs.Unread
 		}
 	}
 	return total

@@ -43,10 +43,10 @@ type ReadState struct {
 // unread returns user's read marker in room and, after it, how many
 // messages by others there are and how many of those mention the user
 // (each capped at maxUnreadCount), with the room's newest id as counted.
-func (st *store) unread(userName, roomName string) (uc ReadState, err error) {
+func (st *store) unread(userName, roomName string) (rs ReadState, err error) {
 	err = st.db.View(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketReads).Get([]byte(userName + "\x00" + roomName)); v != nil {
-			uc.Read = binary.BigEndian.Uint64(v)
+			rs.Read = binary.BigEndian.Uint64(v)
 		}
 		mb := tx.Bucket(bucketMessages).Bucket([]byte(roomName))
 		if mb == nil {
@@ -54,9 +54,9 @@ func (st *store) unread(userName, roomName string) (uc ReadState, err error) {
 		}
 		c := mb.Cursor()
 		if k, _ := c.Last(); k != nil {
-			uc.Newest = binary.BigEndian.Uint64(k)
+			rs.Newest = binary.BigEndian.Uint64(k)
 		}
-		for k, v := c.Seek(idKey(uc.Read + 1)); k != nil && uc.Unread < maxUnreadCount; k, v = c.Next() {
+		for k, v := c.Seek(idKey(rs.Read + 1)); k != nil && rs.Unread < maxUnreadCount; k, v = c.Next() {
 			m, err := decodeMessage(roomName, k, v)
 			if err != nil {
 				return err
@@ -64,12 +64,12 @@ func (st *store) unread(userName, roomName string) (uc ReadState, err error) {
 			if m.User == userName || m.Deleted {
 				continue
 			}
-			uc.Unread++
+			rs.Unread++
 			if slices.Contains(m.Mentions, userName) {
-				uc.Mentions++
+				rs.Mentions++
 			}
 		}
 		return nil
 	})
-	return uc, err
+	return rs, err
 }

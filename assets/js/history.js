@@ -6,7 +6,7 @@
 import { $, el, fullFmt } from "./dom.js";
 import { markedText, snippet } from "./highlight.js";
 import { api } from "./api.js";
-import { state, room, roomLabel, lowerIndex, unreadBy } from "./state.js";
+import { state, room, roomLabel, lowerIndex, unreadBy, newestHeld } from "./state.js";
 import {
   renderHeader, renderRooms, renderMessages, renderTyping, renderHistoryState,
   updateTitle, closeSidebar, setStatus, showOlder, showNewer, updateJump,
@@ -116,8 +116,6 @@ async function catchUpRoom(r, since, last) {
     if (messages.length < CATCHUP_PAGE) return;
   }
 }
-
-function newestHeld(r) { return r.ids.length ? r.ids[r.ids.length - 1] : 0; }
 
 // settleLoad runs after a page of r, read at rev, went in. If the world
 // moved under it, the room is caught up from that rev: a reconnect while
@@ -250,7 +248,7 @@ async function loadNewer(r) {
   if (!r.detached || r.loadingNewer || !r.ids.length) return;
   r.loadingNewer = true;
   const gen = r.gen;
-  const after = () => `/api/rooms/${encodeURIComponent(r.name)}/messages?after=${r.ids[r.ids.length - 1]}&limit=${PAGE}`;
+  const after = () => `/api/rooms/${encodeURIComponent(r.name)}/messages?after=${newestHeld(r)}&limit=${PAGE}`;
   try {
     let { messages, rev } = await api("GET", after());
     if (gen !== r.gen) throw new Error("another window");
@@ -270,10 +268,11 @@ async function loadNewer(r) {
 }
 
 // apply takes a message's current state from catch-up: replaced if
-// loaded (unless a live frame brought a newer one meanwhile); added if said after last, the newest the room held when the
-// socket went (also below live messages that came before the catch-up's
-// answer), unless the room shows a window of the past. An older message
-// that was not loaded stays out: it would sit alone past a gap.
+// loaded (unless a live frame brought a newer one meanwhile); added if
+// said after last, the newest the room held when the socket went (also
+// below live messages that came before the catch-up's answer), unless the
+// room shows a window of the past. An older message that was not loaded
+// stays out: it would sit alone past a gap.
 function apply(r, m, last) {
   const held = r.msgs.get(m.id);
   if (held) { if ((m.rev || 0) >= (held.rev || 0)) r.msgs.set(m.id, m); return; }

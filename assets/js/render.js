@@ -10,7 +10,7 @@
 // Of a room's messages it draws a bounded window around what the reader
 // sees, and it follows which rows are in view: what the reader has seen.
 import { $, el, keyed, timeFmt, fullFmt, dayLabel, shortTime } from "./dom.js";
-import { state, roomLabel, notifyLevel, lowerIndex } from "./state.js";
+import { state, roomLabel, notifyLevel, lowerIndex, newestHeld } from "./state.js";
 import { markWords } from "./highlight.js";
 import { renderBody, quoteLine } from "./format.js";
 import { displayName, nameEl, avatarEl, personSig } from "./people.js";
@@ -108,7 +108,7 @@ export function updateTitle() {
 export function addEvent(roomName, text) {
   const r = state.rooms.get(roomName);
   if (!r) return;
-  r.events.push({ afterId: r.ids.length ? r.ids[r.ids.length - 1] : 0, text });
+  r.events.push({ afterId: newestHeld(r), text });
   if (r.events.length > MAX_EVENTS) r.events.shift();
   if (roomName === state.current) renderMessages();
 }
@@ -531,7 +531,7 @@ export function updateJump() {
   const r = state.rooms.get(state.current);
   const pill = $("jump-latest");
   if (!r) { pill.hidden = true; return; }
-  const last = r.ids.length ? r.ids[r.ids.length - 1] : 0;
+  const last = newestHeld(r);
   const waiting = last > r.seen && !(!r.winTo && isAtBottom($("messages")));
   const text = r.detached ? "Back to the newest messages ↓" : "New messages ↓";
   if (pill.textContent !== text) pill.textContent = text;

@@ -9,7 +9,7 @@
 // none is). PROTOCOL.md describes the frames.
 import { $, el } from "./dom.js";
 import { api } from "./api.js";
-import { state, room, moveNotifyLevel, moveDraft, saveDraft, readUpTo } from "./state.js";
+import { state, room, moveNotifyLevel, moveDraft, saveDraft, readUpTo, newestHeld } from "./state.js";
 import {
   renderOnline, renderRooms, renderHeader, renderMessages, renderTyping, followsNewest,
   updateTitle, addEvent, setStatus, renderPeople,
@@ -203,7 +203,7 @@ function handleFrame(f) {
       const r = state.rooms.get(f.room);
       if (r) {
         readUpTo(r, f.id);
-        const last = r.ids.length ? r.ids[r.ids.length - 1] : 0;
+        const last = newestHeld(r);
         if (f.id >= last || !r.loaded) { r.unread = 0; r.mentions = 0; }
         renderRooms();
         updateTitle();

@@ -79,6 +79,9 @@ export function lowerIndex(ids, id) {
   return lo;
 }
 
+// newestHeld is the id of the newest message r holds, 0 for none.
+export function newestHeld(r) { return r.ids.length ? r.ids[r.ids.length - 1] : 0; }
+
 // unreadBy says whether m counts as unread for us, as the server counts:
 // someone else's message (a bot's too) that is not deleted.
 export function unreadBy(m) {
