@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 )
 
 // frame is one complete WebSocket text frame, header included, encoded
@@ -42,18 +43,62 @@ type helloFrame struct {
 }
 
 // prepareHello is prepare for a hello, with online, a JSON array of
-// names, as its "online".
+// names, as its "online". It is written out by hand rather than by
+// json.Marshal, straight into the frame, because every socket that
+// connects gets one: it was the dearest step of registering a socket.
+// The output is json.Marshal's (TestPrepareHelloIsMarshals).
 func prepareHello(hello helloFrame, online []byte) frames {
-	head, err := json.Marshal(hello)
-	if err != nil {
-		slog.Error("encode hello", "err", err)
-		return nil
+	var notice []byte
+	if hello.Notice != nil {
+		var err error
+		if notice, err = json.Marshal(hello.Notice); err != nil {
+			slog.Error("encode hello", "err", err)
+			return nil
+		}
 	}
-	payload := make([]byte, 0, len(head)+len(`,"online":`)+len(online))
-	payload = append(payload, head[:len(head)-1]...) // without its closing brace
-	payload = append(payload, `,"online":`...)
-	payload = append(payload, online...)
-	return frames{textFrame(append(payload, '}'))}
+	size := maxFrameHeader + 96 + len(hello.User) + len(online) + len(notice)
+	for _, r := range hello.Rooms {
+		size += len(r) + 3
+	}
+	f := make([]byte, maxFrameHeader, size)
+	f = append(f, `{"type":`...)
+	f = appendJSONString(f, hello.Type)
+	f = append(f, `,"user":`...)
+	f = appendJSONString(f, hello.User)
+	f = append(f, `,"admin":`...)
+	f = strconv.AppendBool(f, hello.Admin)
+	f = append(f, `,"rooms":[`...)
+	for i, r := range hello.Rooms {
+		if i > 0 {
+			f = append(f, ',')
+		}
+		f = appendJSONString(f, r)
+	}
+	f = append(f, `],"max_body":`...)
+	f = strconv.AppendInt(f, int64(hello.MaxBody), 10)
+	if notice != nil {
+		f = append(f, `,"notice":`...)
+		f = append(f, notice...)
+	}
+	f = append(f, `,"online":`...)
+	f = append(f, online...)
+	f = append(f, '}')
+	return frames{frameInPlace(f)}
+}
+
+// appendJSONString appends s as a JSON string. Names (the most of what it
+// is given) are plain ASCII and are copied; anything else is left to
+// encoding/json, so the escaping is always its own.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // noticeFrame tells admins of a condition of the server itself that they
@@ -137,21 +182,35 @@ func prepare(v any) frames {
 	return frames{textFrame(payload)}
 }
 
+// maxFrameHeader is the longest header textFrame writes.
+const maxFrameHeader = 10
+
 // textFrame wraps payload in an unmasked, unfragmented server-to-client text
 // frame (RFC 6455 section 5.2): FIN and opcode 1, then the length in 7, 16
 // or 64 bits.
 func textFrame(payload []byte) frame {
-	n := len(payload)
-	f := make([]byte, 0, n+10)
+	f := make([]byte, maxFrameHeader, maxFrameHeader+len(payload))
+	return frameInPlace(append(f, payload...))
+}
+
+// frameInPlace makes a text frame of f's payload, which follows
+// maxFrameHeader bytes left free for the header: a frame built in place
+// is not copied.
+func frameInPlace(f []byte) frame {
+	n := len(f) - maxFrameHeader
+	var h []byte
 	switch {
 	case n < 126:
-		f = append(f, 0x81, byte(n))
+		h = f[maxFrameHeader-2 : maxFrameHeader]
+		h[0], h[1] = 0x81, byte(n)
 	case n <= 0xFFFF:
-		f = append(f, 0x81, 126)
-		f = binary.BigEndian.AppendUint16(f, uint16(n))
+		h = f[maxFrameHeader-4 : maxFrameHeader]
+		h[0], h[1] = 0x81, 126
+		binary.BigEndian.PutUint16(h[2:], uint16(n))
 	default:
-		f = append(f, 0x81, 127)
-		f = binary.BigEndian.AppendUint64(f, uint64(n))
+		h = f[:maxFrameHeader]
+		h[0], h[1] = 0x81, 127
+		binary.BigEndian.PutUint64(h[2:], uint64(n))
 	}
-	return append(f, payload...)
+	return f[maxFrameHeader-len(h):]
 }
