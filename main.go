@@ -289,6 +289,7 @@ type app struct {
 	http       *http.Server
 	stop       context.CancelFunc // stops the hub, committer and reaper
 	plain      *http.Server       // plain HTTP on the HTTPS port, when TLS is on
+	handshakes *handshakeListener // serves http's WebSocket handshakes, when TLS is off
 	local      *localCA           // with -tls-local
 	unannounce func()             // stops the mDNS announcement, when there is one
 	bg         sync.WaitGroup     // the hub, committer, reaper, retention and disk watcher goroutines
@@ -441,7 +442,8 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		go a.plain.Serve(sl.plainListener())
 		go func() { a.serveErr <- a.http.ServeTLS(sl, certFile, keyFile) }()
 	} else {
-		go func() { a.serveErr <- a.http.Serve(ln) }()
+		a.handshakes = newHandshakeListener(ln, srv, readHeaderTimeout)
+		go func() { a.serveErr <- a.http.Serve(a.handshakes) }()
 	}
 
 	base := scheme + strings.TrimPrefix(listenURL(ln.Addr()), "http")
@@ -475,6 +477,11 @@ func (a *app) shutdown(ctx context.Context) error {
 	// Shutdown does not wait for hijacked connections: the hub closes those.
 	if err := a.http.Shutdown(ctx); err != nil {
 		slog.Warn("http shutdown", "err", err)
+	}
+	if a.handshakes != nil { // before the hub stops: they may be joining it
+		if err := a.handshakes.wait(ctx); err != nil {
+			slog.Warn("WebSocket handshakes still under way at shutdown deadline")
+		}
 	}
 	if a.plain != nil {
 		a.plain.Shutdown(ctx)
