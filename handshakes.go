@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -73,6 +74,7 @@ func newHandshakeListener(ln net.Listener, handler http.Handler, headerTimeout t
 		done:          make(chan struct{}),
 		reading:       make(map[net.Conn]struct{}),
 	}
+	l.serving.Add(1) // the accept loop's own: Add never follows a Wait at zero
 	go l.acceptLoop()
 	return l
 }
@@ -81,6 +83,7 @@ func newHandshakeListener(ln net.Listener, handler http.Handler, headerTimeout t
 // the http.Server, which waits and accepts again if it is a passing one
 // (out of file descriptors, say).
 func (l *handshakeListener) acceptLoop() {
+	defer l.serving.Done()
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
@@ -143,11 +146,19 @@ func (l *handshakeListener) wait(ctx context.Context) error {
 // serve reads the start of c, and serves its handshake or hands it on.
 func (l *handshakeListener) serve(c net.Conn) {
 	defer l.serving.Done()
-	l.startReading(c)
 	c.SetReadDeadline(time.Now().Add(l.headerTimeout))
-	limit := &io.LimitedReader{R: c, N: maxHandshakeHeader}
+	l.startReading(c) // after the deadline above, which Close may cut short
 	br := handshakeReaders.Get().(*bufio.Reader)
+	limit := &io.LimitedReader{R: c, N: maxHandshakeHeader}
 	br.Reset(limit)
+	var w *handshakeResponse // the handler's, if it comes to that
+	defer func() {
+		if w != nil && w.br == nil {
+			return // the hijacker kept it
+		}
+		br.Reset(nil)
+		handshakeReaders.Put(br)
+	}()
 	yes, err := startsHandshake(br)
 	if err != nil {
 		l.stopReading(c)
@@ -156,29 +167,38 @@ func (l *handshakeListener) serve(c net.Conn) {
 	}
 	if !yes {
 		l.stopReading(c)
-		// Not a handshake: net/http reads it all, from what was read here
-		// on, and sets its own limits.
-		limit.N = 1 << 62
-		c.SetReadDeadline(time.Time{})
+		c.SetReadDeadline(time.Time{}) // net/http sets its own
 		select {
-		case l.conns <- &peekedConn{Conn: c, r: br}:
+		case l.conns <- newPeekedConn(c, br):
 		case <-l.done:
 			c.Close()
 		}
 		return
 	}
-	defer handshakeReaders.Put(br) // the upgraded socket reads through a buffer of its own
 	req, status := readHandshake(br, limit)
 	l.stopReading(c)
-	if req == nil {
-		w := &handshakeResponse{conn: c, header: http.Header{}}
-		http.Error(w, http.StatusText(status), status)
-		w.finish()
+	switch {
+	case req == nil && status == 0: // it went away, or took too long
+		c.Close()
+		return
+	case req == nil:
+		refusal := &handshakeResponse{conn: c, header: http.Header{}}
+		http.Error(refusal, http.StatusText(status), status)
+		refusal.finish()
 		return
 	}
-	req.RemoteAddr = c.RemoteAddr().String()
+	select {
+	case <-l.done: // shutting down: the hub may be gone, as net/http would not start it
+		c.Close()
+		return
+	default:
+	}
 	c.SetReadDeadline(time.Time{})
-	w := &handshakeResponse{conn: c, br: br, header: make(http.Header, 8)}
+	req.RemoteAddr = c.RemoteAddr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // as net/http's: done when the handler returns
+	req = req.WithContext(ctx)
+	w = &handshakeResponse{conn: c, br: br, header: make(http.Header, 8)}
 	defer func() {
 		// As net/http does: a handler that panics loses its connection,
 		// not the server.
@@ -237,12 +257,16 @@ func startsHandshake(br *bufio.Reader) (bool, error) {
 }
 
 // readHandshake reads the request that br begins, held to what net/http's
-// server would accept, or returns the status net/http would refuse it with.
+// server would accept, or returns the status net/http would refuse it with:
+// none (0) for a client that went away or ran out of time.
 func readHandshake(br *bufio.Reader, limit *io.LimitedReader) (*http.Request, int) {
 	req, err := http.ReadRequest(br)
+	var ne net.Error
 	switch {
 	case err != nil && limit.N <= 0:
 		return nil, http.StatusRequestHeaderFieldsTooLarge
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne):
+		return nil, 0
 	case err != nil:
 		return nil, http.StatusBadRequest
 	}
@@ -258,6 +282,47 @@ func readHandshake(br *bufio.Reader, limit *io.LimitedReader) (*http.Request, in
 		}
 	}
 	return req, 0
+}
+
+// peekedConn reads first the bytes read ahead to tell what a connection
+// is, then the connection itself. What net/http and a socket's reader look
+// for in a TCP connection it passes on: CloseWrite, for a lingering close,
+// and, once the bytes read ahead are gone, SyscallConn, for waitReadable.
+type peekedConn struct {
+	net.Conn
+	ahead []byte
+}
+
+// newPeekedConn is c, with the bytes br holds to be read first.
+func newPeekedConn(c net.Conn, br *bufio.Reader) *peekedConn {
+	ahead, _ := br.Peek(br.Buffered())
+	return &peekedConn{Conn: c, ahead: bytes.Clone(ahead)}
+}
+
+func (c *peekedConn) Read(p []byte) (int, error) {
+	if len(c.ahead) == 0 {
+		return c.Conn.Read(p)
+	}
+	n := copy(p, c.ahead)
+	if c.ahead = c.ahead[n:]; len(c.ahead) == 0 {
+		c.ahead = nil
+	}
+	return n, nil
+}
+
+func (c *peekedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
+func (c *peekedConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok || c.ahead != nil {
+		return nil, errors.ErrUnsupported // its data would be read around
+	}
+	return sc.SyscallConn()
 }
 
 // validHost and validHeaderName are net/http's tests of a Host header and
@@ -319,14 +384,24 @@ func (w *handshakeResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	w.hijacked = true
 	w.conn.SetDeadline(time.Time{})
+	// The request's reader goes back to its pool when the handler returns:
+	// it is handed on only with the bytes it holds, which gorilla refuses
+	// (the client spoke before the 101), so nothing keeps it. Otherwise
+	// the hijacker gets a reader of its own: handleWS puts a buffer of its
+	// own over the connection.
+	br := w.br
+	if br.Buffered() == 0 {
+		br = bufio.NewReaderSize(w.conn, 16)
+	} else {
+		w.br = nil // not back to the pool
+	}
 	// gorilla writes its 101 in this writer's buffer; later frames go
 	// through a buffer of its own (the Upgrader's WriteBufferPool).
-	return w.conn, bufio.NewReadWriter(w.br, bufio.NewWriterSize(w.conn, 256)), nil
+	return w.conn, bufio.NewReadWriter(br, bufio.NewWriterSize(w.conn, 256)), nil
 }
 
 // finish sends what the handler wrote and closes the connection.
 func (w *handshakeResponse) finish() {
-	defer w.conn.Close()
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
@@ -344,4 +419,25 @@ func (w *handshakeResponse) finish() {
 	b.Write(w.body.Bytes())
 	w.conn.SetWriteDeadline(time.Now().Add(writeWait))
 	w.conn.Write(b.Bytes())
+	closeLingering(w.conn)
 }
+
+// closeLingering closes c once the client has read what was written, as
+// net/http does after a refusal: closing a socket with the client's bytes
+// unread (a body, a request too large) resets the connection, and the
+// client may lose the answer with it. It stops reading after lingerFor or
+// lingerBytes.
+func closeLingering(c net.Conn) {
+	defer c.Close()
+	cw, ok := c.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	c.SetReadDeadline(time.Now().Add(lingerFor))
+	io.CopyN(io.Discard, c, lingerBytes)
+}
+
+const (
+	lingerFor   = 500 * time.Millisecond // net/http's rstAvoidanceDelay
+	lingerBytes = 256 << 10              // net/http's maxPostHandlerReadBytes
+)

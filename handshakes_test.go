@@ -6,14 +6,17 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -225,9 +228,12 @@ func TestHandshakeSlowClientsAreCutOff(t *testing.T) {
 				}
 			}
 			c.SetReadDeadline(time.Now().Add(10 * time.Second))
-			io.Copy(io.Discard, c) // until the server closes it
-			if waited := time.Since(began); waited < timeout || waited > timeout+5*time.Second {
-				t.Errorf("closed after %v, want the header timeout (%v)", waited, timeout)
+			n, err := io.Copy(io.Discard, c) // until the server closes it
+			if waited := time.Since(began); err != nil || waited < timeout || waited > timeout+5*time.Second {
+				t.Errorf("closed after %v (%v), want the header timeout (%v)", waited, err, timeout)
+			}
+			if n > 0 {
+				t.Errorf("answered a request it never finished reading (%d bytes), as net/http does not", n)
 			}
 		})
 	}
@@ -245,8 +251,15 @@ func TestHandshakePanicCostsOnlyItsConnection(t *testing.T) {
 	})
 	hl, _ := newHandshakeServer(t, h, time.Minute)
 	addr := hl.Addr().String()
-	if status, err := rawRequest(t, addr, "GET /ws HTTP/1.1\r\nHost: x\r\nX-Panic: 1\r\n\r\n"); err == nil {
-		t.Errorf("a panicking handler answered %d", status)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nX-Panic: 1\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := io.Copy(io.Discard, c); err != nil || n > 0 {
+		t.Errorf("a panicking handler's connection: %d bytes, %v; want it closed at once", n, err)
 	}
 	if panics.Load() != 1 {
 		t.Fatalf("the handler panicked %d times, want 1", panics.Load())
@@ -328,7 +341,8 @@ func TestHandshakeListenerSurvivesAcceptErrors(t *testing.T) {
 	flaky := &flakyListener{Listener: ln}
 	flaky.failures.Store(3)
 	hl := newHandshakeListener(flaky, teapot, time.Minute)
-	srv := &http.Server{Handler: teapot, ErrorLog: slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug)}
+	var logged lockedBuffer
+	srv := &http.Server{Handler: teapot, ErrorLog: log.New(&logged, "", 0)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(hl) }()
 	defer func() {
@@ -345,6 +359,28 @@ func TestHandshakeListenerSurvivesAcceptErrors(t *testing.T) {
 	if n := flaky.failures.Load(); n > 0 {
 		t.Errorf("%d accept errors never happened", n)
 	}
+	// Served, not swallowed: swallowed, a lasting one would spin.
+	if got := strings.Count(logged.String(), "too many open files"); got != 3 {
+		t.Errorf("the http.Server saw %d of the 3 accept errors; it logged:\n%s", got, logged.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer for a logger on another goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // flakyListener fails its first few Accepts with a temporary error.
@@ -365,3 +401,120 @@ type temporaryError struct{}
 func (temporaryError) Error() string   { return "too many open files (a test's)" }
 func (temporaryError) Timeout() bool   { return false }
 func (temporaryError) Temporary() bool { return true }
+
+// A connection accepted as the listener closes reads nothing: its request,
+// however soon it comes, never reaches the handler, whose hub and store
+// may be gone.
+func TestHandshakeAfterCloseReachesNoHandler(t *testing.T) {
+	var reached atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached.Add(1) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hl := newHandshakeListener(ln, h, time.Minute)
+	hl.Close()
+	server, client := net.Pipe()
+	defer client.Close()
+	hl.serving.Add(1) // as the accept loop does
+	go hl.serve(server)
+	go io.WriteString(client, "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")
+	client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := io.Copy(io.Discard, client); err != nil || n > 0 {
+		t.Errorf("after Close: %d bytes, %v; want the connection closed unanswered", n, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hl.wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if reached.Load() > 0 {
+		t.Error("the handler ran after Close")
+	}
+}
+
+// A refusal is not a reset: the server half-closes and keeps reading what
+// the client is still sending (a body, say) for a while, as net/http does,
+// so the client gets the whole answer, where closing a socket with bytes
+// unread sends a reset that can destroy the answer in flight.
+func TestHandshakeRefusalLingers(t *testing.T) {
+	ts := newTestServer(t, nil)
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", ts.addr, 1<<20)
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	if _, err := io.ReadAll(resp.Body); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("answer %d, %v; want a whole 401", resp.StatusCode, err)
+	}
+	if n, err := br.Read(make([]byte, 1)); n > 0 || err != io.EOF {
+		t.Fatalf("after the answer: %d bytes, %v; want the server's end of the stream", n, err)
+	}
+	// The body, after the answer: the server still reads it.
+	chunk := make([]byte, 16<<10)
+	for i := range 16 {
+		if _, err := c.Write(chunk); err != nil {
+			t.Fatalf("write %d of the body after the refusal: %v; want it read, not reset", i, err)
+		}
+	}
+}
+
+// peekedConn hands out what was read ahead first, and the socket under it
+// only once that is gone: waitReadable, given the descriptor while bytes
+// wait in the buffer, would wait for data that already came.
+func TestPeekedConn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(client, "ahead")
+	br := bufio.NewReader(server)
+	if _, err := br.Peek(5); err != nil {
+		t.Fatal(err)
+	}
+	pc := newPeekedConn(server, br)
+	defer pc.Close()
+	if _, err := pc.SyscallConn(); err == nil {
+		t.Error("SyscallConn with bytes read ahead")
+	}
+	io.WriteString(client, " and on")
+	got := make([]byte, 0, 16)
+	for len(got) < len("ahead and on") {
+		buf := make([]byte, 3)
+		n, err := pc.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if string(got) != "ahead and on" {
+		t.Errorf("read %q", got)
+	}
+	if _, err := pc.SyscallConn(); err != nil {
+		t.Errorf("SyscallConn once the bytes ahead are read: %v", err)
+	}
+	if err := pc.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := io.Copy(io.Discard, client); err != nil || n > 0 {
+		t.Errorf("after CloseWrite the peer read %d bytes, %v; want the end", n, err)
+	}
+}

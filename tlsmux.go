@@ -75,7 +75,7 @@ func (l *sniffListener) sniff(c net.Conn) {
 		c.Close()
 		return
 	}
-	pc := &peekedConn{Conn: c, r: br}
+	pc := newPeekedConn(c, br)
 	to := l.conns
 	if first[0] != 0x16 { // not a TLS handshake record: plain HTTP
 		to = l.plain
@@ -102,14 +102,6 @@ func (l *sniffListener) Close() error {
 	l.once.Do(func() { close(l.done) })
 	return l.Listener.Close()
 }
-
-// peekedConn reads first what sniffing buffered.
-type peekedConn struct {
-	net.Conn
-	r *bufio.Reader
-}
-
-func (c *peekedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // redirectToHTTPS sends any plain HTTP request to the same host and path
 // over https.
