@@ -194,10 +194,9 @@ func (l *handshakeListener) serve(c net.Conn) {
 	default:
 	}
 	c.SetReadDeadline(time.Time{})
+	// Its context is Background, where net/http's would end when the
+	// handler returns: nothing on a socket's way in reads it.
 	req.RemoteAddr = c.RemoteAddr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel() // as net/http's: done when the handler returns
-	req = req.WithContext(ctx)
 	w = &handshakeResponse{conn: c, br: br, header: make(http.Header, 8)}
 	defer func() {
 		// As net/http does: a handler that panics loses its connection,
