@@ -51,6 +51,7 @@ type handshakeListener struct {
 	headerTimeout time.Duration // for the request line and headers
 
 	conns chan net.Conn // for the http.Server
+	idle  chan net.Conn // to a goroutine waiting for one to serve (work)
 	errc  chan error
 	done  chan struct{}
 	once  sync.Once
@@ -70,6 +71,7 @@ func newHandshakeListener(ln net.Listener, handler http.Handler, headerTimeout t
 		handler:       handler,
 		headerTimeout: headerTimeout,
 		conns:         make(chan net.Conn),
+		idle:          make(chan net.Conn),
 		errc:          make(chan error),
 		done:          make(chan struct{}),
 		reading:       make(map[net.Conn]struct{}),
@@ -98,7 +100,36 @@ func (l *handshakeListener) acceptLoop() {
 			continue
 		}
 		l.serving.Add(1)
-		go l.serve(c)
+		select {
+		case l.idle <- c:
+		default:
+			go l.work(c)
+		}
+	}
+}
+
+// workerLinger is how long a goroutine that has served a connection waits
+// for the next. A new goroutine starts with a small stack, and parsing a
+// request outgrows it: every handshake on a fresh one paid for a copy of
+// its stack (2.4% of the server's CPU under the connect load). One that
+// served before has the room already.
+const workerLinger = 2 * time.Second
+
+// work serves c, then whatever connection the accept loop hands it next,
+// until none comes for workerLinger or the listener closes.
+func (l *handshakeListener) work(c net.Conn) {
+	t := time.NewTimer(workerLinger)
+	defer t.Stop()
+	for {
+		l.serve(c)
+		t.Reset(workerLinger)
+		select {
+		case c = <-l.idle:
+		case <-t.C:
+			return
+		case <-l.done:
+			return
+		}
 	}
 }
 

@@ -518,3 +518,36 @@ func TestPeekedConn(t *testing.T) {
 		t.Errorf("after CloseWrite the peer read %d bytes, %v; want the end", n, err)
 	}
 }
+
+// Connections one after another are served by the same goroutine, whose
+// stack has grown already; it ends once none has come for workerLinger.
+func TestHandshakeWorkersAreReusedThenEnd(t *testing.T) {
+	hl, _ := newHandshakeServer(t, teapot, time.Minute)
+	addr := hl.Addr().String()
+	for i := range 30 {
+		if status, err := rawRequest(t, addr, "GET /ws HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusTeapot {
+			t.Fatalf("request %d: %d, %v", i, status, err)
+		}
+	}
+	if n := workers(); n < 1 || n > 3 {
+		t.Errorf("%d goroutines served 30 connections one after another, want 1-3", n)
+	}
+	deadline := time.Now().Add(workerLinger + 10*time.Second)
+	for workers() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d idle workers still there %v after the last connection", workers(), workerLinger+10*time.Second)
+		}
+		time.Sleep(20 * time.Millisecond) // polling, with the deadline above
+	}
+}
+
+// workers counts the handshake listeners' goroutines waiting or serving.
+func workers() int {
+	n := 0
+	for _, stack := range goroutines() {
+		if strings.Contains(stack, "(*handshakeListener).work(") {
+			n++
+		}
+	}
+	return n
+}
