@@ -198,9 +198,12 @@ func (h *hearthTarget) Dial() (client, error) {
 	if err != nil {
 		return nil, err
 	}
+	c := &hearthClient{ws: ws}
 	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for {
-		_, data, err := ws.ReadMessage()
+		// Into the buffer the client reads every later frame into, as a
+		// browser's socket reads the hello like any frame.
+		data, err := readFrame(ws, &c.rbuf)
 		if err != nil {
 			ws.Close()
 			return nil, fmt.Errorf("waiting for hello: %w", err)
@@ -210,7 +213,7 @@ func (h *hearthTarget) Dial() (client, error) {
 		}
 	}
 	ws.SetReadDeadline(time.Time{})
-	return &hearthClient{ws: ws}, nil
+	return c, nil
 }
 
 type hearthClient struct {
