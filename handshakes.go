@@ -50,11 +50,10 @@ type handshakeListener struct {
 	handler       http.Handler
 	headerTimeout time.Duration // for the request line and headers
 
-	conns chan net.Conn // for the http.Server
-	idle  chan net.Conn // to a goroutine waiting for one to serve (work)
-	errc  chan error
-	done  chan struct{}
-	once  sync.Once
+	toHTTP *handoff      // what is not a handshake, for the http.Server
+	idle   chan net.Conn // to a goroutine waiting for one to serve (work)
+	done   chan struct{} // closed by Close
+	once   sync.Once
 
 	serving sync.WaitGroup // every connection being read or answered here
 	mu      sync.Mutex
@@ -70,41 +69,26 @@ func newHandshakeListener(ln net.Listener, handler http.Handler, headerTimeout t
 		Listener:      ln,
 		handler:       handler,
 		headerTimeout: headerTimeout,
-		conns:         make(chan net.Conn),
 		idle:          make(chan net.Conn),
-		errc:          make(chan error),
 		done:          make(chan struct{}),
 		reading:       make(map[net.Conn]struct{}),
 	}
+	l.toHTTP = newHandoff(l.done)
 	l.serving.Add(1) // the accept loop's own: Add never follows a Wait at zero
-	go l.acceptLoop()
+	go func() {
+		defer l.serving.Done()
+		acceptLoop(l.Listener, l.toHTTP, l.dispatch)
+	}()
 	return l
 }
 
-// acceptLoop accepts until the listener is closed. An error is handed to
-// the http.Server, which waits and accepts again if it is a passing one
-// (out of file descriptors, say).
-func (l *handshakeListener) acceptLoop() {
-	defer l.serving.Done()
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			select {
-			case l.errc <- err:
-			case <-l.done:
-				return
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		l.serving.Add(1)
-		select {
-		case l.idle <- c:
-		default:
-			go l.work(c)
-		}
+// dispatch gives c to a goroutine waiting for one, or to a new one.
+func (l *handshakeListener) dispatch(c net.Conn) {
+	l.serving.Add(1)
+	select {
+	case l.idle <- c:
+	default:
+		go l.work(c)
 	}
 }
 
@@ -134,16 +118,7 @@ func (l *handshakeListener) work(c net.Conn) {
 }
 
 // Accept hands the http.Server the connections that are not handshakes.
-func (l *handshakeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case err := <-l.errc:
-		return nil, err
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
+func (l *handshakeListener) Accept() (net.Conn, error) { return l.toHTTP.Accept() }
 
 // Close stops accepting, and cuts short the reading of requests under way:
 // http.Server.Shutdown calls it, and then waits for what it serves itself,
@@ -199,11 +174,7 @@ func (l *handshakeListener) serve(c net.Conn) {
 	if !yes {
 		l.stopReading(c)
 		c.SetReadDeadline(time.Time{}) // net/http sets its own
-		select {
-		case l.conns <- newPeekedConn(c, br):
-		case <-l.done:
-			c.Close()
-		}
+		l.toHTTP.give(newPeekedConn(c, br))
 		return
 	}
 	req, status := readHandshake(br, limit)

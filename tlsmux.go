@@ -26,16 +26,16 @@ const sniffWait = 10 * time.Second
 // silent client holds up no one.
 type sniffListener struct {
 	net.Listener
-	conns chan net.Conn // TLS
-	plain chan net.Conn // anything else
-	errc  chan error
+	tls   *handoff // and the accept loop's errors
+	plain *handoff // anything else
 	done  chan struct{}
 	once  sync.Once
 }
 
 func newSniffListener(ln net.Listener) *sniffListener {
-	l := &sniffListener{Listener: ln, conns: make(chan net.Conn), plain: make(chan net.Conn), errc: make(chan error, 1), done: make(chan struct{})}
-	go l.acceptLoop()
+	l := &sniffListener{Listener: ln, done: make(chan struct{})}
+	l.tls, l.plain = newHandoff(l.done), newHandoff(l.done)
+	go acceptLoop(ln, l.tls, func(c net.Conn) { go l.sniff(c) })
 	return l
 }
 
@@ -44,27 +44,9 @@ func (l *sniffListener) plainListener() net.Listener { return plainListener{l} }
 
 type plainListener struct{ l *sniffListener }
 
-func (p plainListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-p.l.plain:
-		return c, nil
-	case <-p.l.done:
-		return nil, net.ErrClosed
-	}
-}
-func (p plainListener) Close() error   { return nil } // the sniffListener owns the socket
-func (p plainListener) Addr() net.Addr { return p.l.Addr() }
-
-func (l *sniffListener) acceptLoop() {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			l.errc <- err
-			return
-		}
-		go l.sniff(c)
-	}
-}
+func (p plainListener) Accept() (net.Conn, error) { return p.l.plain.Accept() }
+func (p plainListener) Close() error              { return nil } // the sniffListener owns the socket
+func (p plainListener) Addr() net.Addr            { return p.l.Addr() }
 
 func (l *sniffListener) sniff(c net.Conn) {
 	c.SetReadDeadline(time.Now().Add(sniffWait))
@@ -75,28 +57,15 @@ func (l *sniffListener) sniff(c net.Conn) {
 		c.Close()
 		return
 	}
-	pc := newPeekedConn(c, br)
-	to := l.conns
+	to := l.tls
 	if first[0] != 0x16 { // not a TLS handshake record: plain HTTP
 		to = l.plain
 	}
-	select {
-	case to <- pc:
-	case <-l.done:
-		c.Close()
-	}
+	to.give(newPeekedConn(c, br))
 }
 
-func (l *sniffListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case err := <-l.errc:
-		return nil, err
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
+// Accept hands the HTTPS server the connections that begin a TLS handshake.
+func (l *sniffListener) Accept() (net.Conn, error) { return l.tls.Accept() }
 
 func (l *sniffListener) Close() error {
 	l.once.Do(func() { close(l.done) })

@@ -1,6 +1,7 @@
 // tlsmux_test.go tests what every HTTPS connection gets, with -tls-local
 // and -tls-cert alike: TLS 1.2 clients that offer only CBC suites are
-// refused, and Strict-Transport-Security goes out over HTTPS only.
+// refused, Strict-Transport-Security goes out over HTTPS only, and the
+// port outlives passing accept errors.
 
 package main
 
@@ -8,10 +9,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -180,5 +183,36 @@ func TestHTTP2DeadPeerIsClosed(t *testing.T) {
 			}
 			break // closed by the server
 		}
+	}
+}
+
+// A passing accept error (out of file descriptors) leaves the HTTPS port
+// serving, plain side and all: the accept loop hands the error to the
+// HTTPS server, which waits and accepts again, and goes on.
+func TestSniffListenerSurvivesAcceptErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flaky := &flakyListener{Listener: ln}
+	flaky.failures.Store(3)
+	sl := newSniffListener(flaky)
+	var logged lockedBuffer
+	tlsSide := &http.Server{Handler: teapot, ErrorLog: log.New(&logged, "", 0)} // its errors are what matter here
+	plainSide := &http.Server{Handler: teapot}
+	served := make(chan struct{}, 2)
+	go func() { tlsSide.Serve(sl); served <- struct{}{} }()
+	go func() { plainSide.Serve(sl.plainListener()); served <- struct{}{} }()
+	defer func() {
+		tlsSide.Close()
+		plainSide.Close()
+		<-served
+		<-served
+	}()
+	if status, err := rawRequest(t, ln.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusTeapot {
+		t.Errorf("plain HTTP after accept errors: %d, %v", status, err)
+	}
+	if got := strings.Count(logged.String(), "too many open files"); got != 3 {
+		t.Errorf("the HTTPS server saw %d of the 3 accept errors; it logged:\n%s", got, logged.String())
 	}
 }
