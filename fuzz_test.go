@@ -1,6 +1,6 @@
 // fuzz_test.go holds the fuzz targets for everything a stranger can send:
-// socket frames, cookies, names, history query strings and the JSON bodies
-// of the account and room endpoints. Seed corpora live in testdata/fuzz; CI
+// socket frames, cookies, names, history query strings, the JSON bodies
+// of the account and room endpoints, and the first bytes of a connection. Seed corpora live in testdata/fuzz; CI
 // runs each target for a short fixed time. No input may panic, hang, be
 // answered with a 500, or store anything invalid.
 
@@ -8,11 +8,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -282,3 +288,91 @@ func FuzzJSONRequests(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHandshakeRequest sends any bytes as the start of a connection to the
+// handshake listener: nothing may panic, every connection must be answered
+// or closed, and the listener's goroutines must all come back.
+func FuzzHandshakeRequest(f *testing.F) {
+	f.Add([]byte("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n"))
+	f.Add([]byte("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Hijack: 1\r\n\r\nearly"))
+	f.Add([]byte("GET /ws HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"))
+	f.Add([]byte("GET /ws HTTP/1.1\r\nHost: [::1%25eth0]:80\r\nX: a\r\n b\r\n\r\n"))
+	f.Add([]byte("GET /ws HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+	f.Add([]byte("GET /ws HTTP/1.1\n\n"))
+	f.Add([]byte("GET /w"))
+	f.Add([]byte("POST /api/login HTTP/1.1\r\nHost: x\r\n\r\n"))
+	f.Add([]byte("\x16\x03\x01"))
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Hijack") != "" {
+			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				c.Close()
+			}
+			return
+		}
+		w.Header().Set("X-Path", r.URL.Path)
+		w.WriteHeader(http.StatusTeapot)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer ln.Close()
+	f.Fuzz(func(t *testing.T, start []byte) {
+		hl := newHandshakeListener(newIdleListener(), handler, time.Second)
+		defer hl.Close()
+		go func() { // net/http's side: whatever is handed on is closed
+			for {
+				c, err := hl.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		client, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Close()
+		server, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hl.serving.Add(1) // as the accept loop does
+		go hl.serve(server)
+		go func() {
+			client.Write(start)
+			client.(*net.TCPConn).CloseWrite() // all it will say
+		}()
+		client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.Copy(io.Discard, client); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("%q: the connection was neither answered nor closed: %v", start, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		hl.Close()
+		if err := hl.wait(ctx); err != nil {
+			t.Fatalf("%q: the listener's goroutines did not come back: %v", start, err)
+		}
+	})
+}
+
+// idleListener is a listener that accepts nothing until it is closed.
+type idleListener struct {
+	done chan struct{}
+	once sync.Once
+}
+
+func newIdleListener() *idleListener { return &idleListener{done: make(chan struct{})} }
+
+func (l *idleListener) Accept() (net.Conn, error) {
+	<-l.done
+	return nil, net.ErrClosed
+}
+
+func (l *idleListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *idleListener) Addr() net.Addr { return &net.TCPAddr{} }
