@@ -329,15 +329,7 @@ func FuzzHandshakeRequest(f *testing.F) {
 				c.Close()
 			}
 		}()
-		client, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer client.Close()
-		server, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
+		client, server := tcpPair(t, ln)
 		hl.serving.Add(1) // as the accept loop does
 		go hl.serve(server)
 		go func() {

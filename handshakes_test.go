@@ -475,15 +475,7 @@ func TestPeekedConn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, server := tcpPair(t, ln)
 	io.WriteString(client, "ahead")
 	br := bufio.NewReader(server)
 	if _, err := br.Peek(5); err != nil {
@@ -550,4 +542,21 @@ func workers() int {
 		}
 	}
 	return n
+}
+
+// tcpPair connects a client to ln and returns both ends, closed when t
+// ends.
+func tcpPair(t testing.TB, ln net.Listener) (client, server net.Conn) {
+	t.Helper()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	return client, server
 }
