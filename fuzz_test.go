@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -318,7 +319,8 @@ func FuzzHandshakeRequest(f *testing.F) {
 	}
 	defer ln.Close()
 	f.Fuzz(func(t *testing.T, start []byte) {
-		hl := newHandshakeListener(newIdleListener(), handler, time.Second)
+		given := newGivenListener()
+		hl := newHandshakeListener(given, handler, time.Second)
 		defer hl.Close()
 		go func() { // net/http's side: whatever is handed on is closed
 			for {
@@ -330,8 +332,7 @@ func FuzzHandshakeRequest(f *testing.F) {
 			}
 		}()
 		client, server := tcpPair(t, ln)
-		hl.serving.Add(1) // as the accept loop does
-		go hl.serve(server)
+		given.conns <- server // through the accept loop, to a goroutine of its
 		go func() {
 			client.Write(start)
 			client.(*net.TCPConn).CloseWrite() // all it will say
@@ -344,27 +345,40 @@ func FuzzHandshakeRequest(f *testing.F) {
 		defer cancel()
 		hl.Close()
 		if err := hl.wait(ctx); err != nil {
-			t.Fatalf("%q: the listener's goroutines did not come back: %v", start, err)
+			t.Fatalf("%q: the listener's connections were not all done with: %v", start, err)
+		}
+		for deadline := time.Now().Add(10 * time.Second); workers() > 0; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%q: %d of the listener's goroutines still there after Close", start, workers())
+			}
+			runtime.Gosched() // polling, with the deadline above
 		}
 	})
 }
 
-// idleListener is a listener that accepts nothing until it is closed.
-type idleListener struct {
-	done chan struct{}
-	once sync.Once
+// givenListener accepts the connections sent on conns, until it is closed.
+type givenListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
 }
 
-func newIdleListener() *idleListener { return &idleListener{done: make(chan struct{})} }
-
-func (l *idleListener) Accept() (net.Conn, error) {
-	<-l.done
-	return nil, net.ErrClosed
+func newGivenListener() *givenListener {
+	return &givenListener{conns: make(chan net.Conn), done: make(chan struct{})}
 }
 
-func (l *idleListener) Close() error {
+func (l *givenListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *givenListener) Close() error {
 	l.once.Do(func() { close(l.done) })
 	return nil
 }
 
-func (l *idleListener) Addr() net.Addr { return &net.TCPAddr{} }
+func (l *givenListener) Addr() net.Addr { return &net.TCPAddr{} }

@@ -345,12 +345,6 @@ func TestHandshakeListenerSurvivesAcceptErrors(t *testing.T) {
 	srv := &http.Server{Handler: teapot, ErrorLog: log.New(&logged, "", 0)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(hl) }()
-	defer func() {
-		srv.Close()
-		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
 	for _, path := range []string{"/ws", "/other"} {
 		if status, err := rawRequest(t, ln.Addr().String(), "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusTeapot {
 			t.Errorf("GET %s after accept errors: %d, %v", path, status, err)
@@ -358,6 +352,10 @@ func TestHandshakeListenerSurvivesAcceptErrors(t *testing.T) {
 	}
 	if n := flaky.failures.Load(); n > 0 {
 		t.Errorf("%d accept errors never happened", n)
+	}
+	srv.Close()
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) { // and it has logged what it will
+		t.Errorf("Serve: %v", err)
 	}
 	// Served, not swallowed: swallowed, a lasting one would spin.
 	if got := strings.Count(logged.String(), "too many open files"); got != 3 {
@@ -521,8 +519,10 @@ func TestHandshakeWorkersAreReusedThenEnd(t *testing.T) {
 			t.Fatalf("request %d: %d, %v", i, status, err)
 		}
 	}
-	if n := workers(); n < 1 || n > 3 {
-		t.Errorf("%d goroutines served 30 connections one after another, want 1-3", n)
+	// A goroutine is reused only once it is back waiting, which a quick
+	// next connection may beat: a few may serve, but never one each.
+	if n := workers(); n < 1 || n > 10 {
+		t.Errorf("%d goroutines served 30 connections one after another, want 1-10", n)
 	}
 	deadline := time.Now().Add(workerLinger + 10*time.Second)
 	for workers() > 0 {

@@ -440,7 +440,14 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		}
 		a.plain = &http.Server{Handler: plain, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout}
 		go a.plain.Serve(sl.plainListener())
-		go func() { a.serveErr <- a.http.ServeTLS(sl, certFile, keyFile) }()
+		go func() {
+			err := a.http.ServeTLS(sl, certFile, keyFile)
+			// Closed here too: ServeTLS returns without closing it when the
+			// certificate cannot be read, and the plain side, waiting on
+			// it, would then hold shutdown for ever.
+			sl.Close()
+			a.serveErr <- err
+		}()
 	} else {
 		a.handshakes = newHandshakeListener(ln, srv, readHeaderTimeout)
 		go func() { a.serveErr <- a.http.Serve(a.handshakes) }()

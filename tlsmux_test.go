@@ -203,15 +203,13 @@ func TestSniffListenerSurvivesAcceptErrors(t *testing.T) {
 	served := make(chan struct{}, 2)
 	go func() { tlsSide.Serve(sl); served <- struct{}{} }()
 	go func() { plainSide.Serve(sl.plainListener()); served <- struct{}{} }()
-	defer func() {
-		tlsSide.Close()
-		plainSide.Close()
-		<-served
-		<-served
-	}()
 	if status, err := rawRequest(t, ln.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusTeapot {
 		t.Errorf("plain HTTP after accept errors: %d, %v", status, err)
 	}
+	tlsSide.Close()
+	plainSide.Close()
+	<-served
+	<-served // both have logged what they will
 	if got := strings.Count(logged.String(), "too many open files"); got != 3 {
 		t.Errorf("the HTTPS server saw %d of the 3 accept errors; it logged:\n%s", got, logged.String())
 	}
