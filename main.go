@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -232,6 +233,13 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.TLSLocal && cfg.TLSCert != "" {
 		return errors.New("serve: -tls-local or -tls-cert, not both")
+	}
+	if cfg.TLSCert != "" {
+		// Read now, for a clear error at start: read only by ServeTLS, a
+		// bad pair left the HTTPS port closed behind a "serving" line.
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return fmt.Errorf("serve: -tls-cert and -tls-key: %w", err)
+		}
 	}
 	if *pprofAddr != "" {
 		if !pprofBuilt {

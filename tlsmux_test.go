@@ -12,6 +12,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -212,5 +213,24 @@ func TestSniffListenerSurvivesAcceptErrors(t *testing.T) {
 	<-served // both have logged what they will
 	if got := strings.Count(logged.String(), "too many open files"); got != 3 {
 		t.Errorf("the HTTPS server saw %d of the 3 accept errors; it logged:\n%s", got, logged.String())
+	}
+}
+
+// A certificate that cannot be used is refused at start, with why, rather
+// than leaving the HTTPS port closed behind a "serving" line.
+func TestServeRefusesAnUnusableCertificate(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.pem")
+	if err := os.WriteFile(garbage, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, cert, key, want string }{
+		{"missing files", filepath.Join(dir, "none.pem"), filepath.Join(dir, "none.key"), "no such file"},
+		{"not PEM", garbage, garbage, "failed to find any PEM data"},
+	} {
+		err := run([]string{"serve", "-addr", "127.0.0.1:0", "-db", filepath.Join(dir, tc.name+".db"), "-tls-cert", tc.cert, "-tls-key", tc.key}, nil, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "-tls-cert and -tls-key") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: serve returned %v", tc.name, err)
+		}
 	}
 }
