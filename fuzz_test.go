@@ -18,7 +18,6 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -319,7 +318,7 @@ func FuzzHandshakeRequest(f *testing.F) {
 	}
 	defer ln.Close()
 	f.Fuzz(func(t *testing.T, start []byte) {
-		given := newGivenListener()
+		given := newPipeListener() // given TCP connections here, not pipes
 		hl := newHandshakeListener(given, handler, time.Second)
 		defer hl.Close()
 		go func() { // net/http's side: whatever is handed on is closed
@@ -355,30 +354,3 @@ func FuzzHandshakeRequest(f *testing.F) {
 		}
 	})
 }
-
-// givenListener accepts the connections sent on conns, until it is closed.
-type givenListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newGivenListener() *givenListener {
-	return &givenListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *givenListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *givenListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *givenListener) Addr() net.Addr { return &net.TCPAddr{} }
