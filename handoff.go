@@ -1,12 +1,16 @@
 // handoff.go is how a listener that sorts its connections, off the accept
-// loop, hands them to an http.Server: the accept loop they share, and the
-// queue the server's Accept takes from (tlsmux.go, handshakes.go).
+// loop, hands them to an http.Server: the accept loop they share, the
+// queue the server's Accept takes from, and the connection that gives back
+// what was read to sort it (tlsmux.go, handshakes.go).
 
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"net"
+	"syscall"
 )
 
 // handoff carries connections to an http.Server's Accept, and the accept
@@ -64,4 +68,45 @@ func acceptLoop(ln net.Listener, errs *handoff, each func(net.Conn)) {
 		}
 		each(c)
 	}
+}
+
+// peekedConn reads first the bytes read ahead to tell what a connection
+// is, then the connection itself. What net/http and a socket's reader look
+// for in a TCP connection it passes on: CloseWrite, for a lingering close,
+// and, once the bytes read ahead are gone, SyscallConn, for waitReadable.
+type peekedConn struct {
+	net.Conn
+	ahead []byte
+}
+
+// newPeekedConn is c, with the bytes br holds to be read first.
+func newPeekedConn(c net.Conn, br *bufio.Reader) *peekedConn {
+	ahead, _ := br.Peek(br.Buffered())
+	return &peekedConn{Conn: c, ahead: bytes.Clone(ahead)}
+}
+
+func (c *peekedConn) Read(p []byte) (int, error) {
+	if len(c.ahead) == 0 {
+		return c.Conn.Read(p)
+	}
+	n := copy(p, c.ahead)
+	if c.ahead = c.ahead[n:]; len(c.ahead) == 0 {
+		c.ahead = nil
+	}
+	return n, nil
+}
+
+func (c *peekedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
+func (c *peekedConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok || c.ahead != nil {
+		return nil, errors.ErrUnsupported // its data would be read around
+	}
+	return sc.SyscallConn()
 }

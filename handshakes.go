@@ -9,16 +9,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -285,47 +282,6 @@ func readHandshake(br *bufio.Reader, limit *io.LimitedReader) (*http.Request, in
 	return req, 0
 }
 
-// peekedConn reads first the bytes read ahead to tell what a connection
-// is, then the connection itself. What net/http and a socket's reader look
-// for in a TCP connection it passes on: CloseWrite, for a lingering close,
-// and, once the bytes read ahead are gone, SyscallConn, for waitReadable.
-type peekedConn struct {
-	net.Conn
-	ahead []byte
-}
-
-// newPeekedConn is c, with the bytes br holds to be read first.
-func newPeekedConn(c net.Conn, br *bufio.Reader) *peekedConn {
-	ahead, _ := br.Peek(br.Buffered())
-	return &peekedConn{Conn: c, ahead: bytes.Clone(ahead)}
-}
-
-func (c *peekedConn) Read(p []byte) (int, error) {
-	if len(c.ahead) == 0 {
-		return c.Conn.Read(p)
-	}
-	n := copy(p, c.ahead)
-	if c.ahead = c.ahead[n:]; len(c.ahead) == 0 {
-		c.ahead = nil
-	}
-	return n, nil
-}
-
-func (c *peekedConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return errors.ErrUnsupported
-}
-
-func (c *peekedConn) SyscallConn() (syscall.RawConn, error) {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok || c.ahead != nil {
-		return nil, errors.ErrUnsupported // its data would be read around
-	}
-	return sc.SyscallConn()
-}
-
 // validHost and validHeaderName are net/http's tests of a Host header and
 // of a header's name (httpguts.ValidHostHeader and ValidHeaderFieldName,
 // which net/http has but does not export): a Host holds only the bytes of a
@@ -406,18 +362,20 @@ func (w *handshakeResponse) finish() {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	h := w.header
-	h.Del("Transfer-Encoding")
-	h.Set("Content-Length", strconv.Itoa(w.body.Len()))
-	h.Set("Connection", "close")
-	if _, ok := h["Date"]; !ok {
-		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	if _, ok := w.header["Date"]; !ok {
+		w.header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	}
+	resp := &http.Response{
+		StatusCode:    w.status,
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        w.header,
+		Body:          io.NopCloser(&w.body),
+		ContentLength: int64(w.body.Len()),
+		Close:         true,
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "HTTP/1.1 %03d %s\r\n", w.status, http.StatusText(w.status))
-	h.Write(&b)
-	b.WriteString("\r\n")
-	b.Write(w.body.Bytes())
+	resp.Write(&b) // to a buffer: one write, under a deadline
 	w.conn.SetWriteDeadline(time.Now().Add(writeWait))
 	w.conn.Write(b.Bytes())
 	closeLingering(w.conn)
