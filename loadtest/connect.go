@@ -41,6 +41,10 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 	slicesPerRound := max(1, int(cfg.connectDuration/cfg.connectSlice))
 	rng := rand.New(rand.NewPCG(1, 2)) // the same orders every run
 	values := map[string][]float64{}
+	// perServerCPU is handshakes per second of the server's own CPU: what
+	// a server whose clients are other machines (phones, laptops) could
+	// do, where here the clients take their CPU from the same two cores.
+	perServerCPU := map[string][]float64{}
 	for range cfg.rounds {
 		tallies := make([]connectTally, len(targets))
 		for i, t := range targets {
@@ -73,10 +77,14 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 			}
 			fmt.Printf("%-8s %-8s %s\n", "connect", t.Name(), line)
 			values[t.Name()] = append(values[t.Name()], tl.perSec())
+			if tl.done > 0 && tl.serverCPU > 0 {
+				perServerCPU[t.Name()] = append(perServerCPU[t.Name()], float64(tl.done)/tl.serverCPU.Seconds())
+			}
 		}
 	}
 	report("connect", values, "handshakes/s", "higher")
-	reportPaired("connect", values)
+	reportPaired("connect", "", values)
+	reportPaired("connect", "per CPU-second of the server's own", perServerCPU)
 	return nil
 }
 
@@ -84,12 +92,16 @@ func scenarioConnect(ctx context.Context, cfg config, bins binaries) error {
 // of Hearth's value to each other target's within each round, and their
 // median: a round's targets saw the same machine, so its ratio is the
 // measurement, and the drift between rounds cancels out of it.
-func reportPaired(scenario string, values map[string][]float64) {
+// what, when given, says what the values are.
+func reportPaired(scenario, what string, values map[string][]float64) {
 	h, ok := values["hearth"]
 	if !ok {
 		return
 	}
-	line := fmt.Sprintf("%-8s %-8s median of per-round ratios (lowest-highest):", scenario, "hearth")
+	if what != "" {
+		what = ", " + what
+	}
+	line := fmt.Sprintf("%-8s %-8s median of per-round ratios%s (lowest-highest):", scenario, "hearth", what)
 	for _, other := range []string{"base", "gorilla", "tcp"} {
 		v, ok := values[other]
 		if !ok {
