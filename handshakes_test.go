@@ -334,19 +334,14 @@ func TestHandshakeListenerShutdown(t *testing.T) {
 // A passing accept error (out of file descriptors) reaches the
 // http.Server, which waits and accepts again: the port keeps serving.
 func TestHandshakeListenerSurvivesAcceptErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	flaky := &flakyListener{Listener: ln}
-	flaky.failures.Store(3)
+	flaky := newFlakyListener(t, 3)
 	hl := newHandshakeListener(flaky, teapot, time.Minute)
 	var logged lockedBuffer
 	srv := &http.Server{Handler: teapot, ErrorLog: log.New(&logged, "", 0)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(hl) }()
 	for _, path := range []string{"/ws", "/other"} {
-		if status, err := rawRequest(t, ln.Addr().String(), "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusTeapot {
+		if status, err := rawRequest(t, flaky.Addr().String(), "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusTeapot {
 			t.Errorf("GET %s after accept errors: %d, %v", path, status, err)
 		}
 	}
@@ -385,6 +380,18 @@ func (b *lockedBuffer) String() string {
 type flakyListener struct {
 	net.Listener
 	failures atomic.Int32
+}
+
+// newFlakyListener listens on loopback and fails its first failures Accepts.
+func newFlakyListener(t *testing.T, failures int32) *flakyListener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &flakyListener{Listener: ln}
+	l.failures.Store(failures)
+	return l
 }
 
 func (l *flakyListener) Accept() (net.Conn, error) {

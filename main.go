@@ -234,13 +234,6 @@ func serveCommand(args []string, stdout, stderr io.Writer) error {
 	if cfg.TLSLocal && cfg.TLSCert != "" {
 		return errors.New("serve: -tls-local or -tls-cert, not both")
 	}
-	if cfg.TLSCert != "" {
-		// Read now, for a clear error at start: read only by ServeTLS, a
-		// bad pair left the HTTPS port closed behind a "serving" line.
-		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
-			return fmt.Errorf("serve: -tls-cert and -tls-key: %w", err)
-		}
-	}
 	if *pprofAddr != "" {
 		if !pprofBuilt {
 			return errors.New("serve: -pprof: this binary has no profiler; build it with go build -tags pprof")
@@ -368,6 +361,16 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 	if err != nil {
 		return nil, err
 	}
+	// Read here, once, for a clear error at start: left to ServeTLS, a bad
+	// pair closed the HTTPS port behind a "serving" line.
+	var certs []tls.Certificate
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("serve: -tls-cert and -tls-key: %w", err)
+		}
+		certs = append(certs, cert)
+	}
 
 	ctx, stop := context.WithCancel(context.Background())
 	h := newHub(rooms, cfg.MaxConnsPerUser, cfg.MaxConnsPerAddr, cfg.PingPeriod, cfg.PresenceGrace)
@@ -428,8 +431,8 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		// CA, shown how to trust it).
 		sl := newSniffListener(ln)
 		var plain http.Handler = redirectToHTTPS
-		certFile, keyFile := cfg.TLSCert, cfg.TLSKey
 		a.http.TLSConfig = newTLSConfig()
+		a.http.TLSConfig.Certificates = certs
 		if cfg.TLSLocal {
 			local, err := newLocalCA(st)
 			if err != nil {
@@ -437,7 +440,6 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 				return nil, fmt.Errorf("local certificate authority: %w", err)
 			}
 			a.http.TLSConfig.GetCertificate = local.getCertificate
-			certFile, keyFile = "", ""
 			srv.mux.HandleFunc("GET /trust", local.handleTrust)
 			srv.mux.HandleFunc("GET /trust/ca.crt", local.handleCA)
 			srv.mux.HandleFunc("GET /trust/qr.png", local.handleTrustQR)
@@ -449,10 +451,10 @@ func newApp(cfg config, st *store, appender messageAppender, ln net.Listener, ou
 		a.plain = &http.Server{Handler: plain, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout}
 		go a.plain.Serve(sl.plainListener())
 		go func() {
-			err := a.http.ServeTLS(sl, certFile, keyFile)
-			// Closed here too: ServeTLS returns without closing it when the
-			// certificate cannot be read, and the plain side, waiting on
-			// it, would then hold shutdown for ever.
+			err := a.http.ServeTLS(sl, "", "")
+			// Closed here too: ServeTLS returns without closing it when it
+			// fails before serving, and the plain side, waiting on it,
+			// would then hold shutdown for ever.
 			sl.Close()
 			a.serveErr <- err
 		}()

@@ -191,12 +191,7 @@ func TestHTTP2DeadPeerIsClosed(t *testing.T) {
 // serving, plain side and all: the accept loop hands the error to the
 // HTTPS server, which waits and accepts again, and goes on.
 func TestSniffListenerSurvivesAcceptErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	flaky := &flakyListener{Listener: ln}
-	flaky.failures.Store(3)
+	flaky := newFlakyListener(t, 3)
 	sl := newSniffListener(flaky)
 	var logged lockedBuffer
 	tlsSide := &http.Server{Handler: teapot, ErrorLog: log.New(&logged, "", 0)} // its errors are what matter here
@@ -204,7 +199,7 @@ func TestSniffListenerSurvivesAcceptErrors(t *testing.T) {
 	served := make(chan struct{}, 2)
 	go func() { tlsSide.Serve(sl); served <- struct{}{} }()
 	go func() { plainSide.Serve(sl.plainListener()); served <- struct{}{} }()
-	if status, err := rawRequest(t, ln.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusTeapot {
+	if status, err := rawRequest(t, flaky.Addr().String(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); status != http.StatusTeapot {
 		t.Errorf("plain HTTP after accept errors: %d, %v", status, err)
 	}
 	tlsSide.Close()
